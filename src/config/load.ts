@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { configSchema, type Config } from './schema.ts';
+
+/** Parse and validate config text. Pure: throws ConfigError listing every problem. */
+export function loadConfig(text: string, options: { file?: string } = {}): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), options.file);
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(['the file must be a YAML mapping with keys feed, slack, environments, clusters, roles'], options.file);
+  }
+  const result = configSchema.safeParse(data);
+  if (!result.success) throw new ConfigError(formatIssues(result.error.issues, data), options.file);
+  return result.data;
+}
+
+export async function loadConfigFile(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError([code === 'ENOENT' ? 'file not found: pass an existing file with --config' : `cannot read the file (${code ?? String(err)})`], file);
+  }
+  return loadConfig(text, { file });
+}
+
+/** `clusters[2].environment: "prd" is not one of staging, prod` */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown): string[] {
+  return issues.map((issue) => {
+    const path = formatPath(issue.path);
+    return `${path || '(top level)'}: ${describe(issue, valueAt(data, issue.path))}`;
+  });
+}
+
+function describe(issue: z.core.$ZodIssue, value: unknown): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return value === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${JSON.stringify(value)}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_value':
+      return `${JSON.stringify(value)} is not one of ${issue.values.map(String).join(', ')}`;
+    case 'custom': {
+      const shown = JSON.stringify(value);
+      return typeof value === 'object' || value === undefined || issue.message.includes(shown) ? issue.message : `${shown}: ${issue.message}`;
+    }
+    default:
+      return value === undefined || typeof value === 'object' ? issue.message : `${JSON.stringify(value)}: ${issue.message}`;
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = data;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
