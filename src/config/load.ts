@@ -47,8 +47,9 @@ function describe(issue: z.core.$ZodIssue, value: unknown): string {
     case 'invalid_value':
       return `${JSON.stringify(value)} is not one of ${issue.values.map(String).join(', ')}`;
     case 'custom': {
-      const shown = JSON.stringify(value);
-      return typeof value === 'object' || value === undefined || issue.message.includes(shown) ? issue.message : `${shown}: ${issue.message}`;
+      // Field checks say "expected …" and get the offending value in front; cross-field checks carry full sentences.
+      const isFieldCheck = issue.message.startsWith('expected') && value !== undefined && typeof value !== 'object';
+      return isFieldCheck ? `${JSON.stringify(value)}: ${issue.message}` : issue.message;
     }
     default:
       return value === undefined || typeof value === 'object' ? issue.message : `${JSON.stringify(value)}: ${issue.message}`;

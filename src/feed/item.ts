@@ -29,3 +29,13 @@ export interface FeedMeta {
   /** Number of items in the feed (before splitting combined ids). */
   items: number;
 }
+
+/** HTTP cache validators of the last successful fetch, sent back as If-None-Match / If-Modified-Since. */
+export const feedValidatorsSchema = z.object({
+  etag: z.string().nullish().transform((v) => v ?? null),
+  lastModified: z.string().nullish().transform((v) => v ?? null),
+});
+
+export type FeedValidators = z.infer<typeof feedValidatorsSchema>;
+
+export const NO_VALIDATORS: FeedValidators = Object.freeze({ etag: null, lastModified: null });
