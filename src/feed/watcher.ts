@@ -1,0 +1,197 @@
+/**
+ * Polls the feed and reports what is new, changed or gone since the last successful poll,
+ * per CVE id (a combined pre-2024 item yields one entry per id). Changes are found by id set
+ * and content hash, never by `date_published`: that is the issue's creation time, it never
+ * moves when a body is edited or a status goes open → fixed, and backfilled issues carry
+ * old dates.
+ *
+ * State is saved only after a fetch and parse succeeded, so a broken feed never erases what
+ * we know; a second poll of the same feed reports nothing.
+ */
+import { createHash } from 'node:crypto';
+import { FeedError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { FeedStateStore, KnownEntry } from '../store/feed-state.ts';
+import type { FeedFetcher } from './fetch.ts';
+import { splitIds } from './ids.ts';
+import type { FeedItem, FeedMeta } from './item.ts';
+import { parseFeedJson, type ParsedFeed } from './parse.ts';
+
+/** What moved between two sightings of one CVE id. */
+export type ChangeKind = 'status' | 'body' | 'url' | 'hash';
+
+export interface FeedEntry {
+  /** One CVE id. */
+  id: string;
+  /** The feed item it came from (shared by the ids of a combined item). */
+  item: FeedItem;
+  current: KnownEntry;
+}
+
+export interface ChangedFeedEntry extends FeedEntry {
+  previous: KnownEntry;
+  /**
+   * `status`: e.g. open → fixed; `body`: summary or body text edited; `url`: issue moved;
+   * `hash`: only the injected hash differs (a new parser version), nothing a reader would see.
+   */
+  changes: ChangeKind[];
+}
+
+export interface PollResult {
+  source: string;
+  /** The server (or file) said nothing changed; nothing was parsed. */
+  notModified: boolean;
+  /** Nothing was known before this poll: every id is new. Callers may choose not to announce a backlog. */
+  firstRun: boolean;
+  meta: FeedMeta | null;
+  newItems: FeedEntry[];
+  changedItems: ChangedFeedEntry[];
+  removedIds: string[];
+  warnings: string[];
+}
+
+export interface FeedWatcherOptions {
+  store: FeedStateStore;
+  fetchFeed: FeedFetcher;
+  source: string;
+  /** Content hash of an item; default `defaultContentHash`. Inject the advisory parser's. */
+  hash?: (item: FeedItem) => string;
+  logger?: Logger;
+  /** Default `parseFeedJson`. */
+  parse?: (text: string, source: string) => ParsedFeed;
+  /**
+   * Runs after changes are found and before they are saved (e.g. enqueue triage jobs with
+   * deterministic ids). If it throws, nothing is saved and the next poll reports the same
+   * changes again: at-least-once, made exactly-once by idempotent consumers.
+   */
+  beforeCommit?: (result: PollResult) => Promise<void>;
+}
+
+export interface FeedWatcher {
+  readonly source: string;
+  /** Concurrent calls on one watcher share one poll. */
+  poll(): Promise<PollResult>;
+}
+
+export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
+  const { store, source } = options;
+  const hash = options.hash ?? defaultContentHash;
+  const parse = options.parse ?? parseFeedJson;
+  const log = options.logger?.child({ subsystem: 'feed', source });
+  let inflight: Promise<PollResult> | null = null;
+
+  async function pollOnce(): Promise<PollResult> {
+    const known = await store.getKnown();
+    const firstRun = known.size === 0;
+    // With nothing known, a 304 would leave us blind: ask for the whole feed.
+    const validators = firstRun ? null : await store.getValidators(source);
+    const fetched = await options.fetchFeed(source, { validators });
+    if (fetched.notModified) {
+      log?.debug('feed not modified');
+      return { source, notModified: true, firstRun, meta: null, newItems: [], changedItems: [], removedIds: [], warnings: [] };
+    }
+
+    const parsed = parse(fetched.text, source);
+    const warnings = [...parsed.warnings];
+    const current = indexById(parsed.items, hash, warnings);
+    if (current.size === 0 && known.size > 0) {
+      throw new FeedError('FEED_SHAPE', `${source}: feed has no readable items; refusing to forget ${known.size} known advisories`, {
+        retryable: true, hint: 'probably a transient upstream problem; the next poll retries',
+      });
+    }
+    // Items present but unreadable this time are neither removed nor updated.
+    const unreadable = new Set(parsed.skipped.flatMap((s) => (s.id === null ? [] : idsOf(s.id))));
+
+    const newItems: FeedEntry[] = [];
+    const changedItems: ChangedFeedEntry[] = [];
+    for (const [id, { item, entry }] of current) {
+      const previous = known.get(id);
+      if (previous === undefined) {
+        newItems.push({ id, item, current: entry });
+        continue;
+      }
+      const changes = diff(previous, entry);
+      if (changes.length > 0) changedItems.push({ id, item, previous, current: entry, changes });
+    }
+    const removedIds = [...known.keys()].filter((id) => !current.has(id) && !unreadable.has(id)).sort();
+    if (known.size > 0 && removedIds.length > known.size / 2) {
+      warnings.push(`${removedIds.length} of ${known.size} known advisories are no longer in the feed`);
+    }
+
+    const result: PollResult = { source, notModified: false, firstRun, meta: parsed.meta, newItems, changedItems, removedIds, warnings };
+    const hasChanges = newItems.length + changedItems.length + removedIds.length > 0;
+    if (hasChanges && options.beforeCommit) await options.beforeCommit(result);
+
+    await store.saveKnown({
+      upsert: [...newItems, ...changedItems].map((e) => [e.id, e.current] as const),
+      remove: removedIds,
+      validators: { source, validators: fetched.validators },
+    });
+
+    log?.info({
+      items: parsed.meta.items, ids: current.size, new: newItems.length, changed: changedItems.length,
+      removed: removedIds.length, warnings: warnings.length, firstRun,
+    }, 'feed polled');
+    for (const w of warnings.slice(0, 20)) log?.warn({ warning: w }, 'feed warning');
+    return result;
+  }
+
+  return {
+    source,
+    poll() {
+      inflight ??= pollOnce().finally(() => {
+        inflight = null;
+      });
+      return inflight;
+    },
+  };
+}
+
+/** sha256 over normalized summary + body + status: line endings and trailing blanks do not count. */
+export function defaultContentHash(item: FeedItem): string {
+  return sha256(JSON.stringify([normalizeText(item.summary), normalizeText(item.content_text), item.status ?? null]));
+}
+
+/** The watcher's own hash of what a reader sees (summary + body), independent of the injected one. */
+export function bodyHash(item: FeedItem): string {
+  return sha256(JSON.stringify([normalizeText(item.summary), normalizeText(item.content_text)]));
+}
+
+function indexById(items: FeedItem[], hash: (item: FeedItem) => string, warnings: string[]): Map<string, { item: FeedItem; entry: KnownEntry }> {
+  const out = new Map<string, { item: FeedItem; entry: KnownEntry }>();
+  for (const item of items) {
+    const entry: KnownEntry = { hash: hash(item), bodyHash: bodyHash(item), status: item.status ?? null, url: item.url };
+    for (const id of idsOf(item.id)) {
+      if (out.has(id)) {
+        warnings.push(`${id} appears in more than one item; keeping the first`);
+        continue;
+      }
+      out.set(id, { item, entry });
+    }
+  }
+  return out;
+}
+
+/** CVE ids of an item id; an id without any stays itself, so such an item is still tracked. */
+function idsOf(id: string): string[] {
+  const ids = splitIds(id);
+  return ids.length > 0 ? ids : [id.trim()];
+}
+
+function diff(previous: KnownEntry, current: KnownEntry): ChangeKind[] {
+  const changes: ChangeKind[] = [];
+  if (previous.status !== current.status) changes.push('status');
+  // An entry saved without bodyHash (older state) cannot tell; the injected hash decides below.
+  if (previous.bodyHash !== '' && previous.bodyHash !== current.bodyHash) changes.push('body');
+  if (previous.url !== current.url) changes.push('url');
+  if (changes.length === 0 && previous.hash !== current.hash) changes.push(previous.bodyHash === '' ? 'body' : 'hash');
+  return changes;
+}
+
+function normalizeText(text: string | null | undefined): string {
+  return (text ?? '').replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim();
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
