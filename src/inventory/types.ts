@@ -33,4 +33,9 @@ export interface ClusterInventory {
   components: Record<string, string>;
   /** Set when the last read failed; the versions above are then the previous good ones (or empty). */
   error: InventoryError | null;
+  /**
+   * Partial trouble in a read that otherwise worked (pods forbidden, several versions of one
+   * add-on, an image without a version tag), one sentence each. Absent when there was none.
+   */
+  warnings?: string[];
 }
