@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+/**
+ * Command-line entry. Each command is a thin shell over the same services the hub uses;
+ * heavy modules (Slack, BullMQ, client-node) are imported only by the commands that need them.
+ *
+ * Exit codes: 0 ok · 1 ran and found something (affected clusters, failed probes)
+ * · 2 bad usage, config or input (the message names the file, key and fix) · 3 internal error.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { AdvisorError, ConfigError, UsageError, errorMessage } from './errors.ts';
+import { PACKAGE_ROOT } from './paths.ts';
+
+export const EXIT = { ok: 0, found: 1, usage: 2, internal: 3 } as const;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+const formatOption = (choices: string[]) =>
+  new Option('--format <format>', 'output format').choices(choices).default(choices.includes('text') ? 'text' : choices[0]);
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Build the program; `run` resolves to the exit code instead of exiting (testable). */
+export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCode: () => number } {
+  let code: number = EXIT.ok;
+  const setCode = (c: number) => { code = c; };
+  const program = new Command('k8s-advisor')
+    .description('Triage Kubernetes CVEs against your fleet, verify clusters, and run it all from Slack.')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run k8s-advisor --help for usage)');
+
+  program.command('feed')
+    .description('fetch and parse the CVE feed, print structured advisories')
+    .option('--feed <path|url>', 'feed file or URL (default: the official feed)')
+    .addOption(formatOption(['json', 'text']))
+    .action(async (opts: { feed?: string; format: 'json' | 'text' }) => {
+      const { runFeed } = await import('./commands/feed.ts');
+      setCode(await runFeed({ ...opts, io }));
+    });
+
+  program.command('triage')
+    .description('triage advisories against every cluster in the config')
+    .requiredOption('--config <file>', 'configuration file')
+    .option('--feed <path|url>', 'feed file or URL (default: feed.url from the config)')
+    .option('--cve <id>', 'only this advisory (CVE-YYYY-NNNN)')
+    .addOption(formatOption(['json', 'text']))
+    .action(async (opts: { config: string; feed?: string; cve?: string; format: 'json' | 'text' }) => {
+      const { runTriage } = await import('./commands/triage.ts');
+      setCode(await runTriage({ ...opts, io }));
+    });
+
+  program.command('verify')
+    .description('run the verification probes against a cluster or every cluster of an environment')
+    .argument('<target>', 'cluster name or environment name')
+    .requiredOption('--config <file>', 'configuration file')
+    .addOption(formatOption(['json', 'text']))
+    .action(async (target: string, opts: { config: string; format: 'json' | 'text' }) => {
+      const { runVerify } = await import('./commands/verify.ts');
+      setCode(await runVerify({ target, ...opts, io }));
+    });
+
+  program.command('hub')
+    .description('run the hub: Slack app, feed watcher, schedulers and workers (needs Slack tokens and Redis)')
+    .requiredOption('--config <file>', 'configuration file')
+    .action(async (opts: { config: string }) => {
+      const { runHub } = await import('./main.ts');
+      setCode(await runHub({ configFile: opts.config, env: io.env }));
+    });
+
+  program.command('agent')
+    .description("run a per-cluster agent serving one cluster's inventory and probe jobs (needs Redis)")
+    .requiredOption('--config <file>', 'configuration file')
+    .requiredOption('--cluster <name>', 'the cluster this agent serves')
+    .action(async (opts: { config: string; cluster: string }) => {
+      const { runAgent } = await import('./main.ts');
+      setCode(await runAgent({ configFile: opts.config, cluster: opts.cluster, env: io.env }));
+    });
+
+  program.command('demo')
+    .description('the whole main job offline: feed, triage of the example fleet, Slack messages rendered to the terminal')
+    .option('--feed <path|url>', 'feed file or URL (default: the live feed, falling back to the bundled sample)')
+    .option('--offline', 'use the bundled sample feed without trying the network')
+    .option('--config <file>', 'fleet to triage (default: examples/fleet.yaml)')
+    .action(async (opts: { feed?: string; offline?: boolean; config?: string }) => {
+      const { runDemo } = await import('./commands/demo.ts');
+      setCode(await runDemo({ ...opts, io }));
+    });
+
+  return { program, exitCode: () => code };
+}
+
+export async function run(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const { program, exitCode } = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode();
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: Pick<CliIo, 'stderr'>): number {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; every other commander error is bad usage (already printed).
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof ConfigError) {
+    io.stderr(`error: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof AdvisorError) {
+    io.stderr(`error: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}\n`);
+    return err instanceof UsageError || err.code.startsWith('FEED_') || err.code.startsWith('CLUSTER_') ? EXIT.usage : EXIT.internal;
+  }
+  io.stderr(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`);
+  return EXIT.internal;
+}
+
+// Run when executed directly, including through npm's bin symlink.
+const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${realpathSync(process.argv[1])}`).href;
+if (isMain) {
+  process.exitCode = await run(process.argv.slice(2));
+}

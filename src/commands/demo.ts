@@ -1,0 +1,92 @@
+/**
+ * `k8s-advisor demo`: the main job with no Slack and no Redis. Live feed when reachable (else
+ * the bundled sample, and it says which), triage of the example fleet, and the exact Block Kit
+ * messages the hub would post, per channel, rendered for a terminal.
+ */
+import type { CliIo } from '../cli.ts';
+import { loadConfigFile } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { display } from '../advisory/versions.ts';
+import { routeFindings } from '../hub/routing.ts';
+import { createLogger } from '../log.ts';
+import { BUNDLED_FEED, EXAMPLE_FLEET } from '../paths.ts';
+import { advisoryMessage } from '../slack/blocks/advisory.ts';
+import type { ClusterPosture, TriageResult } from '../triage/types.ts';
+import { renderMessage } from './render-blocks.ts';
+import { runTriagePipeline } from './triage.ts';
+
+export async function runDemo(opts: { feed?: string; offline?: boolean; config?: string; io: CliIo }): Promise<number> {
+  const out = (line = '') => opts.io.stdout(`${line}\n`);
+  const config = await loadConfigFile(opts.config ?? EXAMPLE_FLEET);
+  const logger = createLogger({ level: opts.io.env.LOG_LEVEL ?? 'silent' });
+  const source = opts.feed ?? (opts.offline ? BUNDLED_FEED : config.feed.url);
+
+  const { loaded, result } = await runTriagePipeline({
+    config,
+    feed: source,
+    now: new Date(),
+    logger,
+    fallbackToBundled: opts.feed === undefined,
+    feedTimeoutMs: 5_000,
+    refreshReleases: !opts.offline,
+  });
+
+  out('k8s-advisor demo: what the hub would post to Slack for this fleet');
+  out();
+  if (loaded.fallback) {
+    out(`Feed:     bundled sample (${loaded.advisories.length} advisories); the live feed was unreachable: ${loaded.fallback.reason}`);
+  } else {
+    out(`Feed:     ${source === BUNDLED_FEED ? 'bundled sample' : loaded.feed.source} (${loaded.feed.items} items, ${loaded.advisories.length} advisories${loaded.feed.updatedAt ? `, updated ${loaded.feed.updatedAt}` : ''})`);
+  }
+  out(`Fleet:    ${opts.config ?? 'examples/fleet.yaml'} (${config.clusters.length} clusters)`);
+  out(`Releases: data as of ${result.releaseData.asOf} (${result.releaseData.source})${result.releaseData.stale ? ', STALE: refresh when online' : ''}`);
+  for (const w of result.warnings) out(`Warning:  ${w}`);
+  out();
+  out('Fleet posture');
+  for (const line of postureLines(result.clusters)) out(`  ${line}`);
+
+  const posts = renderPosts(config, result);
+  out();
+  out(`${posts.length} message${posts.length === 1 ? '' : 's'} would be posted:`);
+  for (const p of posts) {
+    out();
+    out(p);
+  }
+  out();
+  out(summary(result));
+  return 0;
+}
+
+function postureLines(clusters: readonly ClusterPosture[]): string[] {
+  const width = Math.max(...clusters.map((c) => c.cluster.length), 7);
+  return clusters.map((c) => {
+    const version = c.server ? display(c.server) === c.server ? c.server : c.server : 'unknown';
+    const support = c.inventoryError ? `inventory error: ${c.inventoryError}`
+      : c.eol ? `END OF LIFE since ${c.eol}`
+      : c.supported ? 'supported' : 'support unknown';
+    return `${c.cluster.padEnd(width)}  ${c.environment.padEnd(8)} ${version.padEnd(22)} ${c.provider.padEnd(9)} ${support}`;
+  });
+}
+
+function renderPosts(config: Config, result: TriageResult): string[] {
+  const envOfChannel = new Map<string, string>();
+  for (const [env, channel] of Object.entries(config.slack.channels)) envOfChannel.set(channel, env);
+  const name = (id: string) => `${id} (${envOfChannel.get(id) ?? 'channel'})`;
+  const posts: string[] = [];
+  for (const advisory of result.advisories) {
+    const findings = result.findings.filter((f) => f.advisory === advisory.id);
+    for (const [channel, channelFindings] of routeFindings(config, findings)) {
+      const message = advisoryMessage({ advisory, findings: channelFindings, releaseData: result.releaseData });
+      posts.push(renderMessage({ channel, blocks: message.blocks, thread: message.overflow.map((m) => ({ channel, ...m })) }, name));
+    }
+  }
+  return posts;
+}
+
+function summary(result: TriageResult): string {
+  const hit = result.findings.filter((f) => f.verdict === 'affected' || f.verdict === 'unfixed');
+  const clusters = new Set(hit.map((f) => f.cluster));
+  const advisories = new Set(hit.map((f) => f.advisory));
+  const eol = result.clusters.filter((c) => c.eol !== null).length;
+  return `Summary: ${advisories.size} of ${result.advisories.length} advisories affect ${clusters.size} of ${result.clusters.length} clusters; ${eol} cluster${eol === 1 ? ' is' : 's are'} on an end-of-life minor.`;
+}
