@@ -1,0 +1,110 @@
+/**
+ * Block Kit for `/k8s verify`: a progress message updated as probes finish, and the summary that
+ * replaces it. Pure builders over plain data; the Slack layer posts and updates.
+ */
+import type { SlackMessage } from '../slack/blocks/advisory.ts';
+import { type Block, LIMITS, context, esc, packLines, section, truncate } from '../slack/blocks/text.ts';
+import { sortWorstFirst } from './render-text.ts';
+import { countStatuses, PROBE_IDS, worstStatus, type ProbeResult, type ProbeStatus, type VerifyReport } from './types.ts';
+
+export const STATUS_EMOJI: Record<ProbeStatus, string> = {
+  pass: ':white_check_mark:',
+  warn: ':warning:',
+  fail: ':x:',
+  skip: ':heavy_minus_sign:',
+  error: ':exclamation:',
+};
+
+export interface VerifyProgress {
+  /** What was asked: a cluster or environment name. */
+  target: string;
+  /** Clusters being verified. */
+  clusters: readonly string[];
+  /** Finished probes per cluster so far. */
+  finished: Readonly<Record<string, readonly ProbeResult[]>>;
+  /** Probes per cluster (default: all of them). */
+  probesPerCluster?: number;
+  /** Who asked (Slack user id), for the context line. */
+  requestedBy?: string;
+}
+
+function countLine(results: readonly Pick<ProbeResult, 'status'>[]): string {
+  const c = countStatuses(results);
+  return (['fail', 'error', 'warn', 'pass', 'skip'] as const).filter((s) => c[s] > 0).map((s) => `${STATUS_EMOJI[s]} ${c[s]}`).join('  ');
+}
+
+/** The progress message: one line per cluster with its done/total count and the statuses so far. */
+export function verifyProgressMessage(progress: VerifyProgress): SlackMessage {
+  const total = progress.probesPerCluster ?? PROBE_IDS.length;
+  const all = progress.clusters.length * total;
+  const done = progress.clusters.reduce((sum, c) => sum + (progress.finished[c]?.length ?? 0), 0);
+  const lines = progress.clusters.map((c) => {
+    const results = progress.finished[c] ?? [];
+    const state = results.length >= total ? STATUS_EMOJI[worstStatus(results.map((r) => r.status))] : ':hourglass_flowing_sand:';
+    return `${state} *${esc(c)}* ${results.length}/${total}${results.length > 0 ? `  ${countLine(results)}` : ''}`;
+  });
+  const blocks: Block[] = [
+    section(`:mag: Verifying *${esc(progress.target)}*: ${done}/${all} probes done`),
+    ...packLines(lines).slice(0, LIMITS.blocksPerMessage - 3).map((t) => section(t)),
+  ];
+  if (progress.requestedBy) blocks.push(context(`requested by <@${progress.requestedBy}>`));
+  return { text: `Verifying ${progress.target}: ${done}/${all} probes done`, blocks };
+}
+
+function probeLine(p: ProbeResult): string {
+  const needs = p.needs && p.needs.length > 0 ? ` _(needs: ${esc(p.needs.join(', '))})_` : '';
+  const lead = p.status === 'fail' || p.status === 'error' ? p.evidence.slice(0, 2).map((e) => `\n      › ${esc(truncate(e, 300))}`).join('') : '';
+  return `${STATUS_EMOJI[p.status]} \`${p.id}\` ${esc(truncate(p.summary, 400))}${p.status === 'skip' ? '' : needs}${lead}`;
+}
+
+/** Blocks for one cluster's report: header line, regressions first, then probes worst-first. */
+export function clusterReportBlocks(report: VerifyReport): Block[] {
+  const worst = report.error ? 'error' : worstStatus(report.probes.map((p) => p.status));
+  const where = [report.environment, report.provider, report.server].filter((x) => x !== undefined && x !== null && x !== '').map((x) => esc(String(x))).join(' · ');
+  const blocks: Block[] = [section(`${STATUS_EMOJI[worst]} *${esc(report.cluster)}*${where ? ` (${where})` : ''}  ${countLine(report.probes)}`)];
+  if (report.error) {
+    blocks.push(section(`:exclamation: ${esc(truncate(report.error.message, 2000))}`));
+    return blocks;
+  }
+  const regressions = report.comparison?.regressions ?? [];
+  if (regressions.length > 0) {
+    blocks.push(section(`:rotating_light: *Regressions since the last run*\n${regressions.slice(0, 15).map((r) => `• ${esc(truncate(r.text, 300))}`).join('\n')}`));
+  }
+  const shown = sortWorstFirst(report.probes);
+  for (const t of packLines(shown.map(probeLine))) blocks.push(section(t));
+  return blocks;
+}
+
+/** The summary that replaces the progress message: one cluster, or every cluster of an environment. */
+export function verifySummaryMessage(target: string, reports: readonly VerifyReport[], options: { requestedBy?: string } = {}): SlackMessage {
+  const all = reports.flatMap((r) => r.probes);
+  const failing = reports.filter((r) => r.error || r.probes.some((p) => p.status === 'fail' || p.status === 'error'));
+  const regressions = reports.reduce((n, r) => n + (r.comparison?.regressions.length ?? 0), 0);
+  const headline = failing.length === 0
+    ? `:white_check_mark: *${esc(target)}* verified: ${reports.length} cluster${reports.length === 1 ? '' : 's'}, no failures`
+    : `:x: *${esc(target)}*: ${failing.length}/${reports.length} cluster${reports.length === 1 ? '' : 's'} with failures`;
+  const blocks: Block[] = [section(`${headline}${regressions > 0 ? ` · :rotating_light: ${regressions} regression${regressions === 1 ? '' : 's'}` : ''}`)];
+  // Clusters with regressions or failures first.
+  const ordered = [...reports].sort((a, b) => rankReport(a) - rankReport(b) || a.cluster.localeCompare(b.cluster));
+  const budget = LIMITS.blocksPerMessage - 2;
+  for (const r of ordered) {
+    const more = clusterReportBlocks(r);
+    if (blocks.length + more.length > budget) {
+      blocks.push(context(`${ordered.length - ordered.indexOf(r)} more clusters not shown; run \`k8s-advisor verify ${esc(target)}\` for all`));
+      break;
+    }
+    blocks.push(...more);
+  }
+  blocks.push(context(`${countLine(all)}${options.requestedBy ? ` · requested by <@${options.requestedBy}>` : ''}`));
+  return {
+    text: failing.length === 0 ? `${target} verified, no failures` : `${target}: ${failing.length} of ${reports.length} clusters with failures`,
+    blocks: blocks.slice(0, LIMITS.blocksPerMessage),
+  };
+}
+
+function rankReport(r: VerifyReport): number {
+  if ((r.comparison?.regressions.length ?? 0) > 0) return 0;
+  if (r.error) return 1;
+  const w = worstStatus(r.probes.map((p) => p.status));
+  return w === 'fail' ? 1 : w === 'error' ? 2 : w === 'warn' ? 3 : 4;
+}
