@@ -157,3 +157,22 @@ function lowerBound(introduced: string): string {
 export function sortVersions(list: string[]): string[] {
   return [...list].sort(compareVersions);
 }
+
+/**
+ * Minors after `from` up to and including `to`, in order: ("1.27", "1.30") → ["1.28", "1.29", "1.30"].
+ * Empty when `to` is not after `from`. Same major assumed.
+ */
+export function minorsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let cur = from;
+  while (compareMinors(cur, to) < 0 && out.length < 1000) {
+    cur = nextMinor(cur);
+    out.push(cur);
+  }
+  return out;
+}
+
+/** Is `a` a later version than `b` (provider builds ignored)? Throws on unparseable input. */
+export function isNewer(a: string, b: string): boolean {
+  return compareVersions(a, b) > 0;
+}

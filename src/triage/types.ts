@@ -23,6 +23,7 @@ export interface Finding {
 }
 
 export interface ReleaseDataInfo {
+  /** Day the release calendar speaks for (YYYY-MM-DD). */
   asOf: string;
   source: 'bundled' | 'live';
   stale: boolean;
@@ -38,7 +39,12 @@ export interface ClusterPosture {
   eol: string | null;
   supported: boolean | null;
   inventoryError: string | null;
+  /** How long ago the versions were read, for people: "just now", "12 min ago", "3 h ago", "2 d ago". */
   inventoryAge: string | null;
+  /** Where the versions came from (inventory `source`). */
+  source?: 'static' | 'live' | 'cached';
+  /** Posture findings independent of any advisory: EOL kubelets, skew violations, unknown minors. */
+  notes?: string[];
 }
 
 export interface TriageResult {
@@ -46,5 +52,8 @@ export interface TriageResult {
   findings: Finding[];
   clusters: ClusterPosture[];
   releaseData: ReleaseDataInfo;
+  /** Run-level warnings: stale release data, CVE filter without a match, duplicate clusters … */
   warnings: string[];
+  /** The date the triage was computed for (ISO time). */
+  generatedAt?: string;
 }

@@ -1,0 +1,268 @@
+/**
+ * The per-version core of triage: is this version of this component affected by this advisory,
+ * and what is the smallest fixed version it can move to? Everything here is computed once per
+ * advisory × component ("plan") and once per distinct version, then shared by every cluster and
+ * node that runs that version — a fleet of 10,000 clusters has only a few dozen distinct versions.
+ */
+import semver from 'semver';
+import type { Advisory, AffectedRange } from '../advisory/types.ts';
+import { isCoreComponent } from '../advisory/types.ts';
+import { compareMinors, inRange, isWholeMinor, minorOf, minorsBetween, parseVersion, type KubeVersion } from '../advisory/versions.ts';
+import type { ReleaseCalendar } from '../releases/calendar.ts';
+import { isoDay } from '../releases/calendar.ts';
+
+export type ComponentKind = 'core' | 'addon';
+
+export interface ComponentPlan {
+  advisory: Advisory;
+  component: string;
+  kind: ComponentKind;
+  ranges: AffectedRange[];
+  /** Every `fixed` version of this component's ranges, bare semver, ascending, unique. */
+  fixes: string[];
+  /** Why this component of this advisory cannot be judged (low confidence, no ranges …), else null. */
+  unknownReason: string | null;
+  /** "1.27.0–1.27.1, 1.26.0–1.26.4, ≤ 1.24.13". */
+  rangeText: string;
+  /** Minors worth looking at for a fix: calendar minors and the minors of `fixes`, ascending. */
+  minors: string[];
+  /** `minors` as numeric keys (major × 1000 + minor), same order. */
+  minorKeys: number[];
+  /** Versions of a minor that are not affected, ascending (released by `now` or named as fixes). */
+  fixedByMinor: Map<string, string[]>;
+  byVersion: Map<string, JudgedVersion>;
+}
+
+export interface VersionEval {
+  verdict: 'affected' | 'not-affected' | 'unfixed';
+  /** Bare semver of the smallest fixed version to move to, or null. */
+  target: string | null;
+  upgradePath: string[];
+  notes: string[];
+  /** One sentence about this version: why affected or not, where the fix is. */
+  reason: string;
+}
+
+/** A VersionEval with numeric minor keys (major × 1000 + minor) for cheap skew arithmetic. */
+export interface JudgedVersion extends VersionEval {
+  minorKey: number;
+  targetMinorKey: number | null;
+  /** "v1.27.2" (display form of `target`), or null. */
+  fixedTarget: string | null;
+}
+
+export function minorKeyOf(v: { major: number; minor: number }): number {
+  return v.major * 1000 + v.minor;
+}
+
+/** "1.27" for a minor key. */
+export function minorName(key: number): string {
+  return `${Math.floor(key / 1000)}.${key % 1000}`;
+}
+
+/** Components judged like the control plane (version = API server) though not in CORE_COMPONENTS. */
+const SERVER_LIKE = new Set(['kubernetes', 'cloud-controller-manager']);
+
+export function componentKind(component: string): ComponentKind {
+  return isCoreComponent(component) || SERVER_LIKE.has(component) ? 'core' : 'addon';
+}
+
+export interface EvaluatorOptions {
+  calendar: ReleaseCalendar;
+  now: Date;
+}
+
+export interface Evaluator {
+  plan(advisory: Advisory, component: string): ComponentPlan;
+  /** `version` must be a parsed version; provider builds are ignored. Cached per plan and version. */
+  evaluate(plan: ComponentPlan, version: KubeVersion): JudgedVersion;
+  /** Parse with a cache (raw string → version or null). */
+  parse(raw: string): KubeVersion | null;
+  /** 'yes' | 'no' | 'assumed' (a minor newer than the release data knows). */
+  support(minor: string): SupportState;
+}
+
+export type SupportState = 'yes' | 'no' | 'assumed';
+
+function validBound(value: string | null, allowWholeMinor: boolean): boolean {
+  if (value === null || value === '0') return true;
+  if (allowWholeMinor && isWholeMinor(value)) return true;
+  return parseVersion(value) !== null;
+}
+
+export function describeRange(r: AffectedRange): string {
+  const last = r.lastAffected;
+  if (r.introduced === null || r.introduced === '0') {
+    if (last !== null) return `≤ ${last}`;
+    if (r.fixed !== null) return `< ${r.fixed}`;
+    return 'all versions';
+  }
+  if (last !== null) return last === r.introduced ? r.introduced : `${r.introduced}–${last}`;
+  if (r.fixed !== null) return `${r.introduced} to < ${r.fixed}`;
+  return `≥ ${r.introduced}`;
+}
+
+export function createEvaluator(options: EvaluatorOptions): Evaluator {
+  const { calendar, now } = options;
+  const today = isoDay(now);
+  const newest = calendar.newestMinor();
+  const parsed = new Map<string, KubeVersion | null>();
+  const supportCache = new Map<string, SupportState>();
+
+  const parse = (raw: string): KubeVersion | null => {
+    let v = parsed.get(raw);
+    if (v === undefined) {
+      v = parseVersion(raw);
+      parsed.set(raw, v);
+    }
+    return v;
+  };
+
+  const support = (minor: string): SupportState => {
+    let s = supportCache.get(minor);
+    if (s === undefined) {
+      if (calendar.minor(minor)) s = calendar.isSupported(minor, now) ? 'yes' : 'no';
+      else s = newest !== null && compareMinors(minor, newest) > 0 ? 'assumed' : 'no';
+      supportCache.set(minor, s);
+    }
+    return s;
+  };
+
+  const releasedPatches = (minor: string): string[] =>
+    calendar.patches(minor).filter((p) => p.date <= today).map((p) => p.version);
+
+  const plan = (advisory: Advisory, component: string): ComponentPlan => {
+    const ranges = advisory.ranges.filter((r) => r.component === component);
+    let unknownReason: string | null = null;
+    if (advisory.parse.confidence === 'low') {
+      const why = advisory.parse.warnings.length > 0 ? `: ${advisory.parse.warnings.join('; ')}` : '';
+      unknownReason = `the advisory's versions could not be read with confidence${why}`;
+    } else if (ranges.length === 0) {
+      unknownReason = `the advisory gives no affected versions for ${component}${advisory.unfixed ? ' (it says no fix exists)' : ''}`;
+    } else {
+      const bad = ranges.find((r) => !validBound(r.introduced, true) || !validBound(r.lastAffected, true) || !validBound(r.fixed, false));
+      if (bad) unknownReason = `the advisory's range ${describeRange(bad)} is not made of versions`;
+    }
+    const fixes = unknownReason
+      ? []
+      : [...new Set(ranges.flatMap((r) => (r.fixed === null ? [] : [parseVersion(r.fixed)?.semver ?? ''])).filter((s) => s !== ''))]
+        .sort(semver.compare);
+    const minorSet = new Set<string>(calendar.minors().map((m) => m.minor));
+    for (const f of fixes) {
+      const m = minorOf(f);
+      if (m) minorSet.add(m);
+    }
+    const minors = [...minorSet].sort(compareMinors);
+    return {
+      advisory,
+      component,
+      kind: componentKind(component),
+      ranges,
+      fixes,
+      unknownReason,
+      rangeText: ranges.map(describeRange).join(', '),
+      minors,
+      minorKeys: minors.map((m) => minorKeyOf(parseVersion(`${m}.0`) ?? { major: 0, minor: 0 })),
+      fixedByMinor: new Map(),
+      byVersion: new Map(),
+    };
+  };
+
+  const affects = (p: ComponentPlan, v: string): AffectedRange | null => {
+    for (const r of p.ranges) if (inRange(v, r)) return r;
+    return null;
+  };
+
+  const fixedIn = (p: ComponentPlan, minor: string): string[] => {
+    let list = p.fixedByMinor.get(minor);
+    if (list === undefined) {
+      const candidates = new Set<string>(releasedPatches(minor));
+      for (const f of p.fixes) if (minorOf(f) === minor) candidates.add(f);
+      list = [...candidates].filter((c) => affects(p, c) === null).sort(semver.compare);
+      p.fixedByMinor.set(minor, list);
+    }
+    return list;
+  };
+
+  const firstFixed = (p: ComponentPlan, minor: string, above: string | null): string | null =>
+    fixedIn(p, minor).find((c) => above === null || semver.gt(c, above)) ?? null;
+
+  const eolPhrase = (minor: string): string => {
+    const eol = calendar.eolDate(minor);
+    return eol ? `is end-of-life since ${eol}` : 'is not a supported minor';
+  };
+
+  const unknownMinorNote = (minor: string): string =>
+    `release data (as of ${calendar.asOf}) does not know ${minor} yet; assumed supported`;
+
+  const evalCore = (p: ComponentPlan, v: string, minor: string, minorKey: number, matched: AffectedRange): VersionEval => {
+    const where = `v${v} is affected (${describeRange(matched)})`;
+    const notes: string[] = [];
+    const same = firstFixed(p, minor, v);
+    const sameSupport = support(minor);
+    if (same !== null && sameSupport !== 'no') {
+      if (sameSupport === 'assumed') notes.push(unknownMinorNote(minor));
+      return { verdict: 'affected', target: same, upgradePath: [], notes, reason: `${where}; fixed in v${same}` };
+    }
+    if (same !== null) notes.push(`v${same} fixes this but ${minor} ${eolPhrase(minor)}`);
+    else if (sameSupport === 'no') notes.push(`${minor} ${eolPhrase(minor)} and has no fixed patch`);
+
+    for (let i = 0; i < p.minors.length; i++) {
+      if ((p.minorKeys[i] as number) <= minorKey) continue;
+      const n = p.minors[i] as string;
+      const s = support(n);
+      if (s === 'no') continue;
+      const fix = firstFixed(p, n, null);
+      if (fix === null) continue;
+      if (s === 'assumed') notes.push(unknownMinorNote(n));
+      const path = minorsBetween(minor, n);
+      return {
+        verdict: 'affected', target: fix, upgradePath: path, notes,
+        reason: `${where}; smallest fix in a supported minor is v${fix} (upgrade ${[minor, ...path].join(' → ')})`,
+      };
+    }
+    // No supported minor has a fix: an end-of-life fix is still better than none.
+    let eolFix: string | null = same;
+    for (let i = 0; i < p.minors.length && eolFix === null; i++) {
+      if ((p.minorKeys[i] as number) > minorKey) eolFix = firstFixed(p, p.minors[i] as string, null);
+    }
+    if (eolFix !== null) {
+      notes.push('no supported minor carries a fix; only end-of-life minors do');
+      const fixMinor = minorOf(eolFix) ?? minor;
+      return {
+        verdict: 'affected', target: eolFix, upgradePath: minorsBetween(minor, fixMinor), notes,
+        reason: `${where}; only an end-of-life fix exists: v${eolFix}`,
+      };
+    }
+    return { verdict: 'unfixed', target: null, upgradePath: [], notes, reason: `${where}; no fixed version exists` };
+  };
+
+  const evalAddon = (p: ComponentPlan, v: string, matched: AffectedRange): VersionEval => {
+    const where = `v${v} is affected (${describeRange(matched)})`;
+    const fix = p.fixes.find((f) => semver.gt(f, v) && affects(p, f) === null) ?? null;
+    if (fix === null) return { verdict: 'unfixed', target: null, upgradePath: [], notes: [], reason: `${where}; no fixed version exists` };
+    return { verdict: 'affected', target: fix, upgradePath: [], notes: [], reason: `${where}; fixed in v${fix}` };
+  };
+
+  const evaluate = (p: ComponentPlan, version: KubeVersion): JudgedVersion => {
+    const key = version.semver;
+    let judged = p.byVersion.get(key);
+    if (judged === undefined) {
+      const matched = affects(p, key);
+      let e: VersionEval;
+      if (matched === null) {
+        e = { verdict: 'not-affected', target: null, upgradePath: [], notes: [], reason: `v${key} is outside the affected versions (${p.rangeText})` };
+      } else if (p.kind === 'core') {
+        e = evalCore(p, key, `${version.major}.${version.minor}`, minorKeyOf(version), matched);
+      } else {
+        e = evalAddon(p, key, matched);
+      }
+      const t = e.target === null ? null : parse(e.target);
+      judged = { ...e, minorKey: minorKeyOf(version), targetMinorKey: t ? minorKeyOf(t) : null, fixedTarget: e.target === null ? null : `v${e.target}` };
+      p.byVersion.set(key, judged);
+    }
+    return judged;
+  };
+
+  return { plan, evaluate, parse, support };
+}

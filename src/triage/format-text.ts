@@ -1,0 +1,80 @@
+/**
+ * Terminal rendering of a triage result (CLI `triage --format text`). Pure: result → string.
+ *
+ *   CVE-2023-2431  Bypass of seccomp profile enforcement  [low 3.4]
+ *     prod-eu  kubelet  v1.27.9 → v1.27.16 (affected)  3 of 12 nodes
+ *              · note …
+ */
+import type { Advisory } from '../advisory/types.ts';
+import type { ClusterPosture, Finding, TriageResult } from './types.ts';
+
+function severity(a: Advisory): string {
+  const parts = [a.severity.rating, a.severity.score === null ? null : String(a.severity.score)].filter((x) => x !== null);
+  return parts.length > 0 ? `  [${parts.join(' ')}]` : '';
+}
+
+function verdictText(f: Finding): string {
+  const v = f.version ?? '?';
+  switch (f.verdict) {
+    case 'affected':
+      return `${v} → ${f.fixedTarget ?? '?'} (affected)`;
+    case 'unfixed':
+      return `${v} → no fix (unfixed)`;
+    case 'not-affected':
+      return `${v} (not-affected)`;
+    case 'unknown':
+      return `${v} (unknown)`;
+  }
+}
+
+function postureLine(c: ClusterPosture): string | null {
+  const bits: string[] = [];
+  if (c.eol) bits.push(`${c.minor} end-of-life since ${c.eol}`);
+  if (c.inventoryError) bits.push(`inventory error: ${c.inventoryError}`);
+  for (const n of c.notes ?? []) if (!(c.eol && n.startsWith(`${c.minor} is end-of-life`))) bits.push(n);
+  if (bits.length === 0) return null;
+  return `  ${c.cluster}  ${c.server ?? '?'}  ${bits.join('; ')}`;
+}
+
+export function formatTriageText(result: TriageResult): string {
+  const lines: string[] = [];
+  const byAdvisory = new Map<string, Finding[]>();
+  for (const f of result.findings) {
+    const list = byAdvisory.get(f.advisory);
+    if (list) list.push(f);
+    else byAdvisory.set(f.advisory, [f]);
+  }
+
+  for (const a of result.advisories) {
+    const findings = byAdvisory.get(a.id) ?? [];
+    const affected = findings.filter((f) => f.verdict === 'affected' || f.verdict === 'unfixed').length;
+    lines.push(`${a.id}  ${a.title.trim()}${severity(a)}`);
+    if (a.url) lines.push(`  ${a.url}`);
+    if (findings.length === 0) {
+      lines.push('  no cluster runs an affected component', '');
+      continue;
+    }
+    const wc = Math.max(...findings.map((f) => f.cluster.length));
+    const wk = Math.max(...findings.map((f) => f.component.length));
+    const indent = ' '.repeat(2 + wc + 2 + wk + 2);
+    for (const f of findings) {
+      const nodes = f.affectedNodes ? `  ${f.affectedNodes.length} node${f.affectedNodes.length === 1 ? '' : 's'}` : '';
+      lines.push(`  ${f.cluster.padEnd(wc)}  ${f.component.padEnd(wk)}  ${verdictText(f)}${nodes}`);
+      if (f.upgradePath.length > 0) lines.push(`${indent}upgrade via ${f.upgradePath.join(' → ')}`);
+      if (f.verdict === 'unknown') lines.push(`${indent}why: ${f.reason}`);
+      if (f.verdict === 'affected' || f.verdict === 'unfixed' || f.verdict === 'unknown') {
+        for (const n of f.notes ?? []) lines.push(`${indent}· ${n}`);
+      }
+    }
+    lines.push(`  ${affected} of ${findings.length} finding${findings.length === 1 ? '' : 's'} affected`, '');
+  }
+
+  const posture = result.clusters.map(postureLine).filter((l): l is string => l !== null);
+  if (posture.length > 0) lines.push('Clusters needing attention:', ...posture, '');
+
+  const rd = result.releaseData;
+  lines.push(`release data as of ${rd.asOf} (${rd.source})`);
+  if (rd.stale) lines.push(`warning: release data as of ${rd.asOf} is stale; support dates may have changed since`);
+  for (const w of result.warnings) if (!(rd.stale && w.startsWith('release data as of'))) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
