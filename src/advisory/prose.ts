@@ -1,0 +1,578 @@
+/**
+ * Affected ranges from an advisory's prose. Three passes, most trusted first:
+ * 1. sections: lines under an "Affected Versions"/"Fixed Versions" heading (any heading style),
+ *    and lists introduced by a sentence ("… fixed in the following releases:");
+ * 2. "All versions … are affected" statements;
+ * 3. sentences ("discovered in kubectl versions v1.13.10, v1.14.6 …") — lowers confidence.
+ * Then affected lines are paired with fixed versions by minor (see `buildRanges`).
+ */
+import type { AffectedRange } from './types.ts';
+import { CORE_COMPONENTS } from './types.ts';
+import type { BodyLine } from './text.ts';
+import { cleanLine, sentences } from './text.ts';
+import type { Heading, SectionKind } from './sections.ts';
+import { componentAtStart, componentLabel, componentsIn, impliedComponents } from './components.ts';
+import type { VersionExpr, VersionToken } from './version-expr.ts';
+import { compareTokens, hasRange, minorKey, parseExpressions, takeFixClauses, tokenize, tokenString } from './version-expr.ts';
+
+export interface Warning {
+  level: 'medium' | 'low';
+  text: string;
+}
+
+type Origin = 'section' | 'list' | 'sentence';
+
+interface AffectedEntry {
+  /** Specific components named on the line (or by a label line above it); [] = advisory default. */
+  comps: string[];
+  expr: VersionExpr;
+  fix: VersionToken | null;
+  origin: Origin;
+}
+
+interface FixedEntry {
+  comps: string[];
+  version: VersionToken;
+  origin: Origin | 'mitigation';
+}
+
+export interface ProseResult {
+  components: string[];
+  ranges: AffectedRange[];
+  unfixed: boolean;
+  /** The text says no Kubernetes version is affected. */
+  noImpact: boolean;
+  /** Any affected-version statement was found (lines, "all versions", sentences). */
+  stated: boolean;
+  warnings: Warning[];
+}
+
+const FIX_CUE = /\b(?:fix(?:ed|es)?|resolved|patched|remediated|addressed|backport(?:ed|s)?|contains?\s+the\s+fix)\b/i;
+const AFFECT_CUE = /\b(?:affect(?:s|ed)?|vulnerable|impacted|exposed)\b/i;
+const SENTENCE_AFFECT_CUE = /\b(?:affect(?:s|ed)?|vulnerable|impacted|(?:discovered|found|present|exists)\s+in)\b/i;
+const UPGRADE_CUE = /\bupgrad(?:e|ing)\b[^.]*?\bto\b|\bpatched\s+versions?\b|\bfixed\s+versions?\b/i;
+const GATED_RE = /\balpha\b|\bbeta\b|feature[\s-]?gates?\b|\bbehind\s+a\s+(?:feature\s+)?(?:flag|gate)\b|\bopt[\s-]in\b/i;
+const ALL_VERSIONS_RE =
+  /\ball\s+(?:(?:current|supported|released|kubernetes|[\w-]+)\s+){0,2}versions\b(?!\s+(?:prior|before|older|earlier|up\s+to|below|since|from|after|starting))|\bevery\s+(?:kubernetes\s+)?version\b/i;
+const UNFIXED_RES = [
+  /\bthere\s+(?:is|are)\s+no\s+(?:patch|fix)(?:es)?\b/i,
+  /\bno\s+(?:patch|fix)(?:es)?\s+(?:is\s+|are\s+|has\s+been\s+)?(?:available|exists?|planned|released)\b/i,
+  /\bwill\s+not\s+(?:be\s+)?(?:patched|fixed)\b/i,
+  /\bwill\s+not\s+receive\s+(?:any\s+)?(?:security\s+)?(?:updates|fixes|patches)\b/i,
+  /\b(?:has|have)\s+not\s+(?:yet\s+)?been\s+(?:patched|fixed)\b/i,
+  /\bno\s+fixed\s+versions?\b/i,
+];
+const NO_IMPACT_RES = [
+  /\bno\s+security\s+impact\s+(?:to|on|for)\s+kubernetes\b/i,
+  /\bkubernetes\s+(?:itself\s+)?is\s+not\s+(?:vulnerable|affected)\b/i,
+  /\bdoes\s+not\s+affect\s+kubernetes\b/i,
+  /\bno\s+(?:released\s+)?(?:kubernetes\s+)?versions?\s+(?:is|are)\s+affected\b/i,
+];
+const CUT_RE = /original\s+(?:issue\s+)?(?:description|report)\s+follows/i;
+
+/** Lines up to "original description follows": what comes after is a bug report, not the advisory. */
+export function advisoryLines(lines: BodyLine[]): BodyLine[] {
+  const cut = lines.findIndex((l) => !l.code && CUT_RE.test(l.raw));
+  return cut === -1 ? lines : lines.slice(0, cut);
+}
+
+export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary: string): ProseResult {
+  const warnings: Warning[] = [];
+  const walked = walk(lines, heads, warnings);
+  const text = describedText(lines, heads);
+  const unfixed = UNFIXED_RES.some((re) => re.test(text.all));
+  let affected = walked.affected;
+  const fixed = walked.fixed;
+  let allVersions: string[] | null = null;
+
+  if (affected.length === 0) {
+    allVersions = allVersionsStatement(lines, heads);
+    if (allVersions === null) {
+      const fromSentences = sentenceEntries(lines, heads);
+      affected = fromSentences.affected;
+      fixed.push(...fromSentences.fixed);
+      if (affected.length > 0) warnings.push({ level: 'medium', text: 'no affected-versions section; versions taken from a sentence' });
+    }
+  } else if (walked.listOnly) {
+    warnings.push({ level: 'medium', text: 'no affected-versions section; versions taken from a list after a sentence' });
+  }
+
+  const needsDefault = affected.some((e) => e.comps.length === 0) || allVersions !== null;
+  const defaults = needsDefault ? defaultComponents(walked.sectionComps, text.described, summary, warnings) : [];
+
+  if (allVersions !== null) {
+    const comps = allVersions.length > 0 ? allVersions : defaults;
+    const ranges = fixed.length > 0 ? [] : comps.map((c) => ({ component: c, introduced: null, lastAffected: null, fixed: null }));
+    if (fixed.length > 0) {
+      // "All versions are affected" plus fixed versions: every branch up to its fix.
+      for (const c of comps) affected.push({ comps: [c], expr: { op: 'ge', lo: null, hi: null }, fix: null, origin: 'section' });
+    } else {
+      return { components: uniq(comps), ranges, unfixed, noImpact: false, stated: true, warnings };
+    }
+  }
+
+  if (affected.length > 0 && fixed.length === 0 && affected.every((e) => e.fix === null) && !unfixed) {
+    const fromMitigation = mitigationFixes(lines, heads);
+    if (fromMitigation.length > 0) {
+      fixed.push(...fromMitigation);
+      warnings.push({ level: 'medium', text: 'no fixed-versions list; fixed versions taken from a sentence' });
+    }
+  }
+
+  const ranges = buildRanges(affected, fixed, defaults, unfixed, warnings);
+  const noImpact = ranges.length === 0 && NO_IMPACT_RES.some((re) => re.test(text.all));
+  const components = ranges.length > 0 ? uniq(ranges.map((r) => r.component)) : noImpact ? [] : mentionedComponents(walked.sectionComps, text.described, summary);
+  return { components, ranges, unfixed, noImpact, stated: ranges.length > 0, warnings };
+}
+
+interface WalkResult {
+  affected: AffectedEntry[];
+  fixed: FixedEntry[];
+  sectionComps: string[];
+  /** Affected lines came only from lists introduced by a sentence, never from a heading. */
+  listOnly: boolean;
+}
+
+type Context = SectionKind | 'none';
+
+function walk(lines: BodyLine[], heads: (Heading | null)[], warnings: Warning[]): WalkResult {
+  const affected: AffectedEntry[] = [];
+  const fixed: FixedEntry[] = [];
+  const sectionComps: string[] = [];
+  let ctx: Context = 'none';
+  let intro: 'affected' | 'fixed' | null = null;
+  let label: string[] | null = null;
+
+  lines.forEach((line, i) => {
+    const head = heads[i];
+    if (head) {
+      ctx = head.kind;
+      intro = null;
+      label = null;
+      return;
+    }
+    const effective: Context = intro ?? ctx;
+    // Under an Affected/Fixed heading a list is part of the section even when a sentence introduces it.
+    const origin: Origin = intro && ctx !== 'affected' && ctx !== 'fixed' ? 'list' : 'section';
+    if (line.code) {
+      // Only "external-provisioner: v0.4.1-0.4.2, v1.0.0-1.0.1" shaped lines carry versions in code.
+      const m = /^\s*([A-Za-z][\w.-]*)\s*:\s*(.*\d.*)$/.exec(line.raw);
+      const comps = m ? componentLabel(m[1] ?? '') : null;
+      if (!m || !comps) return;
+      const rest = cleanLine(m[2] ?? '');
+      if (effective === 'affected') affected.push(...affectedEntries(rest, comps, origin));
+      if (effective === 'fixed') fixed.push(...tokenize(rest).map((version) => ({ comps, version, origin })));
+      return;
+    }
+    const { clean, bullet } = line;
+    if (clean.length === 0) return;
+    const tokens = tokenize(clean);
+    if (tokens.length === 0) {
+      if (ctx === 'affected' && /\bv\d+\.\d|\b\d+\.\d+\.\S/i.test(clean) && !intro) {
+        warnings.push({ level: 'medium', text: `could not read affected line: "${clean.slice(0, 80)}"` });
+      }
+      const lab = componentLabel(clean);
+      if (ctx === 'components') sectionComps.push(...(lab ?? componentsIn(clean).names));
+      if (lab) {
+        label = lab;
+        return;
+      }
+      intro = introKind(clean);
+      if (intro === null) label = null;
+      return;
+    }
+
+    const lineComps = (prefix: string): string[] => {
+      const named = componentsIn(prefix).names;
+      return named.length > 0 ? named : (label ?? []);
+    };
+
+    if (effective === 'affected') {
+      if (origin === 'list' && !bullet && (tokens[0]?.start ?? 0) > 40) return;
+      affected.push(...affectedEntries(clean, label ?? [], origin));
+      return;
+    }
+    if (effective === 'fixed') {
+      if (!(bullet || clean.length <= 100 || FIX_CUE.test(clean))) return;
+      const withoutVersions = tokens.reduceRight((s, t) => s.slice(0, t.start) + s.slice(t.end), clean);
+      if (GATED_RE.test(withoutVersions)) {
+        warnings.push({ level: 'medium', text: `fix behind a feature gate or alpha feature not counted as fixed: "${clean.slice(0, 80)}"` });
+        return;
+      }
+      if (hasRange(clean)) {
+        warnings.push({ level: 'medium', text: `could not read fixed line: "${clean.slice(0, 80)}"` });
+        return;
+      }
+      const comps = lineComps(clean.slice(0, tokens[0]?.start ?? 0));
+      fixed.push(...tokens.map((version) => ({ comps, version, origin })));
+      return;
+    }
+    // Elsewhere only explicit "fixed in vX" clauses count ("* Fixed in v1.5.5 in <commit>").
+    const { fixes } = takeFixClauses(clean);
+    if (fixes.length > 0) {
+      const comps = lineComps(clean.slice(0, tokens[0]?.start ?? 0));
+      fixed.push(...fixes.map((version) => ({ comps, version, origin: 'section' as const })));
+    }
+  });
+  // Lists introduced by a sentence are a fallback for bodies without an Affected Versions heading;
+  // beside one they are usually third-party notes ("CNI plugins prior to version 0.8.6").
+  const fromSections = affected.filter((e) => e.origin === 'section');
+  const kept = fromSections.length > 0 ? fromSections : affected;
+  const listOnly = kept.length > 0 && fromSections.length === 0;
+  return { affected: kept, fixed, sectionComps: uniq(sectionComps), listOnly };
+}
+
+function affectedEntries(clean: string, fallbackComps: string[], origin: Origin): AffectedEntry[] {
+  const { exprs, fixes, prefix, suffix } = parseExpressions(clean);
+  // "kube-apiserver v1.27.0 - v1.27.2", or now and then "v1.27.0 - v1.27.2 of kube-apiserver".
+  const before = componentsIn(prefix).names;
+  const named = before.length > 0 ? before : origin === 'sentence' ? [] : componentsIn(suffix).names;
+  const comps = named.length > 0 ? named : fallbackComps;
+  return exprs.map((expr) => ({
+    comps,
+    expr,
+    // An inline fix belongs to the expression it follows ("v1.11.0-1.11.7 (fixed in v1.11.8)").
+    fix: exprs.length === 1 ? (fixes[0] ?? null) : (fixes.find((f) => exprMinor(expr) === minorKey(f)) ?? null),
+    origin,
+  }));
+}
+
+/** "Fixes are available in the following versions:" → fixed; "… the following vulnerable versions:" → affected. */
+function introKind(clean: string): 'affected' | 'fixed' | null {
+  if (!/:\s*$/.test(clean) && !/\bfollowing\b/i.test(clean)) return null;
+  if (FIX_CUE.test(clean)) return 'fixed';
+  if (AFFECT_CUE.test(clean) || /\bfollowing\s+(?:\w+\s+)?(?:versions|releases)\b/i.test(clean)) return 'affected';
+  return null;
+}
+
+/** "All Kubernetes versions are affected", "All versions of Kubernetes": the components it names ([] = default), or null. */
+function allVersionsStatement(lines: BodyLine[], heads: (Heading | null)[]): string[] | null {
+  let ctx: Context = 'none';
+  for (let i = 0; i < lines.length; i++) {
+    const head = heads[i];
+    const line = lines[i];
+    if (head) {
+      ctx = head.kind;
+      continue;
+    }
+    if (!line || line.code) continue;
+    const clean = line.clean;
+    if (!ALL_VERSIONS_RE.test(clean) || tokenize(clean).length > 0) continue;
+    if (ctx !== 'affected' && ctx !== 'components' && !AFFECT_CUE.test(clean)) continue;
+    return componentsIn(clean).names;
+  }
+  return null;
+}
+
+/** Last resort: versions inside sentences ("discovered in kubectl versions v1.13.10, v1.14.6 …"). */
+function sentenceEntries(lines: BodyLine[], heads: (Heading | null)[]): { affected: AffectedEntry[]; fixed: FixedEntry[] } {
+  const affected: AffectedEntry[] = [];
+  const fixed: FixedEntry[] = [];
+  let ctx: Context = 'none';
+  lines.forEach((line, i) => {
+    const head = heads[i];
+    if (head) ctx = head.kind;
+    // Fixed sections were read line by line already (feature-gated lines deliberately skipped).
+    if (line.code || head || ctx === 'fixed') return;
+    for (const s of sentences(line.clean)) {
+      const tokens = tokenize(s);
+      if (tokens.length === 0) continue;
+      const hasFix = FIX_CUE.test(s) || UPGRADE_CUE.test(s);
+      if (SENTENCE_AFFECT_CUE.test(s)) {
+        affected.push(...affectedEntries(s, [], 'sentence'));
+      } else if (hasFix && !GATED_RE.test(s)) {
+        const comps = componentsIn(s.slice(0, tokens[0]?.start ?? 0)).names;
+        fixed.push(...tokens.map((version) => ({ comps, version, origin: 'sentence' as const })));
+      }
+    }
+  });
+  return { affected: dedupeEntries(affected), fixed };
+}
+
+/** "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version." when no Fixed list exists. */
+function mitigationFixes(lines: BodyLine[], heads: (Heading | null)[]): FixedEntry[] {
+  const out: FixedEntry[] = [];
+  lines.forEach((line, i) => {
+    if (line.code || heads[i]) return;
+    for (const s of sentences(line.clean)) {
+      if (!UPGRADE_CUE.test(s)) continue;
+      const at = s.search(UPGRADE_CUE);
+      const comps = componentsIn(s).names;
+      for (const version of tokenize(s)) if (version.start > at) out.push({ comps, version, origin: 'mitigation' });
+    }
+  });
+  return out;
+}
+
+/** Text that describes the issue (not how to fix, detect or credit it), for finding component names. */
+function describedText(lines: BodyLine[], heads: (Heading | null)[]): { described: string; all: string } {
+  const described: string[] = [];
+  const all: string[] = [];
+  let ctx: Context = 'none';
+  lines.forEach((line, i) => {
+    const head = heads[i];
+    if (head) ctx = head.kind;
+    if (line.code) return;
+    const clean = line.clean;
+    all.push(clean);
+    if (head) return;
+    if (ctx === 'mitigation' || ctx === 'fixed' || ctx === 'detection' || ctx === 'credits') return;
+    described.push(clean);
+  });
+  return { described: described.join('\n'), all: all.join('\n') };
+}
+
+const STATEMENT_RES = [
+  /\b(?:this|the)\s+(?:bug|issue|vulnerability|cve|flaw)\s+(?:only\s+)?affects\s+(?:the\s+)?(?:kubernetes\s+)?/gi,
+  /\b(?:discovered|found)\s+in\s+(?:the\s+)?(?:kubernetes\s+)?/gi,
+];
+
+/** Components for lines that name none, and a warning when they had to be inferred. */
+function defaultComponents(sectionComps: string[], described: string, summary: string, warnings: Warning[]): string[] {
+  if (sectionComps.length > 0) return sectionComps;
+  const stated = statedComponents(described);
+  if (stated.length > 0) return stated;
+  const inSummary = componentsIn(summary).names;
+  if (inSummary.length > 0) return inSummary;
+  const scanned = componentsIn(described, { scan: true }).names;
+  if (scanned.length > 0) {
+    warnings.push({ level: 'medium', text: `component not named with the versions; taken from the description (${scanned.join(', ')})` });
+    return scanned;
+  }
+  const implied = impliedComponents(summary);
+  if (implied.length > 0) {
+    warnings.push({ level: 'medium', text: `component not named; implied by the title (${implied.join(', ')})` });
+    return implied;
+  }
+  warnings.push({ level: 'medium', text: 'component not named; assuming every core component' });
+  return [...CORE_COMPONENTS];
+}
+
+/** "This bug affects Kubelet", "discovered in kube-apiserver": the component right after the phrase. */
+function statedComponents(described: string): string[] {
+  const out: string[] = [];
+  for (const re of STATEMENT_RES) {
+    for (const m of described.matchAll(re)) {
+      const after = described.slice(m.index + m[0].length, m.index + m[0].length + 60);
+      const first = componentAtStart(after);
+      if (first) out.push(first);
+    }
+  }
+  return uniq(out);
+}
+
+/** Components to report when no ranges were found (placeholders, advisories without versions). */
+function mentionedComponents(sectionComps: string[], described: string, summary: string): string[] {
+  if (sectionComps.length > 0) return sectionComps;
+  const stated = statedComponents(described);
+  if (stated.length > 0) return stated;
+  const inSummary = componentsIn(summary).names;
+  if (inSummary.length > 0) return inSummary;
+  return componentsIn(described, { scan: true }).names;
+}
+
+// ── pairing ────────────────────────────────────────────────────────────────────────────────
+
+interface Draft {
+  component: string;
+  introduced: string | null;
+  lastAffected: string | null;
+  fixed: string | null;
+  /** Highest affected version, for ordering and pairing. */
+  upper: VersionToken | null;
+  lower: VersionToken | null;
+  minor: string | null;
+  oldest: boolean;
+}
+
+/**
+ * Per component: a `<=`/`<` line bounds its own minor, except the oldest line, which also covers
+ * every older minor; each line gets the fixed version of its own minor. A `>= X` line is split into
+ * branches by the fixed versions. A branch with no fix in its minor takes the next fixed version
+ * when no other affected line lies between (the fix shipped in a later minor).
+ */
+export function buildRanges(affected: AffectedEntry[], fixed: FixedEntry[], defaults: string[], unfixed: boolean, warnings: Warning[]): AffectedRange[] {
+  const components = uniq(affected.flatMap((e) => (e.comps.length > 0 ? e.comps : defaults)));
+  const out: AffectedRange[] = [];
+  const missing: string[] = [];
+  const unpaired: string[] = [];
+  for (const component of components) {
+    const entries = affected.filter((e) => (e.comps.length > 0 ? e.comps : defaults).includes(component));
+    const pool = fixedPool(fixed, component);
+    const { drafts, used } = draftsFor(component, entries, pool, warnings);
+    pairAcrossMinors(drafts, pool, used, warnings);
+    for (const d of drafts) {
+      if (d.fixed === null && !d.oldest && !unfixed && d.minor !== null && pool.length > 0) missing.push(d.minor);
+    }
+    const highest = drafts.reduce<VersionToken | null>((hi, d) => (d.upper && (!hi || compareTokens(d.upper, hi) > 0) ? d.upper : hi), null);
+    for (const f of pool) {
+      if (used.has(f) || f.pre) continue;
+      // Fixed versions newer than every affected line are the release from main/master.
+      if (highest && compareTokens(f, highest) > 0) continue;
+      unpaired.push(tokenString(f));
+    }
+    out.push(...drafts.map(({ component: c, introduced, lastAffected, fixed: fx }) => ({ component: c, introduced, lastAffected, fixed: fx })));
+  }
+  for (const minor of uniq(missing)) warnings.push({ level: 'medium', text: `fixed version for ${minor} not listed` });
+  for (const v of uniq(unpaired)) warnings.push({ level: 'medium', text: `fixed version ${v} matches no affected line` });
+  if (out.length > 0 && out.every((r) => r.fixed === null) && !unfixed) warnings.push({ level: 'medium', text: 'no fixed version stated' });
+  return dedupeRanges(out);
+}
+
+function fixedPool(fixed: FixedEntry[], component: string): VersionToken[] {
+  const seen = new Set<string>();
+  const pool: VersionToken[] = [];
+  for (const f of fixed) {
+    if (f.comps.length > 0 && !f.comps.includes(component)) continue;
+    // "v1.14+" in a Fixed list means the minor's first release.
+    const version = f.version.patch === null ? { ...f.version, patch: 0 } : f.version;
+    const key = tokenString(version);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pool.push(version);
+  }
+  return pool.sort(compareTokens);
+}
+
+function draftsFor(component: string, entries: AffectedEntry[], pool: VersionToken[], warnings: Warning[]): { drafts: Draft[]; used: Set<VersionToken> } {
+  const used = new Set<VersionToken>();
+  const bounded = entries.filter((e) => e.expr.op !== 'ge');
+  const oldestMinor = bounded.reduce<VersionToken | null>((lo, e) => {
+    const t = effectiveUpper(e.expr);
+    return t && (!lo || compareTokens(t, lo) < 0) ? t : lo;
+  }, null);
+  const isOldest = (t: VersionToken | null): boolean => !!t && !!oldestMinor && minorKey(t) === minorKey(oldestMinor);
+  const fixFor = (minor: string, inline: VersionToken | null): string | null => {
+    if (inline) {
+      const same = pool.find((f) => tokenString(f) === tokenString(inline));
+      if (same) used.add(same);
+      return tokenString(inline);
+    }
+    const f = pool.find((p) => minorKey(p) === minor && !p.pre) ?? pool.find((p) => minorKey(p) === minor);
+    if (!f) return null;
+    used.add(f);
+    return tokenString(f);
+  };
+
+  const drafts: Draft[] = [];
+  const lowerOf = (t: VersionToken): VersionToken => ({ ...t, patch: 0, pre: null });
+  for (const e of bounded) {
+    const { op, lo, hi } = e.expr;
+    if (op === 'lt' && hi) {
+      if (hi.patch === null || hi.patch === 0) {
+        const below = effectiveUpper(e.expr);
+        if (!isOldest(below)) {
+          // "prior to 1.15.0" among per-branch bounds: 1.15 ships fixed; nothing of it is affected.
+          const f = pool.find((p) => tokenString(p) === tokenString({ ...hi, patch: 0 }));
+          if (f) used.add(f);
+          continue;
+        }
+        // "< v1.11.0" as the oldest line: every older minor, no fix of its own.
+        if (below && below !== hi) drafts.push(draft(component, null, tokenString(below, 'upper'), null, below, null, minorKey(below), true));
+        else drafts.push(draft(component, null, null, tokenString({ ...hi, patch: 0 }), hi, null, minorKey(hi), true));
+        continue;
+      }
+      const inPool = pool.find((p) => minorKey(p) === minorKey(hi) && !p.pre);
+      if (inPool) {
+        used.add(inPool);
+        if (compareTokens(inPool, hi) !== 0) warnings.push({ level: 'medium', text: `"< ${tokenString(hi)}" disagrees with fixed version ${tokenString(inPool)}` });
+      }
+      const oldest = isOldest(hi);
+      drafts.push(draft(component, oldest ? null : tokenString(lowerOf(hi)), null, tokenString(e.fix ?? hi), hi, oldest ? null : lowerOf(hi), minorKey(hi), oldest));
+      continue;
+    }
+    if (op === 'le' && hi) {
+      const oldest = isOldest(hi);
+      drafts.push(draft(component, oldest ? null : tokenString(lowerOf(hi)), tokenString(hi, 'upper'), hi.patch === null ? null : fixFor(minorKey(hi), e.fix), hi, oldest ? null : lowerOf(hi), minorKey(hi), oldest));
+      continue;
+    }
+    if ((op === 'range' || op === 'exact') && lo && hi) {
+      const fix = hi.patch === null ? (e.fix ? fixFor(minorKey(hi), e.fix) : null) : fixFor(minorKey(hi), e.fix);
+      drafts.push(draft(component, tokenString(lo, 'lower'), tokenString(hi, 'upper'), fix, hi, lo, minorKey(hi), isOldest(hi)));
+    }
+  }
+
+  for (const e of entries.filter((x) => x.expr.op === 'ge')) drafts.push(...openDrafts(component, e.expr.lo, pool, used, drafts, warnings));
+  drafts.sort((a, b) => (a.upper && b.upper ? compareTokens(a.upper, b.upper) : a.upper ? 1 : -1));
+  return { drafts, used };
+}
+
+function draft(component: string, introduced: string | null, lastAffected: string | null, fixed: string | null, upper: VersionToken | null, lower: VersionToken | null, minor: string | null, oldest: boolean): Draft {
+  return { component, introduced, lastAffected, fixed, upper, lower, minor, oldest };
+}
+
+/** ">= v1.8.0" with fixes in 1.25–1.28: 1.8.0–1.24.x unfixed, then one branch per fixed version. */
+function openDrafts(component: string, from: VersionToken | null, pool: VersionToken[], used: Set<VersionToken>, others: Draft[], warnings: Warning[]): Draft[] {
+  const taken = new Set(others.map((d) => d.minor));
+  const fixes = pool.filter((f) => !used.has(f) && !f.pre && !taken.has(minorKey(f)) && (!from || compareTokens(f, from) >= 0));
+  const start = from ? tokenString(from, 'lower') : null;
+  if (fixes.length === 0) {
+    return [draft(component, start, null, null, null, from, from ? minorKey(from) : null, true)];
+  }
+  warnings.push({ level: 'medium', text: `open-ended affected range${start ? ` from ${start}` : ''}; branches taken from the fixed versions` });
+  const out: Draft[] = [];
+  const first = fixes[0];
+  if (first && (!from || minorKey(from) !== minorKey(first)) && first.minor > 0) {
+    const before = { ...first, minor: first.minor - 1, patch: null, pre: null };
+    if (!from || compareTokens(before, from) >= 0) out.push(draft(component, start, tokenString(before, 'upper'), null, before, from, minorKey(before), true));
+  }
+  for (const f of fixes) {
+    used.add(f);
+    const lower = from && minorKey(from) === minorKey(f) ? from : { ...f, patch: 0, pre: null };
+    out.push(draft(component, tokenString(lower, 'lower'), null, tokenString(f), f, lower, minorKey(f), false));
+  }
+  return out;
+}
+
+/** A branch without a fix in its own minor takes the next fixed version if no affected line lies between. */
+function pairAcrossMinors(drafts: Draft[], pool: VersionToken[], used: Set<VersionToken>, warnings: Warning[]): void {
+  for (const d of drafts) {
+    if (d.fixed !== null || !d.upper) continue;
+    const upper = d.upper;
+    const next = pool.find((f) => !used.has(f) && !f.pre && compareTokens(f, upper) > 0);
+    if (!next) continue;
+    const between = drafts.some((o) => o !== d && o.lower && o.upper && compareTokens(o.upper, upper) > 0 && compareTokens(o.lower, next) < 0);
+    if (between) continue;
+    d.fixed = tokenString(next);
+    used.add(next);
+    // A next minor's first release is the usual "fixed from 1.14 on"; a later patch is a guess worth flagging.
+    if (next.patch !== 0) warnings.push({ level: 'medium', text: `fix for ${d.minor ?? 'the oldest branch'} taken from the later release ${tokenString(next)}` });
+  }
+}
+
+/** The highest affected version an expression stands for; "< 1.11.0" stands for 1.10.x. */
+function effectiveUpper(expr: VersionExpr): VersionToken | null {
+  const t = expr.hi ?? expr.lo;
+  if (!t) return null;
+  if (expr.op === 'lt' && (t.patch === null || t.patch === 0) && t.minor > 0) return { ...t, minor: t.minor - 1, patch: null, pre: null };
+  return t;
+}
+
+function exprMinor(expr: VersionExpr): string | null {
+  const t = expr.hi ?? expr.lo;
+  return t ? minorKey(t) : null;
+}
+
+function dedupeEntries(entries: AffectedEntry[]): AffectedEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = JSON.stringify([e.comps, e.expr.op, e.expr.lo && tokenString(e.expr.lo), e.expr.hi && tokenString(e.expr.hi)]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function dedupeRanges(ranges: AffectedRange[]): AffectedRange[] {
+  const seen = new Set<string>();
+  return ranges.filter((r) => {
+    const key = JSON.stringify(r);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function uniq<T>(list: T[]): T[] {
+  return [...new Set(list)];
+}
