@@ -70,12 +70,23 @@ export function sectionText(lines: BodyLine[], heads: (Heading | null)[], kinds:
     const h = heads[i];
     if (!h || !kinds.includes(h.kind) || !pick(h)) continue;
     const body: string[] = [];
+    let inCode = false;
     for (let j = i + 1; j < lines.length; j++) {
       const next = heads[j];
       if (next && next.level <= h.level) break;
+      // A nested heading of another known kind ("#### Fixed Versions" inside "### How do I mitigate")
+      // starts a different section, not a subsection of this one.
+      if (next && next.kind !== 'other' && next.kind !== h.kind) break;
       const line = lines[j];
-      if (line) body.push(line.raw);
+      if (!line) continue;
+      // Machine-readable blocks (```json osv) are data, not advice; other code keeps its fences.
+      const code = line.code && !/\bosv\b/i.test(line.codeInfo ?? '');
+      if (code !== inCode) body.push('```');
+      inCode = code;
+      if (line.code && !code) continue;
+      body.push(line.raw);
     }
+    if (inCode) body.push('```');
     const text = capText(body.join('\n'));
     if (text.length > 0) return text;
   }

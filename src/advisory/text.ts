@@ -9,6 +9,8 @@ export interface BodyLine {
   raw: string;
   /** Inside a fenced code block (fence lines themselves are dropped). */
   code: boolean;
+  /** The fence's info string for code lines ("json osv", "sh", ""), else null. */
+  codeInfo?: string | null;
   /** A list item ("- ", "* ", "1. "). */
   bullet: boolean;
   /** Plain text without the list marker (see `cleanLine`); computed once, read by every pass. */
@@ -30,12 +32,14 @@ const FENCE_RE = /^\s{0,3}(`{3,}|~{3,})(.*)$/;
 export function toLines(text: string): BodyLine[] {
   const out: BodyLine[] = [];
   let fence: string | null = null;
+  let info = '';
   for (const raw of text.split('\n')) {
     const m = FENCE_RE.exec(raw);
     if (m) {
       const marker = m[1] ?? '';
       if (fence === null) {
         fence = marker;
+        info = (m[2] ?? '').trim();
         continue;
       }
       if (marker[0] === fence[0] && marker.length >= fence.length && (m[2] ?? '').trim() === '') {
@@ -44,7 +48,7 @@ export function toLines(text: string): BodyLine[] {
       }
     }
     const { text, bullet } = stripBullet(raw);
-    out.push({ raw, code: fence !== null, bullet, clean: fence === null ? cleanLine(text) : '' });
+    out.push({ raw, code: fence !== null, codeInfo: fence === null ? null : info, bullet, clean: fence === null ? cleanLine(text) : '' });
   }
   return out;
 }

@@ -120,7 +120,16 @@ describe('parseBody on our fixtures', () => {
     expect(result.vulnerableIf).toMatch(/^A cluster is exposed when both of these hold:\n- aggregated discovery/);
     expect(result.vulnerableIf).not.toContain('\r');
     expect(result.mitigation).toMatch(/^\*\*ACTION REQUIRED:\*\*/);
-    expect(result.mitigation).toContain('#### Fixed Versions');
+    // The template nests "#### Fixed Versions" under the mitigation heading: a version list, not advice.
+    expect(result.mitigation).not.toContain('Fixed Versions');
+  });
+
+  it('keeps shell snippets fenced in section text and drops the OSV block', () => {
+    const body = [
+      '### How do I mitigate this vulnerability?', '', 'Restrict the volume type:', '```sh', 'kubectl get pods -A', '```', '',
+      '```json osv', '{ "schema_version": "1.6.0", "affected": [] }', '```', '', '### Detection', 'Audit logs.',
+    ].join('\r\n');
+    expect(parseBody(body).mitigation).toBe('Restrict the volume type:\n```\nkubectl get pods -A\n```');
   });
 
   it('caps long sections', () => {
