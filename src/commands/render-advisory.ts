@@ -6,10 +6,11 @@ export function formatRange(r: AffectedRange): string {
   const v = (s: string) => (isWholeMinor(s) ? `v${s.replace(/^v/i, '')}` : display(s));
   const from = r.introduced === null || r.introduced === '0' ? null : v(r.introduced);
   let affected: string;
-  if (r.lastAffected !== null) affected = from ? `${from} – ${v(r.lastAffected)}` : `≤ ${v(r.lastAffected)}`;
+  if (r.lastAffected !== null && from === v(r.lastAffected)) affected = from;
+  else if (r.lastAffected !== null) affected = from ? `${from} – ${v(r.lastAffected)}` : `≤ ${v(r.lastAffected)}`;
   else if (r.fixed !== null) affected = from ? `${from} – < ${v(r.fixed)}` : `< ${v(r.fixed)}`;
   else affected = from ? `≥ ${from}` : 'all versions';
-  return `${affected}${r.fixed !== null ? ` → fixed in ${v(r.fixed)}` : ' (no fix)'}`;
+  return `${affected}${r.fixed !== null ? ` → fixed in ${v(r.fixed)}` : ' (no fix in this branch)'}`;
 }
 
 export function formatSeverity(a: Advisory): string {

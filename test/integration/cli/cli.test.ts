@@ -1,0 +1,149 @@
+/**
+ * The CLI end to end, in process: exit codes, JSON contracts, error messages. Feeds come from
+ * files or a loopback server; the release calendar is never refreshed (no network in tests).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../../src/cli.ts';
+import { startFeedServer, type FeedServer } from '../../helpers/feed-server.ts';
+import { REPO_ROOT } from '../../helpers/shared-data.ts';
+
+const SAMPLE = resolve(REPO_ROOT, 'data/sample-feed.json');
+let dir: string;
+let fleet: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'k8s-advisor-cli-'));
+  fleet = join(dir, 'fleet.yaml');
+  writeFileSync(fleet, `
+releases: { refresh: false }
+slack: { channels: { prod: C0PROD, default: C0SEC } }
+environments: { staging: {}, prod: {} }
+clusters:
+  - { name: patched, environment: prod, versions: { kubernetes: v1.35.2 } }
+  - { name: old-eks, environment: prod, versions: { kubernetes: v1.30.2-eks-1a2b3c4 } }
+  - { name: edge, environment: staging, versions: { kubernetes: v1.28.3+k3s1, ingress-nginx: v1.11.4 } }
+`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(argv, { stdout: (t) => { out.push(t); }, stderr: (t) => { err.push(t); }, env: {} });
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+describe('k8s-advisor feed', () => {
+  it('prints { feed, advisories } from a file', async () => {
+    const r = await cli('feed', '--feed', SAMPLE, '--format', 'json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as { feed: { source: string; items: number }; advisories: { id: string; parse: { source: string } }[] };
+    expect(json.feed).toMatchObject({ source: SAMPLE, items: 8 });
+    // The combined 2023 item becomes two advisories.
+    expect(json.advisories.map((a) => a.id)).toEqual(expect.arrayContaining(['CVE-2023-2727', 'CVE-2023-2728', 'CVE-2024-10220']));
+    expect(json.advisories).toHaveLength(9);
+    expect(json.advisories.find((a) => a.id === 'CVE-2024-10220')?.parse.source).toBe('osv-block');
+  });
+
+  it('reads a feed over HTTP and prints text', async () => {
+    const server: FeedServer = await startFeedServer({ body: await import('node:fs').then((fs) => fs.readFileSync(SAMPLE, 'utf8')) });
+    try {
+      const r = await cli('feed', '--feed', server.url);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('CVE-2025-1974');
+      expect(r.out).toMatch(/ingress-nginx\s+≤ v1\.10\.x \(no fix in this branch\)/);
+      expect(r.out).toMatch(/ingress-nginx\s+v1\.12\.0 → fixed in v1\.12\.1/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    ['a missing file', () => join(dir, 'nope.json'), /nope\.json/],
+    ['an HTML page', () => { const f = join(dir, 'page.json'); writeFileSync(f, '<!DOCTYPE html><html>oops</html>'); return f; }, /HTML/],
+    ['truncated JSON', () => { const f = join(dir, 'cut.json'); writeFileSync(f, '{"version":"https://jsonfeed.org/version/1.1","items":[{"id":'); return f; }, /cut\.json/],
+  ])('exits 2 naming the problem for %s', async (_label, make, message) => {
+    const r = await cli('feed', '--feed', make());
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
+
+describe('k8s-advisor triage', () => {
+  it('prints the findings contract and exits 1 when a cluster is affected', async () => {
+    const r = await cli('triage', '--config', fleet, '--feed', SAMPLE, '--format', 'json');
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.out) as { advisories: unknown[]; findings: Record<string, unknown>[]; releaseData: { source: string } };
+    expect(json.releaseData.source).toBe('bundled');
+    const f = json.findings.find((x) => x.advisory === 'CVE-2025-1974' && x.cluster === 'edge');
+    expect(f).toMatchObject({ component: 'ingress-nginx', version: 'v1.11.4', verdict: 'affected', fixedTarget: 'v1.11.5', upgradePath: [] });
+    for (const finding of json.findings) {
+      expect(Object.keys(finding)).toEqual(expect.arrayContaining(['advisory', 'cluster', 'component', 'version', 'verdict', 'fixedTarget', 'upgradePath', 'reason']));
+    }
+    const eks = json.findings.find((x) => x.advisory === 'CVE-2024-10220' && x.cluster === 'old-eks');
+    expect(eks).toMatchObject({ verdict: 'affected', version: 'v1.30.2-eks-1a2b3c4' });
+    expect(String(eks?.fixedTarget)).toMatch(/^v1\.3\d\.\d+$/);
+  });
+
+  it('filters by --cve and exits 0 when nothing is affected', async () => {
+    const r = await cli('triage', '--config', fleet, '--feed', SAMPLE, '--cve', 'cve-2023-2431', '--format', 'json');
+    const json = JSON.parse(r.out) as { advisories: { id: string }[]; findings: { verdict: string; cluster: string }[] };
+    expect(json.advisories.map((a) => a.id)).toEqual(['CVE-2023-2431']);
+    expect(r.code).toBe(json.findings.some((f) => f.verdict === 'affected' || f.verdict === 'unfixed') ? 1 : 0);
+  });
+
+  it.each([
+    [['triage', '--config', 'FLEET', '--feed', SAMPLE, '--cve', 'bogus'], /--cve: "bogus" is not a CVE id/],
+    [['triage', '--config', 'FLEET', '--feed', SAMPLE, '--cve', 'CVE-1999-0001'], /CVE-1999-0001 is not in the feed/],
+    [['triage', '--feed', SAMPLE], /required option '--config <file>'/],
+    [['triage', '--config', '/nonexistent.yaml'], /nonexistent\.yaml.*\n.*file not found/],
+    [['triage', '--config', 'FLEET', '--format', 'xml'], /Allowed choices are json, text/],
+    [['bogus'], /unknown command 'bogus'/],
+  ])('exits 2 for %j', async (argv, message) => {
+    const r = await cli(...argv.map((a) => (a === 'FLEET' ? fleet : a)));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('names every config problem with its key path', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'environments: { prod: {} }\nclusters:\n  - { name: a, environment: prd, versions: { kubernetes: v1.30.1 } }\n');
+    const r = await cli('triage', '--config', bad, '--feed', SAMPLE);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('clusters[0].environment: "prd" is not one of prod');
+  });
+});
+
+describe('k8s-advisor demo', () => {
+  it('runs offline on the bundled sample and renders the Slack messages', async () => {
+    const r = await cli('demo', '--offline');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Feed:     bundled sample');
+    expect(r.out).toMatch(/#C0PROD \(prod\)/);
+    expect(r.out).toContain('[ Verify ] [ Schedule emergency window ] [ Acknowledge ]');
+    expect(r.out).toMatch(/legacy\s+prod\s+v1\.27\.9\s+\S+\s+END OF LIFE since 2024-06-28/);
+    expect(r.out).toMatch(/^Summary: \d+ of 9 advisories affect \d+ of 5 clusters/m);
+  });
+
+  it('says when it falls back from an unreachable feed', async () => {
+    const server = await startFeedServer();
+    server.fail('error-500', 10);
+    try {
+      const r = await cli('demo', '--config', fleet, '--feed', server.url);
+      // An explicit --feed is not replaced by the sample: the error is the answer.
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/500/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('--help exits 0', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('demo');
+  });
+});
