@@ -1,0 +1,253 @@
+/**
+ * The hub: Slack (HTTP or Socket Mode), the feed poll schedule, and the workers that triage and
+ * post. Any number of hubs may run against one Redis:
+ * - feed polling is one BullMQ job scheduler with a fixed id (every replica upserts the same one),
+ *   so each tick runs once, on one replica;
+ * - posts are idempotent per advisory × channel (store/posts.ts claims + stored thread ts);
+ * - nothing lives only in memory: a restarted hub resumes from Redis (stalled jobs are retried,
+ *   unfinished posts reconciled against the channel history).
+ *
+ * Only src/main.ts reads the environment; it builds these options, e.g.:
+ *
+ *   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+ *   const calendar = loadBundledCalendar();
+ *   const hub = createHub({
+ *     config, logger, redis,
+ *     slack: {
+ *       botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL,
+ *       mode: env.SLACK_APP_TOKEN ? { kind: 'socket', appToken: env.SLACK_APP_TOKEN }
+ *                                 : { kind: 'http', signingSecret: env.SLACK_SIGNING_SECRET, port: Number(env.PORT ?? 3000) },
+ *     },
+ *     source: createWatcherSource({
+ *       parseItem,
+ *       createWatcher: (beforeCommit) => createFeedWatcher({
+ *         store: createRedisFeedStateStore({ redis, prefix }), source: config.feed.url, beforeCommit,
+ *         fetchFeed: (src, o) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),
+ *       }),
+ *     }),
+ *     triage: async (advisories) => triage({ advisories, inventories: await collectInventories(), calendar, now: new Date() }),
+ *   });
+ *   await hub.start();
+ *   process.once('SIGTERM', () => void hub.stop().then(() => redis.quit()));
+ */
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { FEED_SCHEDULER_ID, QUEUE_NAMES, bullPrefix } from '../queue/names.ts';
+import type { CommandJob, FeedPollJob, SlackJob } from '../queue/payloads.ts';
+import { DEFAULT_RETRY, type Producers, type Queues, type RetryPolicy, createProducers, jobOptions } from '../queue/producers.ts';
+import { createCommandProcessor } from '../queue/workers/command-worker.ts';
+import { type AdvisorySource, type TriageFn, createFeedProcessor } from '../queue/workers/feed-worker.ts';
+import { createSlackProcessor } from '../queue/workers/slack-worker.ts';
+import { type SlackApp, type SlackMode, createSlackApp } from '../slack/app.ts';
+import type { ListenerRegistry } from '../slack/listeners/types.ts';
+import { createAuthorizer } from '../slack/middleware/authz.ts';
+import { createResponder } from '../slack/respond.ts';
+import { createSlackApi, createWebClient, toSlackError } from '../slack/web.ts';
+import { createSnapshotStore } from '../store/advisory-snapshots.ts';
+import { createAuditLog } from '../store/audit.ts';
+import { createLock, createPostStore } from '../store/posts.ts';
+
+export type { AdvisorySource, SourceBatch, TriageFn } from '../queue/workers/feed-worker.ts';
+export { createWatcherSource, staticSource } from './source.ts';
+export type { SlackMode } from '../slack/app.ts';
+
+export interface HubSlackOptions {
+  /** SLACK_BOT_TOKEN (xoxb-…). Never logged. */
+  botToken: string;
+  /** HTTP mode (SLACK_SIGNING_SECRET + PORT), Socket Mode (SLACK_APP_TOKEN), or `none` for a worker-only replica. */
+  mode: SlackMode | { kind: 'none' };
+  /** SLACK_API_URL: Web API base URL (default https://slack.com/api/). */
+  apiUrl?: string;
+}
+
+export interface HubWorkerOptions {
+  /** Jobs per worker processed at once (default 4 for slack, 1 for feed, 8 for commands). */
+  slackConcurrency?: number;
+  /** BullMQ job lock; a job whose worker died is retried once this lapses (default 30 000). */
+  lockDurationMs?: number;
+  /** How often BullMQ looks for stalled jobs (default 30 000). */
+  stalledIntervalMs?: number;
+  /** attempts + first exponential backoff delay for Slack jobs (default 8 attempts from 2 s). */
+  retry?: RetryPolicy;
+  /** A `posting` claim older than this (not held by the same job) is reconciled (default 2 × lock). */
+  staleClaimMs?: number;
+  /** Cluster rows in an advisory message before it summarises into the thread (default 15). */
+  maxClusterRows?: number;
+}
+
+export interface HubOptions {
+  config: Config;
+  logger: Logger;
+  /** An ioredis connection (REDIS_URL). The hub only duplicates it (stores, queues, one per worker), closes its duplicates on stop, and leaves this one to the caller. */
+  redis: Redis;
+  /** Prefix of every Redis key; BullMQ uses `{prefix}` (one hash slot). Default "k8s-advisor". */
+  prefix?: string;
+  slack: HubSlackOptions;
+  /** New or changed advisories since the last poll (see `createWatcherSource`). */
+  source: AdvisorySource;
+  /** Post the advisories of the source's first run (default false: a new install records the backlog silently). */
+  announceBacklog?: boolean;
+  /** Triage against the fleet (inventories, calendar, now bound by the caller). */
+  triage: TriageFn;
+  now?: () => Date;
+  /** Feed poll interval; default config.feed.every. */
+  pollEveryMs?: number;
+  /** What this replica does (all true by default). */
+  roles?: { slack?: boolean; workers?: boolean; schedule?: boolean };
+  workers?: HubWorkerOptions;
+}
+
+export interface Hub {
+  start(): Promise<{ port: number | null }>;
+  /** Stop receiving, then close workers, queues and the hub's own Redis connections. Idempotent. */
+  stop(): Promise<void>;
+  /** Queue one feed poll now (runs on whichever replica picks it up). */
+  pollNow(): Promise<void>;
+  /** Listeners registered (empty when slack mode is "none"). */
+  registry: ListenerRegistry;
+  queues: Queues;
+  producers: Producers;
+}
+
+export function createHub(options: HubOptions): Hub {
+  const prefix = options.prefix ?? 'k8s-advisor';
+  const now = options.now ?? (() => new Date());
+  const log = options.logger.child({ subsystem: 'hub' });
+  const w = options.workers ?? {};
+  const retry = w.retry ?? DEFAULT_RETRY;
+  const lockDuration = w.lockDurationMs ?? 30_000;
+  const roles = { slack: true, workers: true, schedule: true, ...options.roles };
+
+  const connections: Redis[] = [];
+  const conn = (autoPipeline = false) => {
+    const c = options.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: autoPipeline });
+    connections.push(c);
+    return c;
+  };
+  // Stores and producers share one auto-pipelined connection: under a burst of slash commands the
+  // audit XADDs and job adds of many requests go out in one write (syscalls dominate the ack path).
+  const storeRedis = conn(true);
+  const posts = createPostStore({ redis: storeRedis, prefix, staleMs: w.staleClaimMs ?? 2 * lockDuration, now: () => now().getTime() });
+  const lock = createLock({ redis: storeRedis, prefix });
+  const snapshots = createSnapshotStore({ redis: storeRedis, prefix });
+  const audit = createAuditLog({ redis: storeRedis, prefix, now });
+
+  const queueOpts = { connection: storeRedis, prefix: bullPrefix(prefix) };
+  const queues: Queues = {
+    feed: new Queue<FeedPollJob>(QUEUE_NAMES.feed, queueOpts),
+    slack: new Queue<SlackJob>(QUEUE_NAMES.slack, queueOpts),
+    commands: new Queue<CommandJob>(QUEUE_NAMES.commands, queueOpts),
+  };
+  for (const q of Object.values(queues)) q.on('error', (err: Error) => log.error({ err: err.message }, 'queue error'));
+  const producers = createProducers(queues, retry);
+
+  const web = createWebClient({ token: options.slack.botToken, logger: options.logger, ...(options.slack.apiUrl ? { apiUrl: options.slack.apiUrl } : {}) });
+  const slackApi = createSlackApi(web);
+  const respond = createResponder(options.slack.apiUrl ? { apiUrl: options.slack.apiUrl } : {});
+  const authz = createAuthorizer({
+    config: options.config,
+    logger: options.logger,
+    resolveUsergroup: async (id) => {
+      try {
+        const res = await web.usergroups.users.list({ usergroup: id });
+        return res.users ?? [];
+      } catch (err) {
+        throw toSlackError(err, 'usergroups.users.list');
+      }
+    },
+  });
+
+  let slackApp: SlackApp | null = null;
+  let registry: ListenerRegistry = { commands: [], actions: [], events: [] };
+  const mode = options.slack.mode;
+  if (roles.slack && mode.kind !== 'none') {
+    slackApp = createSlackApp({
+      botToken: options.slack.botToken,
+      mode,
+      logger: options.logger,
+      ...(options.slack.apiUrl ? { apiUrl: options.slack.apiUrl } : {}),
+      deps: {
+        config: options.config, logger: options.logger, authz, audit, producers, posts, snapshots, respond, now,
+        publishHome: async (user, view) => {
+          try {
+            await web.views.publish({ user_id: user, view });
+          } catch (err) {
+            throw toSlackError(err, 'views.publish');
+          }
+        },
+      },
+    });
+    registry = slackApp.registry;
+  }
+
+  const workers: Worker[] = [];
+  const workerOpts = (concurrency: number) => ({
+    connection: conn(),
+    prefix: bullPrefix(prefix),
+    concurrency,
+    lockDuration,
+    stalledInterval: w.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 3,
+    autorun: false,
+  });
+
+  let started = false;
+  let stopping: Promise<void> | null = null;
+
+  return {
+    registry,
+    queues,
+    producers,
+    async pollNow() {
+      await producers.pollNow();
+    },
+    async start() {
+      if (started) throw new Error('hub already started');
+      started = true;
+      if (roles.workers) {
+        const feedWorker = new Worker(QUEUE_NAMES.feed, createFeedProcessor({
+          config: options.config, source: options.source, triage: options.triage, snapshots, posts, producers, logger: options.logger, now,
+          announceBacklog: options.announceBacklog ?? false,
+        }), workerOpts(1));
+        const slackWorker = new Worker(QUEUE_NAMES.slack, createSlackProcessor({
+          config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger,
+          ...(w.maxClusterRows ? { maxClusterRows: w.maxClusterRows } : {}),
+        }), workerOpts(w.slackConcurrency ?? 4));
+        const commandWorker = new Worker(QUEUE_NAMES.commands, createCommandProcessor({
+          config: options.config, snapshots, respond, logger: options.logger,
+        }), workerOpts(8));
+        for (const worker of [feedWorker, slackWorker, commandWorker]) {
+          worker.on('error', (err) => log.error({ err: err.message, queue: worker.name }, 'worker error'));
+          worker.on('failed', (job, err) => {
+            const final = job !== undefined && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError');
+            log[final ? 'error' : 'warn']({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, reason: err.message, final }, final ? 'job failed for good' : 'job failed; will retry');
+          });
+          workers.push(worker);
+          void worker.run().catch((err: unknown) => log.error({ err, queue: worker.name }, 'worker stopped'));
+        }
+      }
+      if (roles.schedule) {
+        const every = options.pollEveryMs ?? options.config.feed.every;
+        await queues.feed.upsertJobScheduler(FEED_SCHEDULER_ID, { every }, {
+          name: 'poll', data: { reason: 'schedule' }, opts: { ...jobOptions({ attempts: 3, backoffMs: 5_000 }) },
+        });
+        log.info({ every }, 'feed poll scheduled');
+      }
+      const res = slackApp ? await slackApp.start() : { port: null };
+      log.info({ port: res.port, mode: mode.kind, workers: roles.workers }, 'hub started');
+      return res;
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (slackApp && started) await slackApp.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
+        await Promise.all(workers.map((wk) => wk.close()));
+        await Promise.all(Object.values(queues).map((q) => q.close()));
+        await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+        log.info('hub stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Queue names and job ids. All queues of one deployment live under one BullMQ prefix wrapped in a
+ * hash tag (`{k8s-advisor}`), so every key of every queue lands in one Redis Cluster slot.
+ * Job ids never contain ":" and are never all digits (BullMQ reserves both).
+ */
+export const QUEUE_NAMES = {
+  /** Feed polls: one job per scheduler tick, run by one replica. */
+  feed: 'feed',
+  /** Posts, thread replies and message updates in Slack. */
+  slack: 'slack',
+  /** Slow slash-command answers (via response_url). */
+  commands: 'commands',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** The one job scheduler id for feed polling: upserting it from every replica keeps one schedule. */
+export const FEED_SCHEDULER_ID = 'feed-poll';
+
+export function bullPrefix(prefix: string): string {
+  return `{${prefix}}`;
+}
+
+/** A BullMQ-safe job id from parts: unsafe characters become "_", parts joined by "-". */
+export function jobId(...parts: string[]): string {
+  const id = parts.map((p) => p.replace(/[^A-Za-z0-9._-]/g, '_')).join('-');
+  return /^\d+$/.test(id) ? `j-${id}` : id;
+}

@@ -1,0 +1,140 @@
+/**
+ * `/k8s` command text → a typed command. Pure. Every argument a user types is checked against a
+ * regex or the names in the config before anything else sees it, so no free text ever reaches a
+ * Redis key, a path or a queue payload unvalidated.
+ */
+import type { Config } from '../config/schema.ts';
+
+export const CVE_ID_RE = /^CVE-\d{4}-\d{4,7}$/i;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const WINDOW_ID_RE = /^[a-z0-9][a-z0-9-]{0,80}$/;
+
+export type VerifyTarget = { type: 'cluster'; name: string; environment: string } | { type: 'environment'; name: string };
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'advisories' }
+  | { kind: 'triage'; cve: string }
+  | { kind: 'clusters' }
+  | { kind: 'verify'; target: VerifyTarget; clusters: string[]; environments: string[] }
+  | { kind: 'windows'; environment: string | null }
+  | { kind: 'window-schedule'; environment: string; date: string; emergency: boolean }
+  | { kind: 'signoff'; windowId: string };
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
+
+/** Usage lines, in the order `help` shows them. Later-phase forms are marked. */
+export const COMMAND_FORMS: readonly { form: string; does: string; later?: boolean }[] = [
+  { form: '/k8s help', does: 'this list' },
+  { form: '/k8s advisories', does: 'recent advisories and how many clusters each affects' },
+  { form: '/k8s triage CVE-YYYY-NNNN', does: 'one advisory against every cluster: current version → smallest fixed target' },
+  { form: '/k8s clusters', does: 'fleet posture: versions, support status, inventory age' },
+  { form: '/k8s verify CLUSTER|ENV', does: 'run the verification probes against a cluster or an environment' },
+  { form: '/k8s windows [ENV]', does: 'upcoming maintenance windows' },
+  { form: '/k8s window schedule ENV YYYY-MM-DD [emergency]', does: 'schedule a maintenance window', later: true },
+  { form: '/k8s signoff WINDOW-ID', does: 'sign off a maintenance window', later: true },
+];
+
+export function usage(): string {
+  return COMMAND_FORMS.map((f) => `• \`${f.form}\` — ${f.does}${f.later ? ' _(coming later)_' : ''}`).join('\n');
+}
+
+/** Shown only when the value is safe to echo: short, and stripped of Slack mention/link syntax. */
+function shown(value: string): string {
+  const clean = value.replace(/[<>&*_~`]/g, '').slice(0, 40);
+  return clean.length > 0 ? `"${clean}"` : 'that';
+}
+
+function oneOf(list: readonly string[]): string {
+  return list.length > 0 ? list.map((s) => `\`${s}\``).join(', ') : '(none configured)';
+}
+
+function fail(error: string): ParseResult {
+  return { ok: false, error };
+}
+
+function ok(command: Command): ParseResult {
+  return { ok: true, command };
+}
+
+export function parseCommand(text: string, config: Pick<Config, 'clusters' | 'environments'>): ParseResult {
+  const words = text.trim().split(/\s+/).filter((w) => w.length > 0);
+  const [head, ...args] = words;
+  const sub = (head ?? 'help').toLowerCase();
+  const envs = Object.keys(config.environments);
+  const clusters = config.clusters.map((c) => c.name);
+
+  const noArgs = (command: Command): ParseResult =>
+    args.length === 0 ? ok(command) : fail(`\`/k8s ${sub}\` takes no arguments.`);
+
+  switch (sub) {
+    case 'help':
+      return ok({ kind: 'help' });
+    case 'advisories':
+      return noArgs({ kind: 'advisories' });
+    case 'clusters':
+      return noArgs({ kind: 'clusters' });
+    case 'triage': {
+      const [id, ...rest] = args;
+      if (id === undefined || rest.length > 0) return fail('Usage: `/k8s triage CVE-YYYY-NNNN` (one CVE id).');
+      if (!CVE_ID_RE.test(id)) return fail(`${shown(id)} is not a CVE id like \`CVE-2023-2727\`.`);
+      return ok({ kind: 'triage', cve: id.toUpperCase() });
+    }
+    case 'verify': {
+      const [target, ...rest] = args;
+      if (target === undefined || rest.length > 0) {
+        return fail(`Usage: \`/k8s verify CLUSTER|ENV\`. Clusters: ${oneOf(clusters)}. Environments: ${oneOf(envs)}.`);
+      }
+      const name = target.toLowerCase();
+      const cluster = config.clusters.find((c) => c.name === name);
+      if (cluster) {
+        return ok({ kind: 'verify', target: { type: 'cluster', name, environment: cluster.environment }, clusters: [name], environments: [cluster.environment] });
+      }
+      if (envs.includes(name)) {
+        return ok({
+          kind: 'verify', target: { type: 'environment', name },
+          clusters: config.clusters.filter((c) => c.environment === name).map((c) => c.name), environments: [name],
+        });
+      }
+      return fail(`${shown(target)} is neither a cluster (${oneOf(clusters)}) nor an environment (${oneOf(envs)}).`);
+    }
+    case 'windows': {
+      if (args.length > 1) return fail(`Usage: \`/k8s windows [ENV]\`. Environments: ${oneOf(envs)}.`);
+      const [env] = args;
+      if (env === undefined) return ok({ kind: 'windows', environment: null });
+      const name = env.toLowerCase();
+      if (!envs.includes(name)) return fail(`${shown(env)} is not an environment (${oneOf(envs)}).`);
+      return ok({ kind: 'windows', environment: name });
+    }
+    case 'window': {
+      const [verb, env, date, flag, ...rest] = args;
+      const form = `Usage: \`/k8s window schedule ENV YYYY-MM-DD [emergency]\`. Environments: ${oneOf(envs)}.`;
+      if (verb?.toLowerCase() !== 'schedule' || env === undefined || date === undefined || rest.length > 0) return fail(form);
+      const name = env.toLowerCase();
+      if (!envs.includes(name)) return fail(`${shown(env)} is not an environment (${oneOf(envs)}).`);
+      if (!DATE_RE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return fail(`${shown(date)} is not a date like \`2026-03-12\`.`);
+      if (flag !== undefined && flag.toLowerCase() !== 'emergency') return fail(form);
+      return ok({ kind: 'window-schedule', environment: name, date, emergency: flag !== undefined });
+    }
+    case 'signoff': {
+      const [id, ...rest] = args;
+      if (id === undefined || rest.length > 0) return fail('Usage: `/k8s signoff WINDOW-ID`.');
+      if (!WINDOW_ID_RE.test(id)) return fail(`${shown(id)} is not a window id (lowercase letters, digits and "-").`);
+      return ok({ kind: 'signoff', windowId: id });
+    }
+    default:
+      return fail(`Unknown subcommand ${shown(sub)}.`);
+  }
+}
+
+/** A short, log- and audit-safe description of what was asked (validated parts only). */
+export function describeCommand(command: Command): string {
+  switch (command.kind) {
+    case 'triage': return `triage ${command.cve}`;
+    case 'verify': return `verify ${command.target.name}`;
+    case 'windows': return command.environment === null ? 'windows' : `windows ${command.environment}`;
+    case 'window-schedule': return `window schedule ${command.environment} ${command.date}${command.emergency ? ' emergency' : ''}`;
+    case 'signoff': return `signoff ${command.windowId}`;
+    default: return command.kind;
+  }
+}

@@ -1,0 +1,30 @@
+/** App Home tab: publish the fleet posture when a user opens it. */
+import { errorMessage } from '../../../errors.ts';
+import { homeView } from '../../blocks/home.ts';
+import { appHomeOpenedSchema } from '../../payloads.ts';
+import type { EventHandler, ListenerDeps, ListenerTarget } from '../types.ts';
+
+export function createAppHomeOpenedHandler(deps: ListenerDeps): EventHandler {
+  const log = deps.logger.child({ subsystem: 'slack', listener: 'app_home_opened' });
+  return async ({ event }) => {
+    const parsed = appHomeOpenedSchema.safeParse(event);
+    if (!parsed.success || (parsed.data.tab !== undefined && parsed.data.tab !== 'home')) return;
+    try {
+      const [fleet, list] = await Promise.all([deps.snapshots.getFleet(), deps.snapshots.list()]);
+      const view = homeView({
+        clusters: fleet?.clusters ?? [],
+        advisories: list.map((s) => ({ advisory: s.advisory, findings: s.findings })),
+        releaseData: fleet?.releaseData ?? null,
+        updatedAt: fleet?.updatedAt ?? null,
+      });
+      await deps.publishHome(parsed.data.user, view);
+    } catch (err) {
+      // The next app_home_opened tries again; nothing to queue.
+      log.warn({ err: errorMessage(err) }, 'home tab publish failed');
+    }
+  };
+}
+
+export function registerEvents(target: ListenerTarget, deps: ListenerDeps): void {
+  target.event('app_home_opened', createAppHomeOpenedHandler(deps));
+}

@@ -1,0 +1,181 @@
+/**
+ * Exactly-once Slack posts. One record per advisory × channel (the parent message, whose ts is the
+ * thread) and one per thread reply. Posting goes through a claim:
+ *
+ *   (none) --claim--> posting{owner, since} --markPosted--> posted{ts}
+ *
+ * The owner is the BullMQ job id, which BullMQ runs on one worker at a time. A claim found in
+ * `posting` by its own owner (a retry, or the job recovered after its worker died) or older than
+ * `staleMs` means an earlier attempt may or may not have reached Slack: the caller must reconcile
+ * (look for the message's metadata marker in the channel history since `since`) before posting.
+ * A definite "Slack did not post" (an error response) releases the claim.
+ */
+import type { Redis } from 'ioredis';
+
+export type PostState = 'posting' | 'posted';
+
+export interface PostRecord {
+  state: PostState;
+  owner: string;
+  /** First claim time (ms): where a reconciling history search starts. */
+  since: number;
+  ts: string | null;
+  /** Hash of the snapshot last rendered into the message. */
+  hash: string | null;
+  /** JSON summary of what the message last said (for change replies). */
+  summary: string | null;
+  ackUser: string | null;
+  ackAt: string | null;
+}
+
+export type ClaimResult =
+  | { result: 'claimed' }
+  | { result: 'posted'; ts: string }
+  | { result: 'reconcile'; since: number }
+  | { result: 'busy' };
+
+/** advisory × channel (parent), or advisory × channel × reply key. */
+export interface PostKey {
+  advisory: string;
+  channel: string;
+  reply?: string;
+}
+
+export interface PostStore {
+  claim(key: PostKey, owner: string): Promise<ClaimResult>;
+  markPosted(key: PostKey, owner: string, ts: string, extra?: { hash?: string; summary?: string }): Promise<void>;
+  release(key: PostKey, owner: string): Promise<void>;
+  get(key: PostKey): Promise<PostRecord | null>;
+  setRendered(key: PostKey, hash: string, summary: string): Promise<void>;
+  acknowledge(key: PostKey, user: string, at: string): Promise<boolean>;
+  /** Channels where this advisory has a parent post record. */
+  channels(advisory: string): Promise<string[]>;
+}
+
+export interface PostStoreOptions {
+  redis: Redis;
+  prefix: string;
+  /** A `posting` claim older than this is treated as abandoned (default 60 s, above the job lock). */
+  staleMs?: number;
+  now?: () => number;
+}
+
+const SAFE_PART = /^[A-Za-z0-9._-]+$/;
+
+const CLAIM = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then
+  redis.call('HSET', KEYS[1], 'state', 'posting', 'owner', ARGV[1], 'claimedAt', ARGV[2], 'since', ARGV[2])
+  return {'claimed'}
+end
+if state == 'posted' then return {'posted', redis.call('HGET', KEYS[1], 'ts')} end
+local owner = redis.call('HGET', KEYS[1], 'owner')
+local at = tonumber(redis.call('HGET', KEYS[1], 'claimedAt'))
+if owner == ARGV[1] or (tonumber(ARGV[2]) - at) > tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'claimedAt', ARGV[2])
+  return {'reconcile', redis.call('HGET', KEYS[1], 'since')}
+end
+return {'busy'}
+`;
+
+const MARK_POSTED = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'posted' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'posted', 'ts', ARGV[1], 'owner', ARGV[2], 'postedAt', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'hash', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'summary', ARGV[5]) end
+return 1
+`;
+
+const RELEASE = `
+if redis.call('HGET', KEYS[1], 'state') == 'posting' and redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+export function createPostStore(options: PostStoreOptions): PostStore {
+  const { redis, prefix } = options;
+  const staleMs = options.staleMs ?? 60_000;
+  const now = options.now ?? Date.now;
+
+  const keyOf = (k: PostKey): string => {
+    for (const part of [k.advisory, k.channel, k.reply ?? 'x']) {
+      // Parts come from validated ids (CVE regex, config channel ids, our own hashes); refuse anything else.
+      if (!SAFE_PART.test(part)) throw new Error(`unsafe post key part ${JSON.stringify(part)}`);
+    }
+    return k.reply === undefined ? `${prefix}:post:${k.advisory}:${k.channel}` : `${prefix}:reply:${k.advisory}:${k.channel}:${k.reply}`;
+  };
+  const indexKey = (advisory: string) => `${prefix}:post-channels:${advisory}`;
+
+  return {
+    async claim(key, owner) {
+      const res = (await redis.eval(CLAIM, 1, keyOf(key), owner, String(now()), String(staleMs))) as string[];
+      if (key.reply === undefined) await redis.sadd(indexKey(key.advisory), key.channel);
+      switch (res[0]) {
+        case 'claimed': return { result: 'claimed' };
+        case 'posted': return { result: 'posted', ts: res[1] ?? '' };
+        case 'reconcile': return { result: 'reconcile', since: Number(res[1] ?? 0) };
+        default: return { result: 'busy' };
+      }
+    },
+    async markPosted(key, owner, ts, extra = {}) {
+      await redis.eval(MARK_POSTED, 1, keyOf(key), ts, owner, String(now()), extra.hash ?? '', extra.summary ?? '');
+    },
+    async release(key, owner) {
+      await redis.eval(RELEASE, 1, keyOf(key), owner);
+    },
+    async get(key) {
+      const h = await redis.hgetall(keyOf(key));
+      if (h.state !== 'posting' && h.state !== 'posted') return null;
+      return {
+        state: h.state,
+        owner: h.owner ?? '',
+        since: Number(h.since ?? 0),
+        ts: h.ts ?? null,
+        hash: h.hash ?? null,
+        summary: h.summary ?? null,
+        ackUser: h.ackUser ?? null,
+        ackAt: h.ackAt ?? null,
+      };
+    },
+    async setRendered(key, hash, summary) {
+      await redis.hset(keyOf(key), 'hash', hash, 'summary', summary);
+    },
+    async acknowledge(key, user, at) {
+      // Only the first acknowledgement counts; HSETNX keeps it.
+      const set = await redis.hsetnx(keyOf(key), 'ackUser', user);
+      if (set === 1) await redis.hset(keyOf(key), 'ackAt', at);
+      return set === 1;
+    },
+    async channels(advisory) {
+      return (await redis.smembers(indexKey(advisory))).sort();
+    },
+  };
+}
+
+/** A short mutual-exclusion lock (SET NX PX) so two jobs never edit the same message at once. */
+export interface Lock {
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(name: string, owner: string): Promise<void>;
+}
+
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+export function createLock(options: { redis: Redis; prefix: string }): Lock {
+  const keyOf = (name: string) => {
+    if (!SAFE_PART.test(name)) throw new Error(`unsafe lock name ${JSON.stringify(name)}`);
+    return `${options.prefix}:lock:${name}`;
+  };
+  return {
+    async acquire(name, owner, ttlMs) {
+      return (await options.redis.set(keyOf(name), owner, 'PX', ttlMs, 'NX')) === 'OK';
+    },
+    async release(name, owner) {
+      await options.redis.eval(UNLOCK, 1, keyOf(name), owner);
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/** HTTP mode end to end: signed requests → Bolt → listeners → queue → answers, on real Redis and a fake Slack. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Hub } from '../../../src/hub/hub.ts';
+import { createAuditLog } from '../../../src/store/audit.ts';
+import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.ts';
+import { type TestRedis, testRedis } from '../../helpers/redis.ts';
+import { blockAction, commandBody, eventBody, interactionBody, postSigned } from '../../helpers/slack-sign.ts';
+import { manyAdvisories } from '../../unit/slack/fixtures.ts';
+import { BOT_TOKEN, SIGNING_SECRET, memoryLogger, postStats, startHub, waitFor } from './harness.ts';
+
+let redis: TestRedis;
+let fake: FakeSlack;
+let hub: Hub;
+let url: string;
+let logs: ReturnType<typeof memoryLogger>;
+
+beforeEach(async () => {
+  redis = await testRedis('hub-http');
+  fake = await startFakeSlack();
+  fake.setUsergroup('S01PLAT', ['U09GRP']);
+  logs = memoryLogger('debug');
+  ({ hub, url } = await startHub({ redis, fake, advisories: manyAdvisories(2), logger: logs.logger }));
+});
+
+afterEach(async () => {
+  await hub.stop();
+  await fake.close();
+  await redis.cleanup();
+});
+
+const command = (text: string, fields: { user_id?: string; channel_id?: string } = {}) => {
+  const responseUrl = fake.responseUrl();
+  const body = commandBody({ text, response_url: responseUrl, ...fields });
+  return { body, responseUrl, id: responseUrl.split('/').pop() as string };
+};
+
+async function ackJson(res: Response): Promise<{ text?: string; blocks?: unknown[]; response_type?: string }> {
+  const raw = await res.text();
+  return raw ? (JSON.parse(raw) as { text?: string }) : {};
+}
+
+describe('HTTP mode request verification', () => {
+  it('accepts a correctly signed command and acks with an ephemeral answer', async () => {
+    const { body } = command('help');
+    const res = await postSigned(url, body, { secret: SIGNING_SECRET });
+    expect(res.status).toBe(200);
+    const ack = await ackJson(res);
+    expect(ack.response_type).toBe('ephemeral');
+    expect(JSON.stringify(ack.blocks)).toContain('/k8s triage CVE-YYYY-NNNN');
+  });
+
+  it('rejects a bad signature with 401', async () => {
+    const { body } = command('help');
+    const res = await postSigned(url, body, { secret: 'not-the-secret-at-all' });
+    expect(res.status).toBe(401);
+    const forged = await postSigned(url, body, { secret: SIGNING_SECRET, signature: 'v0=deadbeef' });
+    expect(forged.status).toBe(401);
+  });
+
+  it('rejects a stale timestamp (> 5 minutes) with 401 even when correctly signed', async () => {
+    const { body } = command('help');
+    const res = await postSigned(url, body, { secret: SIGNING_SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(res.status).toBe(401);
+  });
+
+  it('rejects a request with no signature headers', async () => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: command('help').body });
+    expect(res.status).toBe(401);
+  });
+
+  it('never logs the bot token or the signing secret', async () => {
+    await postSigned(url, command('help').body, { secret: SIGNING_SECRET });
+    await postSigned(url, command('help').body, { secret: 'wrong-secret-xyz' });
+    await hub.pollNow();
+    await waitFor(() => postStats(fake).top === 4, 'posts');
+    const text = logs.text();
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toContain(BOT_TOKEN);
+    expect(text).not.toContain(SIGNING_SECRET);
+    // And the fake saw the token only in the Authorization header.
+    expect(fake.calls.every((c) => c.token === BOT_TOKEN)).toBe(true);
+  });
+});
+
+describe('/k8s commands', () => {
+  it('acks at once and answers advisories / triage / clusters from the queue via response_url', async () => {
+    await hub.pollNow();
+    await waitFor(() => postStats(fake).top === 4, 'advisories posted');
+
+    const adv = command('advisories');
+    const ack = await ackJson(await postSigned(url, adv.body, { secret: SIGNING_SECRET }));
+    expect(ack.text).toContain('Looking that up');
+    const answer = await waitFor(() => fake.responses.find((r) => r.id === adv.id), 'advisories answer');
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(JSON.stringify(answer.body.blocks)).toContain('CVE-2099-10001');
+
+    const tri = command('triage cve-2099-10000');
+    await postSigned(url, tri.body, { secret: SIGNING_SECRET });
+    const triAnswer = await waitFor(() => fake.responses.find((r) => r.id === tri.id), 'triage answer');
+    expect(JSON.stringify(triAnswer.body.blocks)).toContain('*prod-eu* (prod): kube-apiserver v1.27.1');
+
+    const unknown = command('triage CVE-2001-0001');
+    await postSigned(url, unknown.body, { secret: SIGNING_SECRET });
+    const unknownAnswer = await waitFor(() => fake.responses.find((r) => r.id === unknown.id), 'unknown cve answer');
+    expect(String(unknownAnswer.body.text)).toContain('not in the feed data');
+
+    const cl = command('clusters');
+    await postSigned(url, cl.body, { secret: SIGNING_SECRET });
+    const clAnswer = await waitFor(() => fake.responses.find((r) => r.id === cl.id), 'clusters answer');
+    expect(JSON.stringify(clAnswer.body.blocks)).toContain('v1.29.4-eks-036c24b');
+  });
+
+  it('answers unknown subcommands and bad arguments with the valid forms, and audits them', async () => {
+    const res = await postSigned(url, command('frobnicate').body, { secret: SIGNING_SECRET });
+    const ack = await ackJson(res);
+    expect(ack.response_type).toBe('ephemeral');
+    expect(JSON.stringify(ack.blocks)).toContain('Unknown subcommand');
+    expect(JSON.stringify(ack.blocks)).toContain('/k8s windows [ENV]');
+    const bad = await ackJson(await postSigned(url, command('verify qa').body, { secret: SIGNING_SECRET }));
+    expect(bad.text).toContain('neither a cluster');
+    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5);
+    expect(audit.map((a) => a.result)).toEqual(['invalid', 'invalid']);
+  });
+
+  it('refuses verify to a user without the role, naming it; allows a user-group member', async () => {
+    const refused = command('verify prod', { user_id: 'U02BBB' });
+    await postSigned(url, refused.body, { secret: SIGNING_SECRET });
+    const r = await waitFor(() => fake.responses.find((x) => x.id === refused.id), 'refusal');
+    expect(String(r.body.text)).toContain('needs the `platform` role');
+    expect(r.body.response_type).toBe('ephemeral');
+
+    const allowed = command('verify prod-eu', { user_id: 'U09GRP' });
+    await postSigned(url, allowed.body, { secret: SIGNING_SECRET });
+    const a = await waitFor(() => fake.responses.find((x) => x.id === allowed.id), 'verify answer');
+    expect(String(a.body.text)).toContain('not yet available');
+    expect(fake.callsOf('usergroups.users.list').length).toBe(1);
+
+    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5);
+    expect(audit.map((x) => [x.user, x.what, x.result])).toEqual([
+      ['U09GRP', 'verify prod-eu', 'unavailable'],
+      ['U02BBB', 'verify prod', 'refused'],
+    ]);
+  });
+
+  it('windows validates the environment against the config', async () => {
+    const ack = await ackJson(await postSigned(url, command('windows staging').body, { secret: SIGNING_SECRET }));
+    expect(ack.text).toContain('2nd TUE at 02:00 Europe/Berlin');
+    expect(ack.text).not.toContain('prod');
+  });
+});
+
+describe('buttons and Home tab', () => {
+  it('Acknowledge: refused without the role; allowed → thread reply + parent updated, once', async () => {
+    await hub.pollNow();
+    await waitFor(() => postStats(fake).top === 4, 'advisories posted');
+    const parent = fake.messages.find((m) => m.channel === 'C0PROD' && m.metadata?.event_payload.marker === 'CVE-2099-10000/C0PROD/parent');
+    expect(parent).toBeDefined();
+
+    const nope = fake.responseUrl();
+    const res = await postSigned(url, interactionBody(blockAction({ actionId: 'advisory_acknowledge', value: 'CVE-2099-10000', user: 'U07NOBODY', responseUrl: nope, messageTs: parent?.ts ?? '' })), { secret: SIGNING_SECRET });
+    expect(res.status).toBe(200);
+    const refusal = await waitFor(() => fake.responses.find((r) => r.id === nope.split('/').pop()), 'refusal');
+    expect(String(refusal.body.text)).toMatch(/needs the `platform` or `security` roles/);
+
+    const ok = fake.responseUrl();
+    await postSigned(url, interactionBody(blockAction({ actionId: 'advisory_acknowledge', value: 'CVE-2099-10000', user: 'U02BBB', responseUrl: ok, messageTs: parent?.ts ?? '' })), { secret: SIGNING_SECRET });
+    const reply = await waitFor(() => fake.messages.find((m) => m.threadTs === parent?.ts && m.text.includes('Acknowledged')), 'ack reply');
+    expect(reply.text).toBe('Acknowledged by <@U02BBB>');
+    await waitFor(() => JSON.stringify(parent?.blocks).includes('Acknowledged by <@U02BBB>'), 'parent updated');
+
+    const again = fake.responseUrl();
+    await postSigned(url, interactionBody(blockAction({ actionId: 'advisory_acknowledge', value: 'CVE-2099-10000', user: 'U01AAA', responseUrl: again, messageTs: parent?.ts ?? '' })), { secret: SIGNING_SECRET });
+    const already = await waitFor(() => fake.responses.find((r) => r.id === again.split('/').pop()), 'already');
+    expect(String(already.body.text)).toContain('Already acknowledged by <@U02BBB>');
+    expect(fake.messages.filter((m) => m.text.includes('Acknowledged by')).length).toBe(1);
+  });
+
+  it('Verify and Schedule buttons check the per-environment roles of the channel', async () => {
+    const r1 = fake.responseUrl();
+    await postSigned(url, interactionBody(blockAction({ actionId: 'advisory_schedule_emergency', value: 'CVE-2099-10000', user: 'U02BBB', responseUrl: r1 })), { secret: SIGNING_SECRET });
+    const a1 = await waitFor(() => fake.responses.find((r) => r.id === r1.split('/').pop()), 'schedule refusal');
+    expect(String(a1.body.text)).toContain('in `prod`: it needs the `platform` role');
+    const r2 = fake.responseUrl();
+    await postSigned(url, interactionBody(blockAction({ actionId: 'advisory_verify', value: 'CVE-2099-10000', user: 'U02BBB', channel: 'C0STAGE', responseUrl: r2 })), { secret: SIGNING_SECRET });
+    const a2 = await waitFor(() => fake.responses.find((r) => r.id === r2.split('/').pop()), 'verify answer');
+    expect(String(a2.body.text)).toContain('not yet available');
+  });
+
+  it('publishes the Home tab on app_home_opened', async () => {
+    await hub.pollNow();
+    await waitFor(() => postStats(fake).top === 4, 'advisories posted');
+    const res = await postSigned(url, eventBody({ type: 'app_home_opened', user: 'U01AAA', channel: 'D0HOME', tab: 'home', event_ts: '1700000000.000001' }), {
+      secret: SIGNING_SECRET, contentType: 'application/json',
+    });
+    expect(res.status).toBe(200);
+    const call = await waitFor(() => fake.callsOf('views.publish')[0], 'views.publish');
+    expect(call.args.user_id).toBe('U01AAA');
+    const view = call.args.view as { type: string; blocks: unknown[] };
+    expect(view.type).toBe('home');
+    expect(JSON.stringify(view.blocks)).toContain('*prod-eu* (prod, kubeadm) v1.27.1');
+    expect(JSON.stringify(view.blocks)).toContain('CVE-2099-10001');
+  });
+});

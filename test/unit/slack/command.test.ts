@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, usage } from '../../../src/slack/command.ts';
+import { testConfig } from './fixtures.ts';
+
+const config = testConfig();
+
+describe('parseCommand', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['  HELP  ', { kind: 'help' }],
+    ['advisories', { kind: 'advisories' }],
+    ['clusters', { kind: 'clusters' }],
+    ['triage CVE-2023-2727', { kind: 'triage', cve: 'CVE-2023-2727' }],
+    ['triage cve-2023-2727', { kind: 'triage', cve: 'CVE-2023-2727' }],
+    ['verify prod-eu', { kind: 'verify', target: { type: 'cluster', name: 'prod-eu', environment: 'prod' }, clusters: ['prod-eu'], environments: ['prod'] }],
+    ['verify prod', { kind: 'verify', target: { type: 'environment', name: 'prod' }, clusters: ['prod-eu', 'prod-us'], environments: ['prod'] }],
+    ['windows', { kind: 'windows', environment: null }],
+    ['windows staging', { kind: 'windows', environment: 'staging' }],
+    ['window schedule prod 2026-03-12', { kind: 'window-schedule', environment: 'prod', date: '2026-03-12', emergency: false }],
+    ['window schedule prod 2026-03-12 emergency', { kind: 'window-schedule', environment: 'prod', date: '2026-03-12', emergency: true }],
+    ['signoff win-prod-2026-03', { kind: 'signoff', windowId: 'win-prod-2026-03' }],
+  ])('%j parses', (text, command) => {
+    expect(parseCommand(text, config)).toEqual({ ok: true, command });
+  });
+
+  it.each([
+    ['frobnicate', /Unknown subcommand "frobnicate"/],
+    ['triage', /Usage: `\/k8s triage/],
+    ['triage CVE-2023', /not a CVE id/],
+    ['triage ../../etc/passwd', /not a CVE id/],
+    ['triage CVE-2023-2727 CVE-2023-2728', /one CVE id/],
+    ['verify', /Clusters: `prod-eu`, `prod-us`, `stage-1`/],
+    ['verify qa', /neither a cluster .* nor an environment \(`staging`, `prod`\)/],
+    ['verify prod;rm', /neither a cluster/],
+    ['verify prod; rm -rf /', /Usage/],
+    ['windows qa', /not an environment/],
+    ['windows prod staging', /Usage/],
+    ['advisories now', /takes no arguments/],
+    ['window schedule prod 2026-13-45', /not a date/],
+    ['window cancel prod 2026-03-12', /Usage/],
+    ['signoff ../x', /not a window id/],
+  ])('%j is refused helpfully', (text, message) => {
+    const res = parseCommand(text, config);
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error).toMatch(message);
+  });
+
+  it('never echoes Slack markup a user typed', () => {
+    const res = parseCommand('verify <!channel>*bold*', config);
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.error).not.toContain('<!channel>');
+      expect(res.error).not.toContain('*bold*');
+    }
+  });
+
+  it('usage lists every form, later ones marked', () => {
+    const text = usage();
+    for (const form of ['/k8s help', '/k8s advisories', '/k8s triage CVE-YYYY-NNNN', '/k8s clusters', '/k8s verify CLUSTER|ENV', '/k8s windows [ENV]']) {
+      expect(text).toContain(form);
+    }
+    expect(text).toMatch(/signoff WINDOW-ID.*coming later/);
+  });
+});
