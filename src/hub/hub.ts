@@ -26,9 +26,11 @@
  *       }),
  *     }),
  *     triage: async (advisories) => triage({ advisories, inventories: await collectInventories(), calendar, now: new Date() }),
+ *     // `/k8s verify` and the Verify button; without it both answer "not yet available".
+ *     dispatcher: createClusterDispatcher({ connection: redis, prefix, config, logger, calendar }),
  *   });
  *   await hub.start();
- *   process.once('SIGTERM', () => void hub.stop().then(() => redis.quit()));
+ *   process.once('SIGTERM', () => void hub.stop().then(() => dispatcher.close()).then(() => redis.quit()));
  */
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -38,6 +40,7 @@ import { FEED_SCHEDULER_ID, QUEUE_NAMES, bullPrefix } from '../queue/names.ts';
 import type { CommandJob, FeedPollJob, SlackJob } from '../queue/payloads.ts';
 import { DEFAULT_RETRY, type Producers, type Queues, type RetryPolicy, createProducers, jobOptions } from '../queue/producers.ts';
 import { createCommandProcessor } from '../queue/workers/command-worker.ts';
+import type { Verifier } from '../queue/workers/verify-worker.ts';
 import { type AdvisorySource, type TriageFn, createFeedProcessor } from '../queue/workers/feed-worker.ts';
 import { createSlackProcessor } from '../queue/workers/slack-worker.ts';
 import { type SlackApp, type SlackMode, createSlackApp } from '../slack/app.ts';
@@ -75,6 +78,8 @@ export interface HubWorkerOptions {
   staleClaimMs?: number;
   /** Cluster rows in an advisory message before it summarises into the thread (default 15). */
   maxClusterRows?: number;
+  /** Least time between two updates of one verification progress message (default 1000 ms). */
+  verifyUpdateMs?: number;
 }
 
 export interface HubOptions {
@@ -97,6 +102,13 @@ export interface HubOptions {
   /** What this replica does (all true by default). */
   roles?: { slack?: boolean; workers?: boolean; schedule?: boolean };
   workers?: HubWorkerOptions;
+  /**
+   * Runs verification (`createClusterDispatcher` fits; only `verify` is used). With it,
+   * `/k8s verify` and the advisory's Verify button queue a verification; without it they answer
+   * "not yet available". The hub never closes it: the caller does, after `hub.stop()`.
+   * Give it to every replica: the listener queues, any replica's worker runs the job.
+   */
+  dispatcher?: Verifier;
 }
 
 export interface Hub {
@@ -170,6 +182,7 @@ export function createHub(options: HubOptions): Hub {
       ...(options.slack.apiUrl ? { apiUrl: options.slack.apiUrl } : {}),
       deps: {
         config: options.config, logger: options.logger, authz, audit, producers, posts, snapshots, respond, now,
+        verifyEnabled: options.dispatcher !== undefined,
         publishHome: async (user, view) => {
           try {
             await web.views.publish({ user_id: user, view });
@@ -217,6 +230,12 @@ export function createHub(options: HubOptions): Hub {
         }), workerOpts(w.slackConcurrency ?? 4));
         const commandWorker = new Worker(QUEUE_NAMES.commands, createCommandProcessor({
           config: options.config, snapshots, respond, logger: options.logger,
+          ...(options.dispatcher ? {
+            verify: {
+              verifier: options.dispatcher, slack: slackApi, audit, now,
+              ...(w.verifyUpdateMs !== undefined ? { updateEveryMs: w.verifyUpdateMs } : {}),
+            },
+          } : {}),
         }), workerOpts(8));
         for (const worker of [feedWorker, slackWorker, commandWorker]) {
           worker.on('error', (err) => log.error({ err: err.message, queue: worker.name }, 'worker error'));

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import { jobId } from './names.ts';
-import type { CommandJob, FeedPollJob, SlackJob } from './payloads.ts';
+import type { AnswerJob, CommandJob, FeedPollJob, SlackJob, VerifyJob } from './payloads.ts';
 
 export interface Queues {
   feed: Queue<FeedPollJob>;
@@ -31,7 +31,9 @@ export function jobOptions(retry: RetryPolicy): JobsOptions {
 export interface Producers {
   deliver(advisory: string, channel: string, hash: string): Promise<void>;
   acknowledged(advisory: string, channel: string, user: string): Promise<void>;
-  answer(job: CommandJob): Promise<void>;
+  answer(job: AnswerJob): Promise<void>;
+  /** One verification request: its own job, so two requests are two runs. */
+  verify(job: VerifyJob): Promise<void>;
   pollNow(): Promise<void>;
 }
 
@@ -47,6 +49,9 @@ export function createProducers(queues: Queues, retry: RetryPolicy = DEFAULT_RET
     async answer(job) {
       // Each command invocation is its own job: two people asking the same thing get two answers.
       await queues.commands.add('answer', job, { ...opts, attempts: 3, jobId: jobId('answer', job.command.kind, randomUUID()) });
+    },
+    async verify(job) {
+      await queues.commands.add('verify', job, { ...opts, attempts: 3, jobId: jobId('verify', randomUUID()) });
     },
     async pollNow() {
       await queues.feed.add('poll', { reason: 'manual' }, { ...opts, attempts: 3, jobId: jobId('poll', 'manual', randomUUID()) });

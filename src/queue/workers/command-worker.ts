@@ -1,20 +1,34 @@
-/** The commands queue: answers that read the stores (advisories, triage CVE, clusters), via response_url. */
-import { type Job, UnrecoverableError } from 'bullmq';
+/**
+ * The commands queue: answers that read the stores (advisories, triage CVE, clusters), via
+ * response_url; and verification runs (verify-worker.ts), when the hub has a dispatcher.
+ */
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
 import { advisoryMessage, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { advisoryListMessage, clustersMessage, notice } from '../../slack/blocks/replies.ts';
 import { CVE_ID_RE } from '../../slack/command.ts';
 import type { Responder } from '../../slack/respond.ts';
+import type { SlackApi } from '../../slack/web.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
-import { commandJobSchema } from '../payloads.ts';
+import type { AuditLog } from '../../store/audit.ts';
+import { commandJobSchema, type VerifyJob } from '../payloads.ts';
 import { withSlackSemantics } from './slack-semantics.ts';
+import { createVerifyJobRunner, reportVerifyFailure, type Verifier } from './verify-worker.ts';
 
 export interface CommandProcessorDeps {
-  config: Pick<Config, 'clusters'>;
+  config: Pick<Config, 'clusters' | 'verify'>;
   snapshots: SnapshotStore;
   respond: Responder;
   logger: Logger;
+  /** Verification: runs `verify` jobs; without it such a job fails for good (the listener does not queue them then). */
+  verify?: {
+    verifier: Verifier;
+    slack: SlackApi;
+    audit: AuditLog;
+    updateEveryMs?: number;
+    now?: () => Date;
+  };
 }
 
 export async function answerFor(deps: Pick<CommandProcessorDeps, 'snapshots'>, command: { kind: string; cve?: unknown }): Promise<SlackMessage> {
@@ -43,11 +57,27 @@ export async function answerFor(deps: Pick<CommandProcessorDeps, 'snapshots'>, c
 }
 
 export function createCommandProcessor(deps: CommandProcessorDeps) {
+  const v = deps.verify;
+  const runVerify = v ? createVerifyJobRunner({ config: deps.config, respond: deps.respond, logger: deps.logger, ...v }) : null;
+
+  const verify = async (job: Job, token: string | undefined, data: VerifyJob, log: Logger): Promise<string> => {
+    if (!runVerify || !v) throw new UnrecoverableError('this hub has no cluster dispatcher: verification is not available');
+    try {
+      return await withSlackSemantics(job, token, log, () => runVerify(job, data, log));
+    } catch (err) {
+      const final = !(err instanceof DelayedError) && (err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      // The job data holds the steps done so far (progress message ts): read it back.
+      if (final) await reportVerifyFailure({ slack: v.slack, audit: v.audit, logger: log }, { ...data, ...(job.data as Partial<VerifyJob>) }, err);
+      throw err;
+    }
+  };
+
   return async (job: Job, token?: string): Promise<string> => {
     const log = deps.logger.child({ queue: job.queueName, jobId: job.id });
     const parsed = commandJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed command job: ${parsed.error.message}`);
     const data = parsed.data;
+    if (data.kind === 'verify') return verify(job, token, data as VerifyJob, log);
     return withSlackSemantics(job, token, log, async () => {
       const message = await answerFor(deps, data.command);
       await deps.respond(data.responseUrl, message);

@@ -26,6 +26,8 @@ export interface ListenerDeps {
   respond: Responder;
   publishHome: (userId: string, view: types.HomeView) => Promise<void>;
   now: () => Date;
+  /** A cluster dispatcher is wired: verify requests are queued (else answered "not yet available"). */
+  verifyEnabled?: boolean;
 }
 
 /** Acknowledge within Slack's 3 s; with a message, it is shown to the user only (ephemeral). */

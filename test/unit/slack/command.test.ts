@@ -61,5 +61,8 @@ describe('parseCommand', () => {
       expect(text).toContain(form);
     }
     expect(text).toMatch(/signoff WINDOW-ID.*coming later/);
+    // Verification is served from Slack (with a dispatcher): help does not call it "later".
+    expect(text).toMatch(/verify CLUSTER\|ENV` — run the verification probes[^\n]*$/m);
+    expect(text).not.toMatch(/verify CLUSTER\|ENV[^\n]*coming later/);
   });
 });

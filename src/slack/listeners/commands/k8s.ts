@@ -75,11 +75,30 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
           await audit('refused', `needs ${decision.needed.join('|')}`);
           return;
         }
-        await deps.respond(cmd.response_url, notice(
-          `Verification of \`${command.target.name}\` (${command.clusters.map((c) => `\`${c}\``).join(', ') || 'no clusters'}) is not yet available in Slack. `
-          + 'Run `k8s-advisor verify TARGET --config FILE` meanwhile.',
-        ));
-        await audit('unavailable');
+        if (!deps.verifyEnabled) {
+          await deps.respond(cmd.response_url, notice(
+            `Verification of \`${command.target.name}\` (${command.clusters.map((c) => `\`${c}\``).join(', ') || 'no clusters'}) is not yet available in Slack. `
+            + 'Run `k8s-advisor verify TARGET --config FILE` meanwhile.',
+          ));
+          await audit('unavailable');
+          return;
+        }
+        if (command.clusters.length === 0) {
+          await deps.respond(cmd.response_url, notice(`\`${command.target.name}\` has no clusters in the config: nothing to verify.`));
+          await audit('ok', 'no clusters');
+          return;
+        }
+        try {
+          await deps.producers.verify({
+            kind: 'verify', target: command.target.name, clusters: command.clusters, user: cmd.user_id, channel: cmd.channel_id,
+            responseUrl: cmd.response_url, origin: { kind: 'command', what },
+          });
+          await deps.audit.record({ user: cmd.user_id, kind: 'command', what, result: 'queued', channel: cmd.channel_id, detail: `clusters: ${command.clusters.join(', ')}` });
+        } catch (err) {
+          log.error({ err, command: command.kind }, 'could not queue verification');
+          await deps.audit.record({ user: cmd.user_id, kind: 'command', what, result: 'error', channel: cmd.channel_id, detail: errorMessage(err) }).catch(() => undefined);
+          await deps.respond(cmd.response_url, notice(':x: Sorry, the verification could not be queued. Try again in a minute.')).catch(() => undefined);
+        }
         return;
       }
       case 'window-schedule': {
