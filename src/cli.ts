@@ -9,7 +9,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { AdvisorError, ConfigError, UsageError, errorMessage } from './errors.ts';
+import { AdvisorError, ConfigError, errorMessage } from './errors.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 
 export const EXIT = { ok: 0, found: 1, usage: 2, internal: 3 } as const;
@@ -125,8 +125,9 @@ export function reportError(err: unknown, io: Pick<CliIo, 'stderr'>): number {
     return EXIT.usage;
   }
   if (err instanceof AdvisorError) {
+    // Every AdvisorError is an explained problem with the input or environment (feed, cluster, Redis).
     io.stderr(`error: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}\n`);
-    return err instanceof UsageError || err.code.startsWith('FEED_') || err.code.startsWith('CLUSTER_') ? EXIT.usage : EXIT.internal;
+    return EXIT.usage;
   }
   io.stderr(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`);
   return EXIT.internal;

@@ -16,6 +16,8 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Secret values to scrub from any message string, in case one is interpolated by a library. */
   secrets?: string[];
+  /** Long-running roles log JSON to stdout (the container's log stream); CLI commands keep stdout for output. */
+  stdout?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -32,7 +34,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    options.destination ?? pino.destination({ dest: 2, sync: true }),
+    options.destination ?? pino.destination({ dest: options.stdout ? 1 : 2, sync: true }),
   );
 }
 
