@@ -76,7 +76,11 @@ export function clusterReportBlocks(report: VerifyReport): Block[] {
 }
 
 /** The summary that replaces the progress message: one cluster, or every cluster of an environment. */
-export function verifySummaryMessage(target: string, reports: readonly VerifyReport[], options: { requestedBy?: string } = {}): SlackMessage {
+/**
+ * The summary. With `details: false` (Slack, where each cluster's details follow as thread
+ * replies) a cluster is one line: counts, regressions and the error, worst clusters first.
+ */
+export function verifySummaryMessage(target: string, reports: readonly VerifyReport[], options: { requestedBy?: string; details?: boolean } = {}): SlackMessage {
   const all = reports.flatMap((r) => r.probes);
   const failing = reports.filter((r) => r.error || r.probes.some((p) => p.status === 'fail' || p.status === 'error'));
   const regressions = reports.reduce((n, r) => n + (r.comparison?.regressions.length ?? 0), 0);
@@ -87,7 +91,13 @@ export function verifySummaryMessage(target: string, reports: readonly VerifyRep
   // Clusters with regressions or failures first.
   const ordered = [...reports].sort((a, b) => rankReport(a) - rankReport(b) || a.cluster.localeCompare(b.cluster));
   const budget = LIMITS.blocksPerMessage - 2;
-  for (const r of ordered) {
+  if (options.details === false) {
+    const lines = ordered.map(clusterSummaryLine);
+    const packed = packLines(lines);
+    blocks.push(...packed.slice(0, budget - 1).map((t) => section(t)));
+    if (packed.length > budget - 1) blocks.push(context(`more clusters not shown; run \`k8s-advisor verify ${esc(target)}\` for all`));
+  }
+  for (const r of options.details === false ? [] : ordered) {
     const more = clusterReportBlocks(r);
     if (blocks.length + more.length > budget) {
       blocks.push(context(`${ordered.length - ordered.indexOf(r)} more clusters not shown; run \`k8s-advisor verify ${esc(target)}\` for all`));
@@ -100,6 +110,15 @@ export function verifySummaryMessage(target: string, reports: readonly VerifyRep
     text: failing.length === 0 ? `${target} verified, no failures` : `${target}: ${failing.length} of ${reports.length} clusters with failures`,
     blocks: blocks.slice(0, LIMITS.blocksPerMessage),
   };
+}
+
+function clusterSummaryLine(r: VerifyReport): string {
+  const worst = r.error ? 'error' : worstStatus(r.probes.map((p) => p.status));
+  const regressions = r.comparison?.regressions ?? [];
+  const extra = r.error
+    ? ` · ${esc(truncate(r.error.message, 300))}`
+    : regressions.length > 0 ? ` · :rotating_light: ${regressions.slice(0, 3).map((x) => esc(truncate(x.text, 120))).join('; ')}${regressions.length > 3 ? ' …' : ''}` : '';
+  return `${STATUS_EMOJI[worst]} *${esc(r.cluster)}*  ${countLine(r.probes)}${extra}`;
 }
 
 function rankReport(r: VerifyReport): number {

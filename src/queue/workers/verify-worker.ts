@@ -168,7 +168,7 @@ export function createVerifyJobRunner(deps: VerifyJobDeps) {
     }
     const reports = data.reports ?? [];
 
-    const summary = verifySummaryMessage(data.target, reports, { requestedBy: data.user });
+    const summary = verifySummaryMessage(data.target, reports, { requestedBy: data.user, details: false });
     await deps.slack.update({ channel: data.channel, ts, text: summary.text, blocks: summary.blocks });
 
     // Details in the thread: the advisory's thread for a button, else the summary's own.

@@ -44,6 +44,24 @@ describe('verify blocks', () => {
     expect(verifySummaryMessage('prod', many).blocks.length).toBeLessThanOrEqual(50);
   });
 
+  it('summarises one line per cluster without details (details go to the thread)', () => {
+    const reports = [
+      report('b-ok', [p('rbac', 'pass'), p('admission', 'pass')]),
+      report('a-bad', [p('rbac', 'fail', 'deny now allowed')], {
+        comparison: { previousStartedAt: '2025-01-01T00:00:00Z', regressions: [{ probe: 'rbac', subject: 'user:dev get secrets', from: 'deny', to: 'allow', text: 'rbac: user:dev get secrets deny → allow' }], improvements: [], changes: [] },
+      }),
+      report('c-gone', [], { error: { code: 'AGENT_MISSING', message: 'no agent seen for c-gone ever' } }),
+    ];
+    const msg = verifySummaryMessage('prod', reports, { details: false });
+    const json = texts(msg.blocks);
+    expect(json).not.toContain('`rbac`');
+    expect(json).toContain(':x: *a-bad*  :x: 1 · :rotating_light: rbac: user:dev get secrets deny → allow');
+    expect(json).toContain('no agent seen for c-gone ever');
+    expect(json.indexOf('a-bad')).toBeLessThan(json.indexOf('b-ok'));
+    const many = Array.from({ length: 2000 }, (_, i) => report(`cluster-${i}`, [p('rbac', 'pass')]));
+    expect(verifySummaryMessage('prod', many, { details: false }).blocks.length).toBeLessThanOrEqual(50);
+  });
+
   it('says a cluster error once', () => {
     const blocks = clusterReportBlocks(report('prod-us', [p('rbac', 'error', 'no agent')], { error: { code: 'AGENT_MISSING', message: 'no agent seen for prod-us ever; is the agent running?' } }));
     expect(blocks).toHaveLength(2);
