@@ -87,9 +87,15 @@ export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCod
     .description("run a per-cluster agent serving one cluster's inventory and probe jobs (needs Redis)")
     .requiredOption('--config <file>', 'configuration file')
     .requiredOption('--cluster <name>', 'the cluster this agent serves')
-    .action(async (opts: { config: string; cluster: string }) => {
+    .option('--kubeconfig <file>', 'reach the cluster through this kubeconfig instead of in-cluster credentials')
+    .option('--context <name>', 'context in --kubeconfig')
+    .action(async (opts: { config: string; cluster: string; kubeconfig?: string; context?: string }) => {
       const { runAgent } = await import('./main.ts');
-      setCode(await runAgent({ configFile: opts.config, cluster: opts.cluster, env: io.env }));
+      setCode(await runAgent({
+        configFile: opts.config, cluster: opts.cluster, env: io.env,
+        ...(opts.kubeconfig === undefined ? {} : { kubeconfig: opts.kubeconfig }),
+        ...(opts.context === undefined ? {} : { context: opts.context }),
+      }));
     });
 
   program.command('demo')

@@ -33,6 +33,8 @@ export interface RoleOptions {
   env: NodeJS.ProcessEnv;
   /** Resolves to stop the role; default: the first SIGTERM or SIGINT. */
   stopSignal?: Promise<unknown>;
+  /** Called once the role is up (tests, embedding). */
+  onStarted?: (info: { port: number | null }) => void;
 }
 
 interface Common {
@@ -100,10 +102,12 @@ export async function runHub(options: RoleOptions & { port?: number }): Promise<
     }),
     triage: triageFleet,
     dispatcher,
+    announceBacklog: config.slack.announceBacklog,
   });
 
   const { port } = await hub.start();
   logger.info({ mode: slack.mode.kind, port, clusters: config.clusters.length, feed: config.feed.url }, 'hub started');
+  options.onStarted?.({ port });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info('hub stopping');
   clearInterval(refreshTimer);
@@ -113,7 +117,7 @@ export async function runHub(options: RoleOptions & { port?: number }): Promise<
   return 0;
 }
 
-export async function runAgent(options: RoleOptions & { cluster: string }): Promise<number> {
+export async function runAgent(options: RoleOptions & { cluster: string; kubeconfig?: string; context?: string }): Promise<number> {
   const common = await open(options, 'agent', []);
   const { config, logger, redis, prefix } = common;
   const cluster = config.clusters.find((c) => c.name === options.cluster);
@@ -125,12 +129,17 @@ export async function runAgent(options: RoleOptions & { cluster: string }): Prom
     await close(redis);
     throw new ConfigError([`clusters[${config.clusters.indexOf(cluster)}]: "${cluster.name}" has static versions; an agent serves clusters with agent: true`], options.configFile);
   }
-  // The agent runs inside its cluster: in-cluster credentials unless the config names a kubeconfig.
-  const kube = createKubeClient({
-    cluster: cluster.kubeconfig ? cluster : { ...cluster, inCluster: true },
-    timeoutMs: config.verify.probeTimeout,
-    logger,
-  });
+  // The agent normally runs inside its cluster (in-cluster credentials); --kubeconfig serves it from outside.
+  const access = options.kubeconfig
+    ? { name: cluster.name, kubeconfig: options.kubeconfig, ...(options.context ? { context: options.context } : {}) }
+    : cluster.kubeconfig ? cluster : { name: cluster.name, inCluster: true };
+  let kube: ReturnType<typeof createKubeClient>;
+  try {
+    kube = createKubeClient({ cluster: access, timeoutMs: config.verify.probeTimeout, logger });
+  } catch (err) {
+    await close(redis);
+    throw err;
+  }
   const agent = await createAgentWorker({
     cluster: verifyClusterOf(cluster),
     connection: redis,
@@ -142,6 +151,7 @@ export async function runAgent(options: RoleOptions & { cluster: string }): Prom
     calendar: loadBundledCalendar(),
   });
   logger.info({ cluster: cluster.name, queue: agent.queueName }, 'agent started');
+  options.onStarted?.({ port: null });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info('agent stopping');
   await agent.close();
@@ -161,7 +171,7 @@ export function slackOptionsFrom(env: NodeJS.ProcessEnv): HubSlack {
     mode = { kind: 'socket', appToken: env.SLACK_APP_TOKEN };
   } else if (env.SLACK_SIGNING_SECRET) {
     const port = Number(env.PORT ?? 3000);
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) problems.push(`PORT: "${env.PORT}" is not a port number`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT: "${env.PORT}" is not a port number (0 picks a free one)`);
     mode = { kind: 'http', signingSecret: env.SLACK_SIGNING_SECRET, port };
   } else {
     problems.push('set SLACK_APP_TOKEN (Socket Mode, xapp-…) or SLACK_SIGNING_SECRET and PORT (HTTP mode)');

@@ -110,7 +110,9 @@ export const configSchema = z.strictObject({
   }).default({ url: DEFAULT_FEED_URL, every: 15 * 60_000, timeout: 20_000, maxBytes: 20 * 1024 * 1024 }),
   slack: z.strictObject({
     channels: z.record(z.string(), channelId).default({}),
-  }).default({ channels: {} }),
+    /** On the very first feed poll, post advisories already in the feed (default: only remember them). */
+    announceBacklog: z.boolean().default(false),
+  }).default({ channels: {}, announceBacklog: false }),
   releases: z.strictObject({
     /** endoflife.date API for the release calendar; the bundled snapshot is the fallback. */
     url: z.string().default('https://endoflife.date/api/v1/products/kubernetes'),
