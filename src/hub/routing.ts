@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import type { Finding } from '../triage/types.ts';
 
 /** The channel for an environment: `slack.channels[env]`, else `slack.channels.default`, else none. */
-export function channelFor(config: Pick<Config, 'slack'>, environment: string): string | null {
+export function channelFor(config: { slack: Pick<Config['slack'], 'channels'> }, environment: string): string | null {
   return config.slack.channels[environment] ?? config.slack.channels.default ?? null;
 }
 
