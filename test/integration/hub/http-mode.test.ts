@@ -118,7 +118,9 @@ describe('/k8s commands', () => {
     expect(JSON.stringify(ack.blocks)).toContain('/k8s windows [ENV]');
     const bad = await ackJson(await postSigned(url, command('verify qa').body, { secret: SIGNING_SECRET }));
     expect(bad.text).toContain('neither a cluster');
-    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5);
+    // The audit record is written just after the ack (the ack must not wait on Redis).
+    const log = createAuditLog({ redis: redis.redis, prefix: redis.prefix });
+    const audit = await waitFor(async () => { const a = await log.recent(5); return a.length >= 2 ? a : null; }, 'two audit records');
     expect(audit.map((a) => a.result)).toEqual(['invalid', 'invalid']);
   });
 
@@ -135,7 +137,8 @@ describe('/k8s commands', () => {
     expect(String(a.body.text)).toContain('not yet available');
     expect(fake.callsOf('usergroups.users.list').length).toBe(1);
 
-    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5);
+    const log = createAuditLog({ redis: redis.redis, prefix: redis.prefix });
+    const audit = await waitFor(async () => { const a = await log.recent(5); return a.length >= 2 ? a : null; }, 'two audit records');
     expect(audit.map((x) => [x.user, x.what, x.result])).toEqual([
       ['U09GRP', 'verify prod-eu', 'unavailable'],
       ['U02BBB', 'verify prod', 'refused'],

@@ -163,8 +163,12 @@ describe('/k8s verify', () => {
     }
     expect(postStats(fake).duplicates).toEqual([]);
 
-    const entries = await audit().recent(10);
-    expect(entries.filter((e) => e.what === 'verify prod').map((e) => e.result)).toEqual(['ok', 'queued']);
+    // The result is audited after the last reply is posted.
+    const entries = await waitFor(async () => {
+      const e = (await audit().recent(10)).filter((x) => x.what === 'verify prod');
+      return e.length >= 2 ? e : null;
+    }, 'the verify result in the audit log');
+    expect(entries.map((e) => e.result)).toEqual(['ok', 'queued']);
     // The slash command answered nothing ephemeral on success: the channel carries the result.
     expect(fake.responses.find((r) => r.id === cmd.id)).toBeUndefined();
   });
