@@ -27,21 +27,19 @@ const CVE_RE = /\bCVE-\d{4}-\d{4,}\b/gi;
 const STATUSES: readonly AdvisoryStatus[] = ['open', 'fixed', 'unfixed', 'unknown'];
 
 /** Parses one advisory body. `id` picks that CVE's part of a body announcing several. */
+/** No ranges, no components: `confidence: low` with the reason. */
+function unparsed(reason: string): BodyResult {
+  return {
+    components: [], ranges: [], unfixed: false, severity: NO_SEVERITY, vulnerableIf: null, mitigation: null,
+    parse: info('none', [{ level: 'low', text: reason }]),
+  };
+}
+
 export function parseBody(text: string, context: { summary?: string; id?: string } = {}): BodyResult {
   const summary = context.summary?.trim() ?? '';
   const normalized = stripHtmlComments(normalizeNewlines(text));
   const body = context.id ? sectionFor(normalized, context.id) : normalized;
-  if (body.trim().length === 0) {
-    return {
-      components: [],
-      ranges: [],
-      unfixed: false,
-      severity: NO_SEVERITY,
-      vulnerableIf: null,
-      mitigation: null,
-      parse: info('none', [{ level: 'low', text: 'empty body (placeholder issue)' }]),
-    };
-  }
+  if (body.trim().length === 0) return unparsed('empty body (placeholder issue)');
 
   const allLines = toLines(body);
   const allHeads = allLines.map(headingOf);
@@ -136,15 +134,7 @@ function safeParseBody(text: string, context: { summary: string; id: string | un
     return parseBody(text, context.id ? { summary: context.summary, id: context.id } : { summary: context.summary });
   } catch (err) {
     // A parser bug must not drop an advisory from the feed: report it unparsed instead.
-    return {
-      components: [],
-      ranges: [],
-      unfixed: false,
-      severity: NO_SEVERITY,
-      vulnerableIf: null,
-      mitigation: null,
-      parse: info('none', [{ level: 'low', text: `parser error: ${err instanceof Error ? err.message : String(err)}` }]),
-    };
+    return unparsed(`parser error: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
