@@ -7,7 +7,7 @@
 import semver from 'semver';
 import type { Advisory, AffectedRange } from '../advisory/types.ts';
 import { isCoreComponent } from '../advisory/types.ts';
-import { compareMinors, inRange, isWholeMinor, minorOf, minorsBetween, parseVersion, type KubeVersion } from '../advisory/versions.ts';
+import { compareMinors, inRange, isWholeMinor, minorOf, minorsBetween, nextMinor, parseVersion, type KubeVersion } from '../advisory/versions.ts';
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay } from '../releases/calendar.ts';
 
@@ -31,6 +31,25 @@ export interface ComponentPlan {
   /** Versions of a minor that are not affected, ascending (released by `now` or named as fixes). */
   fixedByMinor: Map<string, string[]>;
   byVersion: Map<string, JudgedVersion>;
+  /** `ranges` compiled to parsed bounds on first use (see compileRange); null until then. */
+  tests?: RangeTest[] | null;
+}
+
+/**
+ * One affected range with its bounds parsed once: exactly `inRange` of advisory/versions.ts, minus
+ * the re-parsing of every bound on every call. `slow` ranges (a bound that does not parse) go
+ * through `inRange` itself, which throws as it always did.
+ */
+interface RangeTest {
+  range: AffectedRange;
+  slow: boolean;
+  /** Inclusive lower bound, or null. */
+  lo: semver.SemVer | null;
+  /** Upper bound, or null for none. */
+  hi: semver.SemVer | null;
+  hiInclusive: boolean;
+  /** A whole-minor lastAffected without a minor: nothing at or above `lo` is affected. */
+  none: boolean;
 }
 
 export interface VersionEval {
@@ -128,8 +147,100 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
     return s;
   };
 
+  // Parsed semver objects by bare version: semver's functions re-parse string arguments on every
+  // call, but return SemVer arguments as they are.
+  const semverCache = new Map<string, semver.SemVer>();
+  const sem = (v: string): semver.SemVer => {
+    let s = semverCache.get(v);
+    if (s === undefined) {
+      s = new semver.SemVer(v);
+      semverCache.set(v, s);
+    }
+    return s;
+  };
+  const compareSem = (a: string, b: string): number => sem(a).compare(sem(b));
+
+  /** Bare semver of a version string, as `must` in advisory/versions.ts (null where it throws). */
+  const bare = (v: string): string | null => parse(v)?.semver ?? null;
+
+  const lowerBound = (introduced: string): string => {
+    if (introduced === '0') return '0.0.0-0';
+    if (isWholeMinor(introduced)) return `${introduced.replace(/\.[xX*]$/, '.0')}-0`.replace(/^[vV]/, '');
+    const v = bare(introduced);
+    if (v === null) throw new TypeError(`not a version: ${JSON.stringify(introduced)}`);
+    // A range that starts at x.y.0 also covers that minor's prereleases (1.10.0-beta.3).
+    return v.endsWith('.0') && !v.includes('-') ? `${v}-0` : v;
+  };
+
+  const compileRange = (range: AffectedRange): RangeTest => {
+    const t: RangeTest = { range, slow: false, lo: null, hi: null, hiInclusive: false, none: false };
+    try {
+      if (range.introduced !== null) t.lo = sem(lowerBound(range.introduced));
+      const last = range.lastAffected;
+      if (last !== null) {
+        if (isWholeMinor(last)) {
+          const minor = minorOf(last.replace(/\.[xX*]$/, '.0'));
+          if (minor === null) t.none = true;
+          else t.hi = sem(`${nextMinor(minor)}.0-0`);
+        } else {
+          const v = bare(last);
+          if (v === null) t.slow = true;
+          else {
+            t.hi = sem(v);
+            t.hiInclusive = true;
+          }
+        }
+      } else if (range.fixed !== null) {
+        const v = bare(range.fixed);
+        if (v === null) t.slow = true;
+        else t.hi = sem(v);
+      }
+    } catch {
+      t.slow = true;
+    }
+    return t;
+  };
+
+  const inTest = (t: RangeTest, v: string, s: semver.SemVer): boolean => {
+    if (t.slow) return inRange(v, t.range);
+    if (t.lo !== null && s.compare(t.lo) < 0) return false;
+    if (t.none) return false;
+    if (t.hi === null) return true;
+    const c = s.compare(t.hi);
+    return t.hiInclusive ? c <= 0 : c < 0;
+  };
+
   const releasedPatches = (minor: string): string[] =>
     calendar.patches(minor).filter((p) => p.date <= today).map((p) => p.version);
+
+  // Most plans look at the same minors (the calendar's): sorted once and shared, read-only.
+  const minorLists = new Map<string, { minors: string[]; minorKeys: number[] }>();
+  const minorList = (unsorted: string[]): { minors: string[]; minorKeys: number[] } => {
+    const key = unsorted.join(',');
+    let list = minorLists.get(key);
+    if (list === undefined) {
+      const minors = unsorted.sort(compareMinors);
+      list = { minors, minorKeys: minors.map((m) => minorKeyOf(parseVersion(`${m}.0`) ?? { major: 0, minor: 0 })) };
+      minorLists.set(key, list);
+    }
+    return list;
+  };
+
+  // Upgrade paths by from → to minor; shared by every version with the same path (read-only).
+  const paths = new Map<string, Map<string, string[]>>();
+  const between = (from: string, to: string): string[] => {
+    let byTo = paths.get(from);
+    if (byTo === undefined) {
+      byTo = new Map();
+      paths.set(from, byTo);
+    }
+    let path = byTo.get(to);
+    if (path === undefined) {
+      path = minorsBetween(from, to);
+      byTo.set(to, path);
+    }
+    return path;
+  };
 
   const plan = (advisory: Advisory, component: string): ComponentPlan => {
     const ranges = advisory.ranges.filter((r) => r.component === component);
@@ -152,7 +263,7 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
       const m = minorOf(f);
       if (m) minorSet.add(m);
     }
-    const minors = [...minorSet].sort(compareMinors);
+    const { minors, minorKeys } = minorList([...minorSet]);
     return {
       advisory,
       component,
@@ -162,14 +273,21 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
       unknownReason,
       rangeText: ranges.map(describeRange).join(', '),
       minors,
-      minorKeys: minors.map((m) => minorKeyOf(parseVersion(`${m}.0`) ?? { major: 0, minor: 0 })),
+      minorKeys,
       fixedByMinor: new Map(),
       byVersion: new Map(),
     };
   };
 
   const affects = (p: ComponentPlan, v: string): AffectedRange | null => {
-    for (const r of p.ranges) if (inRange(v, r)) return r;
+    const b = bare(v);
+    if (b === null) {
+      for (const r of p.ranges) if (inRange(v, r)) return r; // throws, as it always did
+      return null;
+    }
+    const tests = p.tests ??= p.ranges.map(compileRange);
+    const s = sem(b);
+    for (const t of tests) if (inTest(t, b, s)) return t.range;
     return null;
   };
 
@@ -178,14 +296,14 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
     if (list === undefined) {
       const candidates = new Set<string>(releasedPatches(minor));
       for (const f of p.fixes) if (minorOf(f) === minor) candidates.add(f);
-      list = [...candidates].filter((c) => affects(p, c) === null).sort(semver.compare);
+      list = [...candidates].filter((c) => affects(p, c) === null).sort(compareSem);
       p.fixedByMinor.set(minor, list);
     }
     return list;
   };
 
   const firstFixed = (p: ComponentPlan, minor: string, above: string | null): string | null =>
-    fixedIn(p, minor).find((c) => above === null || semver.gt(c, above)) ?? null;
+    fixedIn(p, minor).find((c) => above === null || compareSem(c, above) > 0) ?? null;
 
   const eolPhrase = (minor: string): string => {
     const eol = calendar.eolDate(minor);
@@ -202,7 +320,7 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
     const sameSupport = support(minor);
     if (same !== null && sameSupport !== 'no') {
       if (sameSupport === 'assumed') notes.push(unknownMinorNote(minor));
-      return { verdict: 'affected', target: same, upgradePath: [], notes, reason: `${where}; fixed in v${same}` };
+      return { verdict: 'affected', target: same, upgradePath: [], notes, reason: [where, '; fixed in v', same].join('') };
     }
     if (same !== null) notes.push(`v${same} fixes this but ${minor} ${eolPhrase(minor)}`);
     else if (sameSupport === 'no') notes.push(`${minor} ${eolPhrase(minor)} and has no fixed patch`);
@@ -215,10 +333,10 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
       const fix = firstFixed(p, n, null);
       if (fix === null) continue;
       if (s === 'assumed') notes.push(unknownMinorNote(n));
-      const path = minorsBetween(minor, n);
+      const path = between(minor, n);
       return {
         verdict: 'affected', target: fix, upgradePath: path, notes,
-        reason: `${where}; smallest fix in a supported minor is v${fix} (upgrade ${[minor, ...path].join(' → ')})`,
+        reason: [where, '; smallest fix in a supported minor is v', fix, ' (upgrade ', [minor, ...path].join(' → '), ')'].join(''),
       };
     }
     // No supported minor has a fix: an end-of-life fix is still better than none.
@@ -230,20 +348,22 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
       notes.push('no supported minor carries a fix; only end-of-life minors do');
       const fixMinor = minorOf(eolFix) ?? minor;
       return {
-        verdict: 'affected', target: eolFix, upgradePath: minorsBetween(minor, fixMinor), notes,
-        reason: `${where}; only an end-of-life fix exists: v${eolFix}`,
+        verdict: 'affected', target: eolFix, upgradePath: between(minor, fixMinor), notes,
+        reason: [where, '; only an end-of-life fix exists: v', eolFix].join(''),
       };
     }
-    return { verdict: 'unfixed', target: null, upgradePath: [], notes, reason: `${where}; no fixed version exists` };
+    return { verdict: 'unfixed', target: null, upgradePath: [], notes, reason: [where, '; no fixed version exists'].join('') };
   };
 
   const evalAddon = (p: ComponentPlan, v: string, matched: AffectedRange): VersionEval => {
     const where = `v${v} is affected (${describeRange(matched)})`;
-    const fix = p.fixes.find((f) => semver.gt(f, v) && affects(p, f) === null) ?? null;
-    if (fix === null) return { verdict: 'unfixed', target: null, upgradePath: [], notes: [], reason: `${where}; no fixed version exists` };
-    return { verdict: 'affected', target: fix, upgradePath: [], notes: [], reason: `${where}; fixed in v${fix}` };
+    const fix = p.fixes.find((f) => compareSem(f, v) > 0 && affects(p, f) === null) ?? null;
+    if (fix === null) return { verdict: 'unfixed', target: null, upgradePath: [], notes: [], reason: [where, '; no fixed version exists'].join('') };
+    return { verdict: 'affected', target: fix, upgradePath: [], notes: [], reason: [where, '; fixed in v', fix].join('') };
   };
 
+  // Reasons are joined, not template-concatenated: findings keep them, and a joined string is one
+  // flat string where a template literal leaves a chain of cons strings.
   const evaluate = (p: ComponentPlan, version: KubeVersion): JudgedVersion => {
     const key = version.semver;
     let judged = p.byVersion.get(key);
@@ -251,7 +371,7 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
       const matched = affects(p, key);
       let e: VersionEval;
       if (matched === null) {
-        e = { verdict: 'not-affected', target: null, upgradePath: [], notes: [], reason: `v${key} is outside the affected versions (${p.rangeText})` };
+        e = { verdict: 'not-affected', target: null, upgradePath: [], notes: [], reason: ['v', key, ' is outside the affected versions (', p.rangeText, ')'].join('') };
       } else if (p.kind === 'core') {
         e = evalCore(p, key, `${version.major}.${version.minor}`, minorKeyOf(version), matched);
       } else {

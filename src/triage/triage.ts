@@ -2,21 +2,27 @@
  * Triage: advisories × cluster inventories × release calendar → findings (DESIGN.md contract),
  * cluster posture and run warnings. Pure: `now` is injected, nothing is read from outside.
  *
- * Per advisory and component a plan is made once; per distinct version string the verdict and
- * fixed target are computed once (see evaluate.ts). Per cluster, nodes are grouped by version
- * so a 50-node cluster on two kubelet versions costs two lookups per advisory.
+ * Per advisory and component a plan is made once; per distinct version the verdict and fixed
+ * target are computed once (see evaluate.ts) and found again by a small integer id. Per cluster,
+ * nodes are grouped by version so a 50-node cluster on two kubelet versions costs two lookups per
+ * advisory. Clusters with the same facts share the rest: affected single-version findings are
+ * templates per plan × version × cluster facts, note lists are interned, reasons are made once per
+ * version × node counts. The fleet is walked cluster by cluster (its facts hot in cache, dropped
+ * once judged); each finding is then one object allocation whose strings and arrays are shared.
+ * Findings are therefore read-only: their arrays may be frozen and shared with other findings.
+ * test/unit/triage/shared-templates.test.ts holds this equal to triaging each cluster alone.
  */
 import semver from 'semver';
 import type { Advisory } from '../advisory/types.ts';
 import { CORE_COMPONENTS } from '../advisory/types.ts';
-import { compareMinors, minorsBetween, type KubeVersion } from '../advisory/versions.ts';
-import type { ClusterInventory, ClusterProvider } from '../inventory/types.ts';
+import { minorsBetween, type KubeVersion } from '../advisory/versions.ts';
+import type { ClusterInventory, ClusterProvider, NodeVersions } from '../inventory/types.ts';
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay, STALE_AFTER_DAYS } from '../releases/calendar.ts';
-import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion } from './evaluate.ts';
+import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion, type SupportState } from './evaluate.ts';
 import { isManaged, providerEolNote, providerTargetNote } from './providers.ts';
-import { maxNodeSkew, skewRole, withinSkew } from './skew.ts';
-import type { ClusterPosture, Finding, TriageResult } from './types.ts';
+import { skewRole } from './skew.ts';
+import type { ClusterPosture, Finding, TriageResult, Verdict } from './types.ts';
 
 export interface TriageOptions {
   advisories: Advisory[];
@@ -34,17 +40,25 @@ interface NodeGroup {
   version: KubeVersion | null;
   /** major × 1000 + minor, or -1 when unreadable. */
   minorKey: number;
+  /** Run-wide id of `version.semver` (index into PlanInfo.judged), or -1 when unreadable. */
+  vid: number;
+  /** Node names in inventory order; shared by findings as `affectedNodes` (read-only). */
   names: string[];
+  /** groupNote() by target; null until needed. */
+  notes: Map<string, string> | null;
 }
 
 interface ClusterContext {
   inv: ClusterInventory;
+  cluster: string;
+  environment: string;
   provider: ClusterProvider;
   server: KubeVersion | null;
   serverMinor: string | null;
   serverMinorKey: number | null;
   /** Ascending by version; unreadable versions last. */
   kubelet: NodeGroup[];
+  /** The kubelet groups themselves when kube-proxy is not reported anywhere. */
   kubeProxy: NodeGroup[];
   /** kube-proxy's version was not reported and is taken to be the kubelet's. */
   kubeProxyAssumed: boolean;
@@ -53,22 +67,80 @@ interface ClusterContext {
   unavailable: string | null;
   /** Note for every finding when the versions are a cached read. */
   cacheNote: string | null;
-  /** singleVersion() answers per component. */
-  single: Map<string, SingleVersion>;
+  /** Notes on every kubelet / kube-proxy finding (cached read, assumed kube-proxy version); shared. */
+  kubeletExtra: readonly string[];
+  proxyExtra: readonly string[];
+  /** Unreadable node version note, [kubelet, kube-proxy]; undefined until needed. */
+  unreadable: [string | null | undefined, string | null | undefined];
+  /** singleVersion() answers by component index (Run.componentIds). */
+  single: (SingleVersion | undefined)[];
+  /** Everything targetNotes() reads from the cluster, as a cache key; null until needed. */
+  targetKey: string | null;
+  /** Concatenated names of several affected node groups, by (group set, groups array); shared. */
+  nodeLists: Map<number, string[]> | null;
 }
 
 interface SingleVersion {
   raw: string | null;
-  /** Notes for every finding on this component (cached read, assumed version); shared, copy before adding. */
+  /** Parsed `raw`, or null (then `missing` says why it cannot be judged). */
+  version: KubeVersion | null;
+  /** Run-wide id of `version.semver`, or -1. */
+  vid: number;
+  /** Notes for every finding on this component (cached read, assumed version); interned, frozen. */
   notes: readonly string[];
+  /** Interning key of `notes`. */
+  notesKey: string;
   missing: string;
+  /** Template key: notes and the cluster facts that target notes read; null until needed. */
+  key: string | null;
 }
 
-/** Per-run state: evaluator and memoised note strings (shared by every cluster with the same facts). */
+/** The parts of an affected/unfixed single-version finding that clusters with the same facts share. */
+interface Template {
+  verdict: Verdict;
+  fixedTarget: string | null;
+  upgradePath: string[];
+  reason: string;
+  notes: readonly string[];
+}
+
+/** An advisory × component plan with what the hot loop reads from it precomputed. */
+interface PlanInfo {
+  plan: ComponentPlan;
+  advisory: string;
+  component: string;
+  addon: boolean;
+  /** 0: single-version component, 1: kubelet, 2: kube-proxy. */
+  node: 0 | 1 | 2;
+  /** Run-wide index of the component (ClusterContext.single). */
+  ci: number;
+  /** Judged versions by version id: the evaluator's cache without hashing a string per finding. */
+  judged: (JudgedVersion | undefined)[];
+  /** Reason of a multi-version node component outside every range; built once per plan. */
+  everyNodeOutside: string;
+}
+
+/**
+ * Per-run state: evaluator, memoised note strings and finding templates, shared by every
+ * cluster with the same facts. Findings share these strings and arrays: they are read-only.
+ */
 interface Run {
   ev: Evaluator;
   calendar: ReleaseCalendar;
-  memo: Map<string, string>;
+  /** Target notes by component, then server minor × 10⁴ + target minor (control plane first). */
+  cpFirst: Map<string, Map<number, string | null>>;
+  /** Provider notes [control plane, nodes] by provider, then target; end-of-life notes by provider, then minor key. */
+  providerNotes: [Map<ClusterProvider, Map<string, string | null>>, Map<ClusterProvider, Map<string, string | null>>];
+  providerEol: Map<ClusterProvider, Map<number, string | null>>;
+  /** Reasons of affected node findings by judged version, then affected count × 10⁶ + node count. */
+  nodeReasons: Map<JudgedVersion, Map<number, string>>;
+  /** Component name → index, version semver → id: array slots instead of map lookups per finding. */
+  componentIds: Map<string, number>;
+  versionIds: Map<string, number>;
+  /** Identical note lists share one frozen array. */
+  noteLists: Map<string, readonly string[]>;
+  /** Affected/unfixed single-version findings by judged version (plan × version), then cluster facts. */
+  templates: Map<JudgedVersion, Map<string, Template>>;
 }
 
 const CORE_ORDER = new Map<string, number>(CORE_COMPONENTS.map((c, i) => [c, i]));
@@ -77,7 +149,10 @@ const NO_NOTES: readonly string[] = Object.freeze([]);
 /** The upgrade path of findings without a target; frozen and shared (findings are read-only). */
 const NO_PATH = Object.freeze([]) as readonly string[] as string[];
 const PROXY_ASSUMED = 'kube-proxy version not reported; taken to be the kubelet version';
+const PROXY_ASSUMED_NOTES: readonly string[] = Object.freeze([PROXY_ASSUMED]);
 const CONTROL_PLANE_STEP = 'upgrade kube-controller-manager and kube-scheduler after each kube-apiserver minor (at most one minor older)';
+/** Beyond this many node groups in a cluster, affected-node lists are built directly instead of cached by bit set. */
+const MAX_MASK_GROUPS = 30;
 
 function byComponent(a: string, b: string): number {
   const ia = CORE_ORDER.get(a) ?? CORE_COMPONENTS.length;
@@ -98,15 +173,51 @@ function nodesRun(n: number): string {
   return n === 1 ? '1 node runs' : `${n} nodes run`;
 }
 
-function memo(run: Run, key: string, make: () => string | null): string | null {
-  let v = run.memo.get(key);
+/** A note memoised by two keys (no key strings built per finding); null answers are kept too. */
+function memo<K1, K2>(cache: Map<K1, Map<K2, string | null>>, k1: K1, k2: K2, make: () => string | null): string | null {
+  let inner = cache.get(k1);
+  if (inner === undefined) {
+    inner = new Map();
+    cache.set(k1, inner);
+  }
+  let v = inner.get(k2);
   if (v === undefined) {
-    const made = make();
-    if (made === null) return null;
-    v = made;
-    run.memo.set(key, v);
+    v = make();
+    inner.set(k2, v);
   }
   return v;
+}
+
+/** Run-wide small integer for a version's semver. */
+function versionId(run: Run, v: KubeVersion | null): number {
+  if (v === null) return -1;
+  let id = run.versionIds.get(v.semver);
+  if (id === undefined) {
+    id = run.versionIds.size;
+    run.versionIds.set(v.semver, id);
+  }
+  return id;
+}
+
+/** `ev.evaluate(plan, version)` through the plan's array by version id. */
+function judgedAt(run: Run, pi: PlanInfo, vid: number, version: KubeVersion): JudgedVersion {
+  let e = pi.judged[vid];
+  if (e === undefined) {
+    e = run.ev.evaluate(pi.plan, version);
+    pi.judged[vid] = e;
+  }
+  return e;
+}
+
+/** One shared frozen array per distinct list of notes. */
+function noteList(run: Run, key: string, notes: string[]): readonly string[] {
+  if (notes.length === 0) return NO_NOTES;
+  let list = run.noteLists.get(key);
+  if (list === undefined) {
+    list = Object.freeze(notes);
+    run.noteLists.set(key, list);
+  }
+  return list;
 }
 
 /** "just now", "12 min ago", "3 h ago", "2 d ago"; null for an unreadable time. */
@@ -133,44 +244,109 @@ function compareGroups(a: NodeGroup, b: NodeGroup): number {
   return a.raw < b.raw ? -1 : 1;
 }
 
-function prepareCluster(ev: Evaluator, inv: ClusterInventory): ClusterContext {
-  const server = inv.server === null ? null : ev.parse(inv.server);
-  const proxyDefault = inv.components['kube-proxy'] ?? null;
-  const kubeletByRaw = new Map<string, NodeGroup>();
-  const proxyByRaw = new Map<string, NodeGroup>();
-  let proxyReported = false;
-  let kubeProxyAssumed = false;
-  const add = (groups: Map<string, NodeGroup>, raw: string, name: string) => {
-    let g = groups.get(raw);
-    if (!g) {
-      const version = ev.parse(raw);
-      g = { raw, version, minorKey: version ? minorKeyOf(version) : -1, names: [] };
-      groups.set(raw, g);
+/**
+ * Accumulates nodes into groups by raw version. Clusters run a handful of versions, so a linear
+ * scan beats hashing every node's version string; a map takes over for unusually many versions.
+ */
+class GroupBuilder {
+  readonly groups: NodeGroup[] = [];
+  private byRaw: Map<string, NodeGroup> | null = null;
+  private last: NodeGroup | null = null;
+  private readonly run: Run;
+
+  constructor(run: Run) {
+    this.run = run;
+  }
+
+  add(raw: string, name: string): void {
+    let g = this.last;
+    if (g === null || g.raw !== raw) {
+      g = this.find(raw);
+      this.last = g;
     }
     g.names.push(name);
-  };
-  for (const n of inv.nodes) {
-    add(kubeletByRaw, n.kubelet, n.name);
-    const proxy = n.kubeProxy || proxyDefault;
-    if (proxy) {
-      proxyReported = true;
-      add(proxyByRaw, proxy, n.name);
-    } else {
-      kubeProxyAssumed = true;
-      add(proxyByRaw, n.kubelet, n.name);
-    }
   }
-  const kubelet = [...kubeletByRaw.values()].sort(compareGroups);
-  // Nothing reported for kube-proxy: it is grouped exactly like the kubelet, share the groups.
-  const kubeProxy = proxyReported ? [...proxyByRaw.values()].sort(compareGroups) : kubelet;
-  const empty = inv.server === null && inv.nodes.length === 0 && Object.keys(inv.components).length === 0;
+
+  private find(raw: string): NodeGroup {
+    const { groups } = this;
+    if (this.byRaw !== null) {
+      const hit = this.byRaw.get(raw);
+      if (hit) return hit;
+    } else {
+      for (let i = 0; i < groups.length; i++) if ((groups[i] as NodeGroup).raw === raw) return groups[i] as NodeGroup;
+    }
+    const version = this.run.ev.parse(raw);
+    const g: NodeGroup = { raw, version, minorKey: version ? minorKeyOf(version) : -1, vid: versionId(this.run, version), names: [], notes: null };
+    groups.push(g);
+    if (this.byRaw !== null) this.byRaw.set(raw, g);
+    else if (groups.length > 8) this.byRaw = new Map(groups.map((x) => [x.raw, x]));
+    return g;
+  }
+
+  /** Sorted in place (insertion sort: a handful of groups, no allocation). */
+  sorted(): NodeGroup[] {
+    const g = this.groups;
+    for (let i = 1; i < g.length; i++) {
+      const x = g[i] as NodeGroup;
+      let j = i - 1;
+      while (j >= 0 && compareGroups(g[j] as NodeGroup, x) > 0) {
+        g[j + 1] = g[j] as NodeGroup;
+        j--;
+      }
+      g[j + 1] = x;
+    }
+    return g;
+  }
+}
+
+function prepareCluster(run: Run, inv: ClusterInventory): ClusterContext {
+  const { ev } = run;
+  const server = inv.server === null ? null : ev.parse(inv.server);
+  const proxyDefault = inv.components['kube-proxy'] ?? null;
+  const nodes = inv.nodes;
+  const kubeletGroups = new GroupBuilder(run);
+  let proxyReported = proxyDefault !== null && proxyDefault !== '';
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i] as NodeVersions;
+    kubeletGroups.add(n.kubelet, n.name);
+    if (n.kubeProxy) proxyReported = true;
+  }
+  const kubelet = kubeletGroups.sorted();
+  let kubeProxy = kubelet;
+  let kubeProxyAssumed = nodes.length > 0;
+  if (proxyReported) {
+    // Some node reports kube-proxy: group it on its own (nodes without one run the kubelet's).
+    kubeProxyAssumed = false;
+    const proxyGroups = new GroupBuilder(run);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i] as NodeVersions;
+      const proxy = n.kubeProxy || proxyDefault;
+      if (proxy) {
+        proxyGroups.add(proxy, n.name);
+      } else {
+        kubeProxyAssumed = true;
+        proxyGroups.add(n.kubelet, n.name);
+      }
+    }
+    kubeProxy = proxyGroups.sorted();
+  }
+  const empty = inv.server === null && nodes.length === 0 && Object.keys(inv.components).length === 0;
   let provider = inv.provider;
   if (provider === 'unknown') {
     const guessed = server?.provider ?? kubelet.find((g) => g.version && g.version.provider !== 'upstream')?.version?.provider;
     if (guessed && guessed !== 'upstream') provider = guessed;
   }
+  const cacheNote = inv.error ? `versions from an earlier read (${inv.collectedAt}); the last read failed: ${inv.error.code}` : null;
+  let kubeletExtra = NO_NOTES;
+  let proxyExtra = kubeProxyAssumed ? PROXY_ASSUMED_NOTES : NO_NOTES;
+  if (cacheNote !== null) {
+    kubeletExtra = noteList(run, cacheNote, [cacheNote]);
+    proxyExtra = kubeProxyAssumed ? noteList(run, `${cacheNote}\u0000${PROXY_ASSUMED}`, [cacheNote, PROXY_ASSUMED]) : kubeletExtra;
+  }
   return {
     inv,
+    cluster: inv.cluster,
+    environment: inv.environment,
     provider,
     server,
     serverMinor: server ? `${server.major}.${server.minor}` : null,
@@ -178,10 +354,15 @@ function prepareCluster(ev: Evaluator, inv: ClusterInventory): ClusterContext {
     kubelet,
     kubeProxy,
     kubeProxyAssumed,
-    nodeCount: inv.nodes.length,
+    nodeCount: nodes.length,
     unavailable: empty && inv.error ? `inventory unavailable (${inv.error.code}: ${inv.error.message})` : empty ? 'the inventory holds no versions' : null,
-    cacheNote: inv.error ? `versions from an earlier read (${inv.collectedAt}); the last read failed: ${inv.error.code}` : null,
-    single: new Map(),
+    cacheNote,
+    kubeletExtra,
+    proxyExtra,
+    unreadable: [undefined, undefined],
+    single: [],
+    targetKey: null,
+    nodeLists: null,
   };
 }
 
@@ -196,9 +377,32 @@ function matchesCve(a: Advisory, cve: string): boolean {
   return a.id.toUpperCase() === id || a.aliases.some((x) => x.toUpperCase() === id);
 }
 
+function planInfo(run: Run, plan: ComponentPlan): PlanInfo {
+  const component = plan.component;
+  let ci = run.componentIds.get(component);
+  if (ci === undefined) {
+    ci = run.componentIds.size;
+    run.componentIds.set(component, ci);
+  }
+  return {
+    plan,
+    advisory: plan.advisory.id,
+    component,
+    addon: plan.kind === 'addon',
+    node: component === 'kubelet' ? 1 : component === 'kube-proxy' ? 2 : 0,
+    ci,
+    judged: [],
+    everyNodeOutside: `every node's ${component} is outside the affected versions (${plan.rangeText})`,
+  };
+}
+
 export function triage(options: TriageOptions): TriageResult {
   const { calendar, now } = options;
-  const run: Run = { ev: createEvaluator({ calendar, now }), calendar, memo: new Map() };
+  const run: Run = {
+    ev: createEvaluator({ calendar, now }), calendar,
+    cpFirst: new Map(), providerNotes: [new Map(), new Map()], providerEol: new Map(), nodeReasons: new Map(),
+    componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(),
+  };
   const warnings: string[] = [];
 
   if (calendar.isStale(now)) {
@@ -216,45 +420,67 @@ export function triage(options: TriageOptions): TriageResult {
     if (seen.has(inv.cluster)) warnings.push(`cluster ${inv.cluster} appears more than once in the inventory`);
     seen.add(inv.cluster);
   }
-  const clusters = [...options.inventories].sort(byName).map((inv) => prepareCluster(run.ev, inv));
-
-  const findings: Finding[] = [];
+  const sorted = [...options.inventories].sort(byName);
   const omit = options.omitNotAffected === true;
-  for (const advisory of advisories) {
+  const planLists: PlanInfo[][] = advisories.map((advisory) => {
     const components = advisoryComponents(advisory);
-    const plans: ComponentPlan[] = components.length > 0
-      ? components.map((c) => run.ev.plan(advisory, c))
-      : [{ ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }];
-    for (const ctx of clusters) {
-      for (const plan of plans) {
-        const f = judge(run, ctx, plan);
-        if (f && !(omit && f.verdict === 'not-affected')) findings.push(f);
-      }
+    return components.length > 0
+      ? components.map((c) => planInfo(run, run.ev.plan(advisory, c)))
+      : [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' })];
+  });
+  // Cluster by cluster: its facts are prepared, judged against every advisory while they are in
+  // cache, summed up in its posture and dropped (they die young instead of being kept for the
+  // whole run). Each advisory's findings go to their own list; joined in advisory order, that
+  // is the advisory → cluster → component order.
+  const perAdvisory: Finding[][] = advisories.map(() => []);
+  const postures: ClusterPosture[] = new Array<ClusterPosture>(sorted.length);
+  const cache: PostureCache = { today: isoDay(now), support: new Map(), age: new Map() };
+  for (let c = 0; c < sorted.length; c++) {
+    const ctx = prepareCluster(run, sorted[c] as ClusterInventory);
+    for (let a = 0; a < planLists.length; a++) {
+      const plans = planLists[a] as PlanInfo[];
+      const out = perAdvisory[a] as Finding[];
+      for (let p = 0; p < plans.length; p++) judge(run, ctx, plans[p] as PlanInfo, out, omit);
     }
+    postures[c] = posture(run.ev, calendar, now, ctx, cache);
   }
-
+  const findings = perAdvisory.length === 1 ? perAdvisory[0] as Finding[] : ([] as Finding[]).concat(...perAdvisory);
   return {
     advisories,
     findings,
-    clusters: clusters.map((ctx) => posture(run.ev, calendar, now, ctx)),
+    clusters: postures,
     releaseData: calendar.info(now),
     warnings,
     generatedAt: now.toISOString(),
   };
 }
 
-function unknown(ctx: ClusterContext, plan: ComponentPlan, version: string | null, reason: string, notes: readonly string[] = NO_NOTES): Finding {
-  const f: Finding = {
-    advisory: plan.advisory.id, cluster: ctx.inv.cluster, component: plan.component, version,
-    verdict: 'unknown', fixedTarget: null, upgradePath: NO_PATH, reason, environment: ctx.inv.environment,
-  };
-  if (notes.length > 0) f.notes = [...notes];
-  return f;
+/**
+ * Appends one finding. The only allocation per finding in the hot loop: every string and array
+ * in it is shared (read-only). One object literal per shape keeps the findings monomorphic.
+ */
+function emit(
+  out: Finding[], pi: PlanInfo, ctx: ClusterContext, version: string | null, verdict: Verdict,
+  fixedTarget: string | null, upgradePath: string[], reason: string,
+  affectedNodes: string[] | null, notes: readonly string[],
+): void {
+  const advisory = pi.advisory;
+  const cluster = ctx.cluster;
+  const component = pi.component;
+  const environment = ctx.environment;
+  if (affectedNodes === null) {
+    if (notes.length === 0) out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment });
+    else out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, notes: notes as string[] });
+  } else if (notes.length === 0) {
+    out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes });
+  } else {
+    out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, notes: notes as string[] });
+  }
 }
 
 /** The raw version of a single-version component in this cluster, with notes when it was assumed. */
-function singleVersion(ctx: ClusterContext, component: string): SingleVersion {
-  let sv = ctx.single.get(component);
+function singleVersion(run: Run, ctx: ClusterContext, component: string, ci: number): SingleVersion {
+  let sv = ctx.single[ci];
   if (sv === undefined) {
     const own = ctx.inv.components[component];
     let raw: string | null = null;
@@ -274,62 +500,127 @@ function singleVersion(ctx: ClusterContext, component: string): SingleVersion {
     } else {
       missing = `${component} is not in the inventory`;
     }
-    const notes = [ctx.cacheNote, note].filter((n): n is string => n !== null);
-    sv = { raw, notes: notes.length > 0 ? notes : NO_NOTES, missing };
-    ctx.single.set(component, sv);
+    const version = raw === null ? null : run.ev.parse(raw);
+    if (raw !== null && version === null) missing = `"${raw}" is not a version`;
+    const cacheNote = ctx.cacheNote;
+    const notesKey = cacheNote === null ? note ?? '' : note === null ? cacheNote : `${cacheNote}\u0000${note}`;
+    const notes = cacheNote === null
+      ? (note === null ? NO_NOTES : noteList(run, notesKey, [note]))
+      : noteList(run, notesKey, note === null ? [cacheNote] : [cacheNote, note]);
+    sv = { raw, version, vid: versionId(run, version), notes, notesKey, missing, key: null };
+    ctx.single[ci] = sv;
   }
   return sv;
 }
 
-function judge(run: Run, ctx: ClusterContext, plan: ComponentPlan): Finding | null {
-  // Add-ons are judged only where installed (unless we cannot tell).
-  if (plan.kind === 'addon' && ctx.unavailable === null && ctx.inv.components[plan.component] === undefined) return null;
-  if (ctx.unavailable !== null) return unknown(ctx, plan, null, ctx.unavailable);
-  if (plan.component === 'kubelet' || plan.component === 'kube-proxy') return judgeNodes(run, ctx, plan);
-
-  const { raw, notes, missing } = singleVersion(ctx, plan.component);
-  if (plan.unknownReason !== null) return unknown(ctx, plan, raw, plan.unknownReason, notes);
-  if (raw === null) return unknown(ctx, plan, null, missing, notes);
-  const v = run.ev.parse(raw);
-  if (v === null) return unknown(ctx, plan, raw, `"${raw}" is not a version`, notes);
-  const e = run.ev.evaluate(plan, v);
-  if (e.verdict === 'not-affected') return notAffected(ctx, plan, raw, e, e.reason, notes);
-  return finish(run, ctx, plan, raw, e, [...e.notes, ...notes], undefined, e.reason);
+function judge(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean): void {
+  if (ctx.unavailable !== null) {
+    emit(out, pi, ctx, null, 'unknown', null, NO_PATH, ctx.unavailable, null, NO_NOTES);
+    return;
+  }
+  // Add-ons are judged only where installed.
+  if (pi.addon && ctx.inv.components[pi.component] === undefined) return;
+  if (pi.node !== 0) {
+    judgeNodes(run, ctx, pi, out, omit);
+    return;
+  }
+  const plan = pi.plan;
+  const sv = singleVersion(run, ctx, pi.component, pi.ci);
+  if (plan.unknownReason !== null) {
+    emit(out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, sv.notes);
+  } else if (sv.version === null) {
+    emit(out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, sv.missing, null, sv.notes);
+  } else {
+    const e = judgedAt(run, pi, sv.vid, sv.version);
+    if (e.verdict === 'not-affected') {
+      if (!omit) emit(out, pi, ctx, sv.raw, 'not-affected', null, e.upgradePath, e.reason, null, sv.notes);
+    } else {
+      const t = singleTemplate(run, ctx, plan, sv, e);
+      emit(out, pi, ctx, sv.raw, t.verdict, t.fixedTarget, t.upgradePath, t.reason, null, t.notes);
+    }
+  }
 }
 
-function notAffected(ctx: ClusterContext, plan: ComponentPlan, raw: string, e: JudgedVersion, reason: string, notes: readonly string[]): Finding {
-  const f: Finding = {
-    advisory: plan.advisory.id, cluster: ctx.inv.cluster, component: plan.component, version: raw,
-    verdict: 'not-affected', fixedTarget: null, upgradePath: e.upgradePath, reason, environment: ctx.inv.environment,
-  };
-  if (notes.length > 0) f.notes = [...notes];
-  return f;
+/** Everything targetNotes() reads from a cluster besides the judged version, as a key. */
+function targetKey(ctx: ClusterContext): string {
+  if (ctx.targetKey === null) {
+    let key = `${ctx.provider}|${ctx.serverMinorKey ?? ''}|`;
+    for (const g of ctx.kubelet) key += `${g.minorKey}:${g.names.length},`;
+    ctx.targetKey = key;
+  }
+  return ctx.targetKey;
 }
 
-function judgeNodes(run: Run, ctx: ClusterContext, plan: ComponentPlan): Finding {
-  const isProxy = plan.component === 'kube-proxy';
+/** An affected/unfixed single-version finding, made once per plan × version × cluster facts. */
+function singleTemplate(run: Run, ctx: ClusterContext, plan: ComponentPlan, sv: SingleVersion, e: JudgedVersion): Template {
+  let byFacts = run.templates.get(e);
+  if (byFacts === undefined) {
+    byFacts = new Map();
+    run.templates.set(e, byFacts);
+  }
+  const withTarget = e.target !== null && plan.kind === 'core';
+  let key = sv.notesKey;
+  if (withTarget) key = sv.key ??= `${sv.notesKey}\u0001${targetKey(ctx)}`;
+  let t = byFacts.get(key);
+  if (t === undefined) {
+    const notes = [...e.notes, ...sv.notes];
+    if (withTarget) targetNotes(run, ctx, plan.component, e, notes);
+    t = { verdict: e.verdict, fixedTarget: e.fixedTarget, upgradePath: e.upgradePath, reason: e.reason, notes: notes.length > 0 ? Object.freeze(notes) : NO_NOTES };
+    byFacts.set(key, t);
+  }
+  return t;
+}
+
+/** "2 nodes report an unreadable kubelet version ("x", "y")", or null; once per cluster and component. */
+function unreadableNote(ctx: ClusterContext, pi: PlanInfo, groups: NodeGroup[]): string | null {
+  const i = pi.node === 2 ? 1 : 0;
+  let note = ctx.unreadable[i];
+  if (note === undefined) {
+    let unreadableNodes = 0;
+    const raws: string[] = [];
+    for (const g of groups) {
+      if (g.version) continue;
+      unreadableNodes += g.names.length;
+      raws.push(`"${g.raw}"`);
+    }
+    note = unreadableNodes > 0
+      ? `${plural(unreadableNodes, 'node')} ${unreadableNodes === 1 ? 'reports' : 'report'} an unreadable ${pi.component} version (${raws.join(', ')})`
+      : null;
+    ctx.unreadable[i] = note;
+  }
+  return note;
+}
+
+function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean): void {
+  const plan = pi.plan;
+  const isProxy = pi.node === 2;
   const groups = isProxy ? ctx.kubeProxy : ctx.kubelet;
-  const extra: readonly string[] = ctx.cacheNote === null && !(isProxy && ctx.kubeProxyAssumed)
-    ? NO_NOTES
-    : [ctx.cacheNote, isProxy && ctx.kubeProxyAssumed ? PROXY_ASSUMED : null].filter((n): n is string => n !== null);
-  if (groups.length === 0) return unknown(ctx, plan, null, 'the inventory lists no nodes', extra);
-  const oldestRaw = (groups[0] as NodeGroup).raw;
-  if (plan.unknownReason !== null) return unknown(ctx, plan, oldestRaw, plan.unknownReason, extra);
+  const extra = isProxy ? ctx.proxyExtra : ctx.kubeletExtra;
+  if (groups.length === 0) {
+    emit(out, pi, ctx, null, 'unknown', null, NO_PATH, 'the inventory lists no nodes', null, extra);
+    return;
+  }
+  const oldest = groups[0] as NodeGroup;
+  if (plan.unknownReason !== null) {
+    emit(out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, extra);
+    return;
+  }
 
   // Groups are ascending: the first affected one is the oldest affected version.
   let first: NodeGroup | null = null;
   let firstEval: JudgedVersion | null = null;
+  let oldestEval: JudgedVersion | null = null;
   let affectedGroups = 0;
   let affectedCount = 0;
-  let unreadableNodes = 0;
-  let onlyEval: JudgedVersion | null = null;
-  for (const g of groups) {
+  let unreadable = false;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as NodeGroup;
     if (!g.version) {
-      unreadableNodes += g.names.length;
+      unreadable = true;
       continue;
     }
-    const e = run.ev.evaluate(plan, g.version);
-    if (groups.length === 1) onlyEval = e;
+    const e = judgedAt(run, pi, g.vid, g.version);
+    if (i === 0) oldestEval = e;
     if (e.verdict === 'not-affected') continue;
     affectedGroups++;
     affectedCount += g.names.length;
@@ -338,60 +629,91 @@ function judgeNodes(run: Run, ctx: ClusterContext, plan: ComponentPlan): Finding
       firstEval = e;
     }
   }
-  const unreadableNote = unreadableNodes > 0
-    ? `${plural(unreadableNodes, 'node')} ${unreadableNodes === 1 ? 'reports' : 'report'} an unreadable ${plan.component} version (${groups.filter((g) => !g.version).map((g) => `"${g.raw}"`).join(', ')})`
-    : null;
+  const unreadableText = unreadable ? unreadableNote(ctx, pi, groups) : null;
 
   if (first === null || firstEval === null) {
-    if (unreadableNote !== null) return unknown(ctx, plan, oldestRaw, unreadableNote, extra);
-    // Shared strings: one per advisory × component × version, not per cluster.
-    const reason = onlyEval ? onlyEval.reason : `every node's ${plan.component} is outside the affected versions (${plan.rangeText})`;
-    return notAffected(ctx, plan, oldestRaw, onlyEval ?? (run.ev.evaluate(plan, (groups[0] as NodeGroup).version as KubeVersion)), reason, extra);
+    if (unreadableText !== null) {
+      emit(out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, unreadableText, null, extra);
+      return;
+    }
+    // Every group readable and outside the ranges: the oldest version speaks for the cluster.
+    const e = oldestEval as JudgedVersion;
+    if (!omit) emit(out, pi, ctx, oldest.raw, 'not-affected', null, e.upgradePath, groups.length === 1 ? e.reason : pi.everyNodeOutside, null, extra);
+    return;
   }
 
   const e = firstEval;
-  let affectedNodes: string[];
   const notes = e.notes.length > 0 ? [...e.notes] : [];
+  let affectedNodes: string[];
   if (affectedGroups === 1) {
     affectedNodes = first.names; // shared, read-only
   } else {
-    affectedNodes = [];
+    // A bit per group names the affected set (cached per cluster); very many groups list directly.
+    const direct: string[] | null = groups.length > MAX_MASK_GROUPS ? [] : null;
+    let mask = 0;
     let others = 0;
-    for (const g of groups) {
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i] as NodeGroup;
       if (!g.version) continue;
-      const x = run.ev.evaluate(plan, g.version);
+      const x = judgedAt(run, pi, g.vid, g.version);
       if (x.verdict === 'not-affected') continue;
-      for (const n of g.names) affectedNodes.push(n);
+      if (direct === null) mask |= 1 << i;
+      else for (const n of g.names) direct.push(n);
       if (g === first || x.target === e.target) continue;
-      if (others++ < MAX_GROUP_NOTES) {
-        const n = g.names.length;
-        notes.push(`${plural(n, 'node')} on ${g.raw} ${x.target ? `${n === 1 ? 'needs' : 'need'} v${x.target}` : `${n === 1 ? 'has' : 'have'} no fixed version`}`);
-      }
+      if (others++ < MAX_GROUP_NOTES) notes.push(groupNote(g, x.target));
     }
     if (others > MAX_GROUP_NOTES) notes.push(`… and ${others - MAX_GROUP_NOTES} more node versions with other targets`);
+    affectedNodes = direct ?? affectedNodeList(ctx, groups, mask, isProxy && groups !== ctx.kubelet);
   }
-  if (unreadableNote !== null) notes.push(unreadableNote);
+  if (unreadableText !== null) notes.push(unreadableText);
   for (const x of extra) notes.push(x);
-  const reason = `${affectedCount} of ${plural(ctx.nodeCount, 'node')} ${affectedCount === 1 ? 'runs' : 'run'} an affected ${plan.component}; oldest: ${e.reason}`;
-  return finish(run, ctx, plan, first.raw, e, notes, affectedNodes, reason);
+  if (e.target !== null) targetNotes(run, ctx, pi.component, e, notes);
+  emit(out, pi, ctx, first.raw, e.verdict, e.fixedTarget, e.upgradePath, nodeReason(run, pi, e, affectedCount, ctx.nodeCount), affectedNodes, notes);
 }
 
-function finish(
-  run: Run, ctx: ClusterContext, plan: ComponentPlan,
-  raw: string, e: JudgedVersion, notes: string[], affectedNodes: string[] | undefined, reason: string,
-): Finding {
-  const f: Finding = {
-    advisory: plan.advisory.id, cluster: ctx.inv.cluster, component: plan.component, version: raw,
-    verdict: e.verdict,
-    fixedTarget: e.fixedTarget,
-    upgradePath: e.upgradePath, // shared between findings with the same version: read-only
-    reason,
-    environment: ctx.inv.environment,
-  };
-  if (affectedNodes) f.affectedNodes = affectedNodes;
-  if (e.target !== null && plan.kind === 'core') targetNotes(run, ctx, plan.component, e, notes);
-  if (notes.length > 0) f.notes = notes;
-  return f;
+/** "2 nodes on v1.27.3 need v1.27.8", once per group and target. */
+function groupNote(g: NodeGroup, target: string | null): string {
+  const key = target ?? '';
+  let note = g.notes?.get(key);
+  if (note === undefined) {
+    const n = g.names.length;
+    note = [plural(n, 'node'), ' on ', g.raw, target ? (n === 1 ? ' needs v' : ' need v') + target : n === 1 ? ' has no fixed version' : ' have no fixed version'].join('');
+    (g.notes ??= new Map()).set(key, note);
+  }
+  return note;
+}
+
+/** "3 of 12 nodes run an affected kubelet; oldest: …", one string per version and counts. */
+function nodeReason(run: Run, pi: PlanInfo, e: JudgedVersion, affectedCount: number, nodeCount: number): string {
+  let byCount = run.nodeReasons.get(e);
+  if (byCount === undefined) {
+    byCount = new Map();
+    run.nodeReasons.set(e, byCount);
+  }
+  const key = affectedCount * 1_000_000 + nodeCount;
+  let reason = byCount.get(key);
+  if (reason === undefined) {
+    // Joined, not concatenated: one flat string instead of a chain of cons strings (most of these
+    // differ per cluster and live as long as the findings).
+    reason = [affectedCount, ' of ', plural(nodeCount, 'node'), affectedCount === 1 ? ' runs' : ' run', ' an affected ', pi.component, '; oldest: ', e.reason].join('');
+    byCount.set(key, reason);
+  }
+  return reason;
+}
+
+/** Names of the node groups in `mask`, in group order; one shared array per cluster and group set. */
+function affectedNodeList(ctx: ClusterContext, groups: NodeGroup[], mask: number, ownProxyGroups: boolean): string[] {
+  const key = mask * 2 + (ownProxyGroups ? 1 : 0);
+  let names = ctx.nodeLists?.get(key);
+  if (names === undefined) {
+    names = [];
+    for (let i = 0; i < groups.length; i++) {
+      if ((mask & (1 << i)) === 0) continue;
+      for (const n of (groups[i] as NodeGroup).names) names.push(n);
+    }
+    (ctx.nodeLists ??= new Map()).set(key, names);
+  }
+  return names;
 }
 
 /** Skew and provider advice for moving this component to the target, appended to `out`. */
@@ -402,7 +724,7 @@ function targetNotes(run: Run, ctx: ClusterContext, component: string, e: Judged
   const server = ctx.serverMinorKey;
   if (to !== null && server !== null) {
     if ((role === 'node' || role === 'control-plane') && to > server) {
-      const note = memo(run, `cp-first|${component}|${server}|${to}`, () => {
+      const note = memo(run.cpFirst, component, server * 10_000 + to, () => {
         const from = minorName(server);
         return `${component} must not be newer than kube-apiserver: upgrade the control plane first (${[from, ...minorsBetween(from, minorName(to))].join(' → ')})`;
       });
@@ -419,7 +741,7 @@ function targetNotes(run: Run, ctx: ClusterContext, component: string, e: Judged
     let breakAt = 0;
     const flush = () => {
       if (count > 0) {
-        out.push(`upgrade node components along the way: ${nodesRun(count)} kubelet ${minorName(lastMinor)}, outside the skew policy once kube-apiserver reaches ${minorName(breakAt)} (kubelet/kube-proxy at most ${maxNodeSkew(minorName(lastMinor))} minors older); move them up before that step`);
+        out.push(`upgrade node components along the way: ${nodesRun(count)} kubelet ${minorName(lastMinor)}, outside the skew policy once kube-apiserver reaches ${minorName(breakAt)} (kubelet/kube-proxy at most ${lastMinor < 1025 ? 2 : 3} minors older); move them up before that step`);
       }
     };
     for (const g of ctx.kubelet) {
@@ -437,18 +759,28 @@ function targetNotes(run: Run, ctx: ClusterContext, component: string, e: Judged
     flush();
     out.push(CONTROL_PLANE_STEP);
   }
-  const pn = memo(run, `provider|${ctx.provider}|${target}|${role === 'node'}`, () => providerTargetNote(ctx.provider, target, role === 'node'));
+  const onNodes = role === 'node';
+  const pn = memo(run.providerNotes[onNodes ? 1 : 0], ctx.provider, target, () => providerTargetNote(ctx.provider, target, onNodes));
   if (pn) out.push(pn);
   if (isManaged(ctx.provider) && run.ev.support(minorName(e.minorKey)) === 'no') {
-    const en = memo(run, `provider-eol|${ctx.provider}|${e.minorKey}`, () => providerEolNote(ctx.provider, minorName(e.minorKey)));
+    const en = memo(run.providerEol, ctx.provider, e.minorKey, () => providerEolNote(ctx.provider, minorName(e.minorKey)));
     if (en) out.push(en);
   }
 }
 
-function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: ClusterContext): ClusterPosture {
-  const { inv, serverMinor } = ctx;
+/** Run-level answers posture() would otherwise recompute per cluster. */
+interface PostureCache {
+  today: string;
+  /** ev.support() by minor key. */
+  support: Map<number, SupportState>;
+  /** formatAge() by collectedAt. */
+  age: Map<string, string | null>;
+}
+
+function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: ClusterContext, cache: PostureCache): ClusterPosture {
+  const { inv, serverMinor, serverMinorKey } = ctx;
   const notes: string[] = [];
-  const today = isoDay(now);
+  const today = cache.today;
   let eol: string | null = null;
   let supported: boolean | null = null;
   if (serverMinor) {
@@ -466,22 +798,39 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
       notes.push(`release data (as of ${calendar.asOf}) does not know ${serverMinor} yet`);
     }
   }
-  const nodeMinors = new Map<string, number>();
-  for (const g of ctx.kubelet) {
-    if (!g.version) continue;
-    const m = `${g.version.major}.${g.version.minor}`;
-    nodeMinors.set(m, (nodeMinors.get(m) ?? 0) + g.names.length);
-  }
-  for (const [m, count] of [...nodeMinors].sort((a, b) => compareMinors(a[0], b[0]))) {
-    if (serverMinor && m !== serverMinor && !withinSkew('kubelet', m, serverMinor)) {
-      notes.push(`${nodesRun(count)} kubelet ${m}, outside the skew policy with kube-apiserver ${serverMinor}`);
+  // Kubelet minors in ascending order with their node counts: the groups are sorted by version
+  // (unreadable last), so each minor's groups are adjacent.
+  const groups = ctx.kubelet;
+  for (let i = 0; i < groups.length;) {
+    const key = (groups[i] as NodeGroup).minorKey;
+    if (key < 0) break;
+    let count = 0;
+    for (; i < groups.length && (groups[i] as NodeGroup).minorKey === key; i++) count += (groups[i] as NodeGroup).names.length;
+    if (key === serverMinorKey) continue;
+    if (serverMinorKey !== null) {
+      // withinSkew('kubelet', m, serverMinor), on minor keys.
+      const behind = serverMinorKey - key;
+      if (!(behind >= 0 && behind <= (key < 1025 ? 2 : 3))) {
+        notes.push([nodesRun(count), ' kubelet ', minorName(key), ', outside the skew policy with kube-apiserver ', serverMinor].join(''));
+      }
     }
-    if (m !== serverMinor && ev.support(m) === 'no') {
+    let s = cache.support.get(key);
+    if (s === undefined) {
+      s = ev.support(minorName(key));
+      cache.support.set(key, s);
+    }
+    if (s === 'no') {
+      const m = minorName(key);
       const d = calendar.eolDate(m);
-      notes.push(`${nodesRun(count)} kubelet ${m}${d ? `, end-of-life since ${d}` : ', not a supported minor'}`);
+      notes.push([nodesRun(count), ' kubelet ', m, d ? ', end-of-life since ' : ', not a supported minor', d ?? ''].join(''));
     }
   }
   for (const w of inv.warnings ?? []) notes.push(`inventory: ${w}`);
+  let age = cache.age.get(inv.collectedAt);
+  if (age === undefined) {
+    age = formatAge(inv.collectedAt, now);
+    cache.age.set(inv.collectedAt, age);
+  }
   return {
     cluster: inv.cluster,
     environment: inv.environment,
@@ -491,7 +840,7 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
     eol,
     supported,
     inventoryError: inv.error ? `${inv.error.code}: ${inv.error.message}` : null,
-    inventoryAge: formatAge(inv.collectedAt, now),
+    inventoryAge: age,
     source: inv.source,
     notes,
   };
