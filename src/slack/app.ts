@@ -104,6 +104,9 @@ function boltLevel(logger: Logger): LogLevel {
   }
 }
 
+/** Longest a shutdown waits for acknowledged requests to finish their work. */
+const STOP_DRAIN_MS = 10_000;
+
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const logger = boltLogger(options.logger);
   const logLevel = boltLevel(options.logger);
@@ -134,6 +137,19 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (err) => {
     options.logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'slack listener error');
   });
+  // Listeners keep working after the ack (queueing the answer, writing the audit record): stop()
+  // waits for them so a shutdown never drops an acknowledged command.
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  app.use(async ({ next }) => {
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    }
+  });
   const registry = registerListeners(boltTarget(app), options.deps);
 
   return {
@@ -150,6 +166,15 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     },
     async stop() {
       await app.stop();
+      if (inFlight === 0) return;
+      options.logger.info({ inFlight }, 'waiting for in-flight Slack requests');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => { drained = resolve; }),
+        new Promise<void>((resolve) => { timer = setTimeout(resolve, STOP_DRAIN_MS); }),
+      ]);
+      clearTimeout(timer);
+      if (inFlight > 0) options.logger.warn({ inFlight }, 'stopped with Slack requests still in flight');
     },
   };
 }

@@ -110,6 +110,18 @@ describe('/k8s commands', () => {
     expect(JSON.stringify(clAnswer.body.blocks)).toContain('v1.29.4-eks-036c24b');
   });
 
+  it('finishes acknowledged commands before stopping: a shutdown right after the ack loses nothing', async () => {
+    // The permission check runs after the ack and needs Slack (user groups): make it slow.
+    fake.delay('usergroups.users.list', 400);
+    const cmd = command('verify prod-eu', { user_id: 'U09GRP' });
+    const ack = await postSigned(url, cmd.body, { secret: SIGNING_SECRET });
+    expect(ack.status).toBe(200);
+    await hub.stop();
+    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5);
+    expect(audit.map((a) => [a.user, a.what])).toEqual([['U09GRP', 'verify prod-eu']]);
+    expect(fake.responses.some((r) => r.id === cmd.id)).toBe(true);
+  });
+
   it('answers unknown subcommands and bad arguments with the valid forms, and audits them', async () => {
     const res = await postSigned(url, command('frobnicate').body, { secret: SIGNING_SECRET });
     const ack = await ackJson(res);
