@@ -142,5 +142,10 @@ export function reportError(err: unknown, io: Pick<CliIo, 'stderr'>): number {
 // Run when executed directly, including through npm's bin symlink.
 const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${realpathSync(process.argv[1])}`).href;
 if (isMain) {
+  // `k8s-advisor feed | head`: a closed pipe ends the command quietly, as for any Unix tool.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   process.exitCode = await run(process.argv.slice(2));
 }
