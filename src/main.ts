@@ -176,7 +176,7 @@ export function slackOptionsFrom(env: NodeJS.ProcessEnv): HubSlack {
   } else {
     problems.push('set SLACK_APP_TOKEN (Socket Mode, xapp-…) or SLACK_SIGNING_SECRET and PORT (HTTP mode)');
   }
-  if (problems.length > 0 || mode === null) throw new ConfigError(problems, 'environment');
+  if (problems.length > 0 || mode === null) throw new ConfigError(problems, 'environment variables');
   return { botToken, mode, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) };
 }
 
