@@ -9,7 +9,8 @@ import type { Advisory } from '../advisory/types.ts';
 import { errorMessage } from '../errors.ts';
 import { fetchFeed, type FetchLike } from '../feed/fetch.ts';
 import type { FeedMeta } from '../feed/item.ts';
-import { parseFeedJson } from '../feed/parse.ts';
+import type { FeedItem } from '../feed/item.ts';
+import { parseFeedJson, parseFeedRss } from '../feed/parse.ts';
 import type { Logger } from '../log.ts';
 import { BUNDLED_FEED } from '../paths.ts';
 
@@ -53,7 +54,31 @@ async function load(source: string, options: LoadAdvisoriesOptions): Promise<Loa
   });
   // No validators were sent, so a 304 cannot happen; the guard keeps the types honest.
   if (fetched.notModified) throw new Error(`${source}: unexpected 304 Not Modified`);
+  if (looksLikeXml(fetched.text)) return loadRss(fetched.text, source);
   const parsed = parseFeedJson(fetched.text, source);
   const advisories = parsed.items.flatMap((item) => parseItem(item));
   return { feed: parsed.meta, advisories, warnings: parsed.warnings, fallback: null };
+}
+
+function looksLikeXml(text: string): boolean {
+  return /^\s*(?:\uFEFF)?<(?:\?xml|rss|feed)\b/i.test(text);
+}
+
+/**
+ * The RSS variant (feed.xml) carries ids, links, summaries and status but no version text: its
+ * advisories come out with no ranges (confidence low), and a warning points at index.json.
+ */
+async function loadRss(text: string, source: string): Promise<LoadedAdvisories> {
+  const rss = await parseFeedRss(text, source);
+  const items: FeedItem[] = rss.items.map((i) => ({
+    id: i.id, url: i.url, summary: i.summary, status: i.status, date_published: i.published, content_text: null,
+  }));
+  return {
+    feed: { source, updatedAt: null, items: items.length },
+    advisories: items.flatMap((item) => parseItem(item)).map((a) => ({
+      ...a, parse: { source: 'none' as const, confidence: 'low' as const, warnings: ['from the RSS feed, which carries no version text'] },
+    })),
+    warnings: [...rss.warnings, `${source}: the RSS feed has no version text, so advisories have no ranges; use index.json to triage`],
+    fallback: null,
+  };
 }

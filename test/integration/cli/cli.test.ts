@@ -61,6 +61,18 @@ describe('k8s-advisor feed', () => {
     }
   });
 
+  it('reads the RSS variant, saying it has no version text', async () => {
+    const r = await cli('feed', '--feed', resolve(REPO_ROOT, 'test/fixtures/feeds/feed.xml'), '--format', 'json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as { advisories: { id: string; ranges: unknown[]; parse: { confidence: string; warnings: string[] } }[] };
+    expect(json.advisories.length).toBeGreaterThan(0);
+    for (const a of json.advisories) {
+      expect(a.ranges).toEqual([]);
+      expect(a.parse).toEqual({ source: 'none', confidence: 'low', warnings: ['from the RSS feed, which carries no version text'] });
+    }
+    expect(r.err).toContain('use index.json to triage');
+  });
+
   it.each([
     ['a missing file', () => join(dir, 'nope.json'), /nope\.json/],
     ['an HTML page', () => { const f = join(dir, 'page.json'); writeFileSync(f, '<!DOCTYPE html><html>oops</html>'); return f; }, /HTML/],
