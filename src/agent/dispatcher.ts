@@ -94,6 +94,13 @@ export function createClusterDispatcher(options: CreateClusterDispatcherOptions)
       const queue = new Queue(name, { connection, prefix });
       const events = new QueueEvents(name, { connection: eventsConnection, prefix });
       events.setMaxListeners(0);
+      // A Redis outage is logged and retried, never an unheard 'error' event (which throws or
+      // prints "[ioredis] Unhandled error event"). BullMQ re-emits connection errors on the queue
+      // and events objects, so the raw connection only logs at debug.
+      eventsConnection.on('error', (err: Error) => log?.debug({ cluster, err: errorMessage(err) }, 'agent events connection error'));
+      const onError = (source: string) => (err: Error) => log?.warn({ cluster, source, err: errorMessage(err) }, 'agent queue error');
+      queue.on('error', onError('queue'));
+      events.on('error', onError('events'));
       q = { queue, events, eventsConnection, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined) };
       queues.set(cluster, q);
     }

@@ -64,6 +64,8 @@ export async function createAgentWorker(options: CreateAgentWorkerOptions): Prom
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const blocking = options.connection.duplicate({ maxRetriesPerRequest: null });
+  // Never an unheard 'error' event on a Redis outage; the worker re-emits it ('agent worker error').
+  blocking.on('error', (err: Error) => log?.debug({ err: errorMessage(err) }, 'agent redis connection error'));
   const worker = new Worker<unknown, ClusterJobResult>(queueName, (job) => processor(job as unknown as AgentJobLike), {
     connection: blocking,
     prefix: options.prefix,

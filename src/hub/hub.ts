@@ -135,6 +135,9 @@ export function createHub(options: HubOptions): Hub {
   const connections: Redis[] = [];
   const conn = (autoPipeline = false) => {
     const c = options.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: autoPipeline });
+    // Never an unheard 'error' event on a Redis outage (ioredis reconnects by itself); the queues
+    // and workers re-emit it and log it at error level, so the connection only logs at debug.
+    c.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
     connections.push(c);
     return c;
   };
