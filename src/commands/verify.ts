@@ -48,6 +48,8 @@ async function openStore(io: CliIo): Promise<{ store: VerifyResultsStore | null;
   if (!url) return { store: null, close: async () => undefined };
   const { Redis: RedisClient } = await import('ioredis');
   const redis: Redis = new RedisClient(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+  // Failures surface through the awaited commands below; without a listener ioredis prints them raw.
+  redis.on('error', () => undefined);
   try {
     await redis.connect();
   } catch (err) {
