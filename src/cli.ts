@@ -75,6 +75,23 @@ export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCod
       setCode(await runVerify({ target, ...opts, io }));
     });
 
+  program.command('windows')
+    .description('upcoming maintenance windows per environment (staging before prod)')
+    .requiredOption('--config <file>', 'configuration file')
+    .option('--from <date>', 'start from this date (YYYY-MM-DD, in each window\'s time zone) or ISO date-time (default: now)')
+    .option('--count <n>', 'windows per environment (1–120, default 3)')
+    .option('--env <name>', 'only this environment')
+    .addOption(formatOption(['json', 'text', 'ics']))
+    .action(async (opts: { config: string; from?: string; count?: string; env?: string; format: 'json' | 'text' | 'ics' }) => {
+      const { runWindows } = await import('./commands/windows.ts');
+      setCode(await runWindows({
+        config: opts.config, format: opts.format, io,
+        ...(opts.from === undefined ? {} : { from: opts.from }),
+        ...(opts.count === undefined ? {} : { count: opts.count }),
+        ...(opts.env === undefined ? {} : { environment: opts.env }),
+      }));
+    });
+
   program.command('hub')
     .description('run the hub: Slack app, feed watcher, schedulers and workers (needs Slack tokens and Redis)')
     .requiredOption('--config <file>', 'configuration file')

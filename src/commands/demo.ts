@@ -12,6 +12,8 @@ import { createLogger } from '../log.ts';
 import { BUNDLED_FEED, EXAMPLE_FLEET } from '../paths.ts';
 import { advisoryMessage } from '../slack/blocks/advisory.ts';
 import type { ClusterPosture, TriageResult } from '../triage/types.ts';
+import { environmentWindows } from '../maintenance/occurrences.ts';
+import { formatWindowsText } from '../maintenance/text.ts';
 import { renderMessage } from './render-blocks.ts';
 import { runTriagePipeline } from './triage.ts';
 
@@ -51,6 +53,12 @@ export async function runDemo(opts: { feed?: string; offline?: boolean; config?:
   for (const p of posts) {
     out();
     out(p);
+  }
+  const windows = environmentWindows(config, { from: new Date(), count: 2 });
+  if (windows.length > 0) {
+    out();
+    out('Upcoming maintenance windows (k8s-advisor windows --config FILE):');
+    for (const line of formatWindowsText(windows).split('\n')) out(line ? `  ${line}` : '');
   }
   out();
   out(summary(result));

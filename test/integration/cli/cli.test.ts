@@ -138,6 +138,15 @@ describe('k8s-advisor demo', () => {
     expect(r.out).toContain('[ Verify ] [ Schedule emergency window ] [ Acknowledge ]');
     expect(r.out).toMatch(/legacy\s+prod\s+v1\.27\.9\s+\S+\s+END OF LIFE since 2024-06-28/);
     expect(r.out).toMatch(/^Summary: \d+ of 9 advisories affect \d+ of 5 clusters/m);
+    expect(r.out).toMatch(/Upcoming maintenance windows[^]*staging-\d{4}-\d{2}-\d{2}[^]*prod-\d{4}-\d{2}-\d{2} {2}Thu/);
+  });
+
+  it('windows is a command with the contract flags', async () => {
+    const r = await cli('windows', '--config', resolve(REPO_ROOT, 'examples/fleet.yaml'), '--from', '2026-12-01', '--count', '1', '--format', 'json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as { windows: { id: string }[] };
+    expect(json.windows.map((w) => w.id)).toEqual(['staging-2026-12-08', 'prod-2026-12-10']);
+    expect((await cli('windows', '--config', fleet, '--from', 'soon')).code).toBe(2);
   });
 
   it('says when it falls back from an unreachable feed', async () => {

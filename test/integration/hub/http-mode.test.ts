@@ -157,10 +157,15 @@ describe('/k8s commands', () => {
     ]);
   });
 
-  it('windows validates the environment against the config', async () => {
+  it('windows answers with the upcoming windows of the environment', async () => {
     const ack = await ackJson(await postSigned(url, command('windows staging').body, { secret: SIGNING_SECRET }));
-    expect(ack.text).toContain('2nd TUE at 02:00 Europe/Berlin');
-    expect(ack.text).not.toContain('prod');
+    const text = JSON.stringify(ack.blocks);
+    expect(text).toContain('staging');
+    expect(text).toContain('2nd TUE');
+    expect(text).toMatch(/staging-\d{4}-\d{2}-\d{2}|Tue \d{4}-\d{2}-\d{2}/);
+    expect(text).not.toContain('prod');
+    const bad = await ackJson(await postSigned(url, command('windows qa').body, { secret: SIGNING_SECRET }));
+    expect(bad.text).toContain('not an environment');
   });
 });
 

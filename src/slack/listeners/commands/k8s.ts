@@ -1,5 +1,7 @@
 /** `/k8s`: parse, validate, ack at once; slow answers go to the commands queue. */
 import { errorMessage } from '../../../errors.ts';
+import { windowsMessage } from '../../../maintenance/blocks.ts';
+import { environmentWindows } from '../../../maintenance/occurrences.ts';
 import { helpMessage, notice, usageError } from '../../blocks/replies.ts';
 import { describeCommand, parseCommand, type Command } from '../../command.ts';
 import { refusalText } from '../../middleware/authz.ts';
@@ -7,17 +9,6 @@ import { commandBodySchema, type CommandBody } from '../../payloads.ts';
 import type { CommandHandler, ListenerDeps, ListenerTarget } from '../types.ts';
 
 export const K8S_COMMAND = '/k8s';
-
-function windowsText(deps: ListenerDeps, env: string | null): string {
-  const envs = env === null ? Object.keys(deps.config.environments) : [env];
-  const lines = envs.map((e) => {
-    const w = deps.config.environments[e]?.window;
-    if (!w) return `• *${e}*: no window rule configured`;
-    const hours = Math.round((w.duration / 3_600_000) * 10) / 10;
-    return `• *${e}*: ${w.rule} at ${w.start} ${w.timezone}, ${hours} h${deps.config.environments[e]?.after ? ` (after \`${deps.config.environments[e]?.after}\` verified)` : ''}`;
-  });
-  return `*Maintenance window rules*\n${lines.join('\n')}\n_Upcoming dates are not yet available in Slack; run \`k8s-advisor windows --config FILE\`._`;
-}
 
 export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
   const log = deps.logger.child({ subsystem: 'slack', listener: 'command' });
@@ -63,10 +54,14 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
         await ack(notice(':hourglass_flowing_sand: Looking that up…'));
         await queue(cmd, command);
         return;
-      case 'windows':
-        await ack(notice(windowsText(deps, command.environment)));
-        await audit('unavailable');
+      case 'windows': {
+        // Pure and fast: answered in the ack itself.
+        const environment = command.environment ?? undefined;
+        const windows = environmentWindows(deps.config, { from: deps.now(), count: 3, ...(environment ? { environment } : {}) });
+        await ack(windowsMessage(windows, environment ? { environment } : {}));
+        await audit('ok');
         return;
+      }
       case 'verify': {
         await ack();
         const decision = await deps.authz.check(cmd.user_id, { kind: 'verify', environments: command.environments });
