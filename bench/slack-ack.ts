@@ -4,7 +4,10 @@
  * event loop), with real Redis at REDIS_URL and the fake Slack Web API in this process receiving
  * the queued answers. Prints p50/p90/p99/max; target p99 < 100 ms.
  *
- *   node bench/slack-ack.ts [--requests 500] [--concurrency 50] [--no-workers]
+ *   node bench/slack-ack.ts [--requests 500] [--concurrency 50] [--no-workers | --split]
+ *
+ * --split runs the deployment recommended for high command rates: the Slack-facing replica with
+ * no workers, and a second hub process (no Slack endpoint) whose workers deliver the answers.
  *
  * (`--serve` is the hub side, started by the bench itself; BENCH_DEBUG=1 lists the slow requests as start-ms:latency-ms.)
  */
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '50' },
     'no-workers': { type: 'boolean', default: false },
+    split: { type: 'boolean', default: false },
     serve: { type: 'boolean', default: false },
   },
 });
@@ -39,12 +43,16 @@ async function serve(): Promise<void> {
     prefix: process.env.BENCH_PREFIX ?? 'bench',
     slack: {
       botToken: 'xoxb-bench', apiUrl: process.env.SLACK_API_URL ?? '',
-      mode: { kind: 'http', signingSecret: process.env.BENCH_SECRET ?? '', port: 0, host: '127.0.0.1' },
+      mode: process.env.BENCH_ROLE === 'workers'
+        ? { kind: 'none' }
+        : { kind: 'http', signingSecret: process.env.BENCH_SECRET ?? '', port: 0, host: '127.0.0.1' },
     },
     source: staticSource(manyAdvisories(20)),
     triage: async (list) => fakeTriage(list),
     pollEveryMs: 24 * 3600_000,
-    roles: { workers: process.env.BENCH_NO_WORKERS !== '1' },
+    roles: process.env.BENCH_ROLE === 'workers'
+      ? { slack: false, workers: true, schedule: false }
+      : { workers: process.env.BENCH_NO_WORKERS !== '1' },
   });
   const { port } = await hub.start();
   await hub.pollNow();
@@ -60,10 +68,15 @@ async function bench(): Promise<void> {
   const secret = `bench-${randomUUID()}`;
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const fake = await startFakeSlack();
+  const split = values.split === true;
+  const env = { ...process.env, BENCH_SECRET: secret, BENCH_PREFIX: prefix, SLACK_API_URL: fake.apiUrl };
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], {
-    env: { ...process.env, BENCH_SECRET: secret, BENCH_PREFIX: prefix, SLACK_API_URL: fake.apiUrl, BENCH_NO_WORKERS: values['no-workers'] ? '1' : '0' },
+    env: { ...env, BENCH_NO_WORKERS: values['no-workers'] || split ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const workers = split
+    ? spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { env: { ...env, BENCH_ROLE: 'workers' }, stdio: ['ignore', 'ignore', 'inherit'] })
+    : null;
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       const m = /port (\d+)/.exec(d.toString());
@@ -112,7 +125,8 @@ async function bench(): Promise<void> {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN;
   const fmt = (n: number) => `${n.toFixed(1)} ms`;
-  console.log(`slack-ack: ${latencies.length} signed /k8s advisories, ${concurrency} concurrent, HTTP mode on loopback${values['no-workers'] ? ' (no workers)' : ''}`);
+  const variant = values['no-workers'] ? ' (no workers)' : split ? ' (Slack replica without workers + a worker replica)' : ' (workers in the same process)';
+  console.log(`slack-ack: ${latencies.length} signed /k8s advisories, ${concurrency} concurrent, HTTP mode on loopback${variant}`);
   console.log(`  p50 ${fmt(pct(50))}  p90 ${fmt(pct(90))}  p99 ${fmt(pct(99))}  max ${fmt(latencies.at(-1) ?? Number.NaN)}  (${(latencies.length / (wall / 1000)).toFixed(0)} req/s)`);
   console.log(`  target p99 < 100 ms: ${pct(99) < 100 ? 'met' : 'NOT met'}`);
 
@@ -122,8 +136,11 @@ async function bench(): Promise<void> {
     while (fake.responses.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     console.log(`  queued answers delivered via response_url: ${fake.responses.length}/${expected}`);
   }
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  for (const proc of [child, workers]) {
+    if (!proc) continue;
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
   const redis = new Redis(REDIS_URL);
   let cursor = '0';
   do {

@@ -8,7 +8,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AdvisorError, ConfigError, errorMessage } from './errors.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 
@@ -28,6 +28,18 @@ const defaultIo: CliIo = {
 
 const formatOption = (choices: string[]) =>
   new Option('--format <format>', 'output format').choices(choices).default(choices.includes('text') ? 'text' : choices[0]);
+
+const HUB_ROLE_NAMES = ['slack', 'workers', 'schedule'] as const;
+type HubRoleName = (typeof HUB_ROLE_NAMES)[number];
+
+function parseRoles(value: string): HubRoleName[] {
+  const list = value.split(',').map((r) => r.trim()).filter(Boolean);
+  const bad = list.filter((r) => !(HUB_ROLE_NAMES as readonly string[]).includes(r));
+  if (list.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of ${HUB_ROLE_NAMES.join(', ')}${bad.length > 0 ? ` (not: ${bad.join(', ')})` : ''}`);
+  }
+  return list as HubRoleName[];
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -95,9 +107,10 @@ export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCod
   program.command('hub')
     .description('run the hub: Slack app, feed watcher, schedulers and workers (needs Slack tokens and Redis)')
     .requiredOption('--config <file>', 'configuration file')
-    .action(async (opts: { config: string }) => {
+    .option('--roles <list>', 'what this replica does: comma-separated slack, workers, schedule (default: all)', parseRoles)
+    .action(async (opts: { config: string; roles?: HubRoleName[] }) => {
       const { runHub } = await import('./main.ts');
-      setCode(await runHub({ configFile: opts.config, env: io.env }));
+      setCode(await runHub({ configFile: opts.config, env: io.env, ...(opts.roles ? { roles: opts.roles } : {}) }));
     });
 
   program.command('agent')

@@ -44,9 +44,14 @@ interface Common {
   prefix: string;
 }
 
-export async function runHub(options: RoleOptions & { port?: number }): Promise<number> {
+/** What a hub replica does; all three by default. */
+export const HUB_ROLES = ['slack', 'workers', 'schedule'] as const;
+export type HubRole = (typeof HUB_ROLES)[number];
+
+export async function runHub(options: RoleOptions & { roles?: readonly HubRole[] }): Promise<number> {
   const env = options.env;
-  const slack = slackOptionsFrom(env);
+  const roles = new Set(options.roles ?? HUB_ROLES);
+  const slack = slackOptionsFrom(env, { endpoint: roles.has('slack') });
   const common = await open(options, 'hub', [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET]);
   const { config, logger, redis, prefix } = common;
 
@@ -103,10 +108,11 @@ export async function runHub(options: RoleOptions & { port?: number }): Promise<
     triage: triageFleet,
     dispatcher,
     announceBacklog: config.slack.announceBacklog,
+    roles: { slack: roles.has('slack'), workers: roles.has('workers'), schedule: roles.has('schedule') },
   });
 
   const { port } = await hub.start();
-  logger.info({ mode: slack.mode.kind, port, clusters: config.clusters.length, feed: config.feed.url }, 'hub started');
+  logger.info({ mode: slack.mode.kind, roles: [...roles], port, clusters: config.clusters.length, feed: config.feed.url }, 'hub started');
   options.onStarted?.({ port });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info('hub stopping');
@@ -161,13 +167,18 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
 
 type HubSlack = Parameters<typeof createHub>[0]['slack'];
 
-/** Slack settings from the environment; every missing variable is named. */
-export function slackOptionsFrom(env: NodeJS.ProcessEnv): HubSlack {
+/**
+ * Slack settings from the environment; every missing variable is named. A replica without the
+ * Slack endpoint (`--roles workers,schedule`) still posts, so it needs only the bot token.
+ */
+export function slackOptionsFrom(env: NodeJS.ProcessEnv, options: { endpoint?: boolean } = {}): HubSlack {
   const problems: string[] = [];
   const botToken = env.SLACK_BOT_TOKEN ?? '';
   if (!botToken) problems.push('SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)');
   let mode: HubSlack['mode'] | null = null;
-  if (env.SLACK_APP_TOKEN) {
+  if (options.endpoint === false) {
+    mode = { kind: 'none' };
+  } else if (env.SLACK_APP_TOKEN) {
     mode = { kind: 'socket', appToken: env.SLACK_APP_TOKEN };
   } else if (env.SLACK_SIGNING_SECRET) {
     const port = Number(env.PORT ?? 3000);

@@ -82,10 +82,25 @@ describe('runHub', () => {
     expect(feed.requests.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('runs as a worker-only replica: no Slack endpoint, still posts', async () => {
+    let stop!: () => void;
+    const stopSignal = new Promise<void>((res) => { stop = res; });
+    let started: { port: number | null } | null = null;
+    const workerEnv = env({ SLACK_SIGNING_SECRET: '' });
+    const done = runHub({ configFile: writeConfig(), env: workerEnv, roles: ['workers', 'schedule'], stopSignal, onStarted: (info) => { started = info; } });
+    await until(() => started !== null, 'the replica to start');
+    expect(started!.port).toBeNull();
+    await until(() => slack.messages.some((m) => m.text.includes('CVE-2025-1767')), 'a post from the worker replica');
+    stop();
+    await expect(done).resolves.toBe(0);
+  });
+
   it('names every missing Slack variable', () => {
     expect(() => slackOptionsFrom({})).toThrow(/SLACK_BOT_TOKEN is not set[^]*SLACK_APP_TOKEN .*or SLACK_SIGNING_SECRET/);
     expect(() => slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's', PORT: 'http' })).toThrow(/PORT: "http" is not a port number/);
     expect(slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_APP_TOKEN: 'xapp-1' }).mode).toEqual({ kind: 'socket', appToken: 'xapp-1' });
+    expect(slackOptionsFrom({ SLACK_BOT_TOKEN: 'x' }, { endpoint: false }).mode).toEqual({ kind: 'none' });
+    expect(() => slackOptionsFrom({}, { endpoint: false })).toThrow(/SLACK_BOT_TOKEN is not set/);
   });
 
   it('exits 2 with a hint when Redis is unreachable', async () => {
