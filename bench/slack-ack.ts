@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import { createHub, staticSource } from '../src/hub/hub.ts';
 import { createLogger } from '../src/log.ts';
 import { startFakeSlack } from '../test/helpers/fake-slack.ts';
+import { deleteKeysContaining } from '../test/helpers/redis.ts';
 import { commandBody, signedHeaders } from '../test/helpers/slack-sign.ts';
 import { fakeTriage, manyAdvisories, testConfig } from '../test/unit/slack/fixtures.ts';
 
@@ -142,12 +143,7 @@ async function bench(): Promise<void> {
     await new Promise((r) => proc.once('exit', r));
   }
   const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [c, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 500);
-    cursor = c;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysContaining(redis, prefix);
   await redis.quit();
   await fake.close();
 }

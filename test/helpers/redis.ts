@@ -32,13 +32,18 @@ export async function testRedis(label = 'test'): Promise<TestRedis> {
     redis,
     connect,
     async cleanup() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysContaining(redis, prefix);
       await Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect())));
     },
   };
+}
+
+/** Deletes every key whose name contains `fragment` (a test's or bench's unique prefix). */
+export async function deleteKeysContaining(redis: Redis, fragment: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${fragment}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
 }
