@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, type types } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type types } from '@slack/bolt';
 import type { Logger } from '../log.ts';
 import type { SlackMessage } from './blocks/advisory.ts';
 import { registerAdvisoryActions } from './listeners/actions/advisory.ts';
@@ -106,13 +106,31 @@ function boltLevel(logger: Logger): LogLevel {
 
 /** Longest a shutdown waits for acknowledged requests to finish their work. */
 const STOP_DRAIN_MS = 10_000;
+/** Longest a shutdown waits for Slack to answer the WebSocket close frame (the SDK itself waits 30 s). */
+const SOCKET_CLOSE_MS = 5_000;
+
+/**
+ * Socket Mode shutdown. Bolt's SocketModeReceiver.stop() starts the disconnect without waiting for
+ * it; this waits until the socket is closed (close frame answered), bounded by SOCKET_CLOSE_MS.
+ */
+async function closeSocket(receiver: SocketModeReceiver, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    receiver.client.disconnect().then(() => true),
+    new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), SOCKET_CLOSE_MS); }),
+  ]);
+  clearTimeout(timer);
+  if (!closed) log.warn({ waitedMs: SOCKET_CLOSE_MS }, 'Slack did not close the Socket Mode connection in time; going on');
+}
 
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const logger = boltLogger(options.logger);
   const logLevel = boltLevel(options.logger);
-  const clientOptions = { slackApiUrl: options.apiUrl ?? DEFAULT_SLACK_API_URL };
+  const slackApiUrl = options.apiUrl ?? DEFAULT_SLACK_API_URL;
+  const clientOptions = { slackApiUrl };
   let app: App;
   let server: Server | null = null;
+  let socket: SocketModeReceiver | null = null;
   const { mode } = options;
   if (mode.kind === 'http') {
     const receiver = new HTTPReceiver({
@@ -132,7 +150,15 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     });
     app = new App({ token: options.botToken, receiver, logger, logLevel, clientOptions, convoStore: false });
   } else {
-    app = new App({ token: options.botToken, appToken: mode.appToken, socketMode: true, logger, logLevel, clientOptions, convoStore: false });
+    // apps.connections.open goes through the socket-mode client's own WebClient, configured only by
+    // installerOptions.clientOptions: give it the API URL explicitly. A separate object, because that
+    // client writes its own retryConfig (100 retries) into the options it is given — through Bolt's
+    // implicit default that would be the App's clientOptions.
+    socket = new SocketModeReceiver({
+      appToken: mode.appToken, logger, logLevel,
+      installerOptions: { clientOptions: { slackApiUrl } },
+    });
+    app = new App({ token: options.botToken, receiver: socket, socketMode: true, logger, logLevel, clientOptions, convoStore: false });
   }
   app.error(async (err) => {
     options.logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'slack listener error');
@@ -165,7 +191,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       return { port: null };
     },
     async stop() {
-      await app.stop();
+      if (socket) await closeSocket(socket, options.logger);
+      else await app.stop();
       if (inFlight === 0) return;
       options.logger.info({ inFlight }, 'waiting for in-flight Slack requests');
       let timer: NodeJS.Timeout | undefined;

@@ -4,9 +4,35 @@
  * Slack; serves response_url endpoints. Failures are switchable per method: 429 with Retry-After,
  * `{ ok: false, error }`, or an HTTP status; and a per-method delay *after* the call is recorded
  * (Slack accepted it, the caller has not heard yet) for crash-window tests.
+ *
+ * Socket Mode: `apps.connections.open` (app-level token only) hands out a single-use loopback
+ * WebSocket URL on the same server; a connection gets `hello`, then `fake.socket.send` delivers
+ * envelopes and records the acks the app sends back.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+// The `ws` package (in node_modules through @kubernetes/client-node) ships no types and
+// @types/ws is not installed: declare just what the fake uses.
+interface WsSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
+  on(event: 'close', listener: () => void): this;
+}
+interface WsServer {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback: (ws: WsSocket) => void): void;
+  close(callback?: () => void): void;
+}
+interface WsModule {
+  WebSocketServer: new (options: { noServer: true }) => WsServer;
+}
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as WsModule;
+const WS_OPEN = 1;
 
 export interface FakeSlackCall {
   method: string;
@@ -26,6 +52,29 @@ export interface FakeMessage {
 
 export type Failure = { status: 429; retryAfter: number } | { error: string } | { status: number };
 
+export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
+
+/** What the app sent back for an envelope: `{ envelope_id, payload? }`. */
+export interface FakeSocketAck {
+  envelopeId: string;
+  payload: Record<string, unknown> | undefined;
+}
+
+export interface FakeSocketMode {
+  /** WebSocket connections accepted so far (each was sent a hello). */
+  connections(): number;
+  /** Connections currently open. */
+  open(): number;
+  /** Delivers an envelope on the newest open connection; returns its envelope_id. */
+  send(type: EnvelopeType, payload: Record<string, unknown>, options?: { acceptsResponsePayload?: boolean }): string;
+  acks: FakeSocketAck[];
+  ackOf(envelopeId: string): FakeSocketAck | undefined;
+  /** Slack recycling the connection: a `disconnect` message; the client is expected to close and reconnect. */
+  refresh(): void;
+  /** The connection dies under the app (no close frame). */
+  drop(): void;
+}
+
 export interface FakeSlack {
   /** Web API base URL, ending in "/". */
   apiUrl: string;
@@ -40,6 +89,7 @@ export interface FakeSlack {
   fail(method: string, failure: Failure, times?: number): void;
   delay(method: string, ms: number): void;
   setUsergroup(id: string, users: string[]): void;
+  socket: FakeSocketMode;
   close(): Promise<void>;
 }
 
@@ -75,15 +125,31 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const usergroups = new Map<string, string[]>();
   let counter = 0;
   let responseCounter = 0;
+  let origin = '';
+  // Socket Mode state: tickets issued by apps.connections.open, live sockets, acks received.
+  const tickets = new Set<string>();
+  let ticketCounter = 0;
+  let envelopeCounter = 0;
+  let accepted = 0;
+  const sockets: WsSocket[] = [];
+  const acks: FakeSocketAck[] = [];
+  const wss = new WebSocketServer({ noServer: true });
 
   const nextTs = () => {
     counter++;
     return `${Math.floor(Date.now() / 1000)}.${String(counter).padStart(6, '0')}`;
   };
 
-  const handle = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+  const handle = (method: string, args: Record<string, unknown>, token: string | null): Record<string, unknown> => {
     const str = (k: string) => (typeof args[k] === 'string' ? (args[k] as string) : '');
     switch (method) {
+      case 'apps.connections.open': {
+        if (!token) return { ok: false, error: 'not_authed' };
+        if (!token.startsWith('xapp-')) return { ok: false, error: 'not_allowed_token_type' };
+        const ticket = `t${++ticketCounter}`;
+        tickets.add(ticket);
+        return { ok: true, url: `${origin.replace(/^http/, 'ws')}/link/?ticket=${ticket}` };
+      }
       case 'auth.test':
         return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'k8s-advisor', team_id: 'T0TEAM', user_id: 'UBOT', bot_id: 'BBOT' };
       case 'chat.postMessage': {
@@ -162,7 +228,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         if (failure.status === 429 && 'retryAfter' in failure) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
         return send(failure.status, { ok: false, error: 'fake_http_error' });
       }
-      const answer = handle(method, args);
+      const answer = handle(method, args, token);
       const d = delays.get(method);
       if (d) await new Promise((r) => setTimeout(r, d));
       send(200, answer);
@@ -171,9 +237,47 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       res.end();
     });
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const ticket = url.searchParams.get('ticket') ?? '';
+    // Single use, and only ones apps.connections.open handed out.
+    if (url.pathname !== '/link/' || !tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted++;
+      sockets.push(ws);
+      ws.on('close', () => {
+        const i = sockets.indexOf(ws);
+        if (i >= 0) sockets.splice(i, 1);
+      });
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        try {
+          const msg = JSON.parse(data.toString('utf8')) as { envelope_id?: unknown; payload?: unknown };
+          if (typeof msg.envelope_id !== 'string') return;
+          const payload = msg.payload && typeof msg.payload === 'object' ? (msg.payload as Record<string, unknown>) : undefined;
+          acks.push({ envelopeId: msg.envelope_id, payload });
+        } catch {
+          // not JSON: ignore, as Slack would drop it
+        }
+      });
+      ws.send(JSON.stringify({
+        type: 'hello', num_connections: sockets.length,
+        debug_info: { host: 'fake-slack', approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A0APP' },
+      }));
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
+  const newest = (): WsSocket => {
+    const ws = sockets.filter((s) => s.readyState === WS_OPEN).at(-1);
+    if (!ws) throw new Error('fake Slack: no open Socket Mode connection');
+    return ws;
+  };
 
   return {
     apiUrl: `${origin}/api/`,
@@ -192,7 +296,29 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     setUsergroup(id, users) {
       usergroups.set(id, users);
     },
+    socket: {
+      connections: () => accepted,
+      open: () => sockets.filter((s) => s.readyState === WS_OPEN).length,
+      send(type, payload, options = {}) {
+        const envelopeId = `env-${++envelopeCounter}`;
+        newest().send(JSON.stringify({
+          envelope_id: envelopeId, type, payload, accepts_response_payload: options.acceptsResponsePayload ?? type === 'slash_commands',
+          ...(type === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
+        }));
+        return envelopeId;
+      },
+      acks,
+      ackOf: (envelopeId) => acks.find((a) => a.envelopeId === envelopeId),
+      refresh() {
+        newest().send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake-slack' } }));
+      },
+      drop() {
+        newest().terminate();
+      },
+    },
     close: () => new Promise<void>((resolve) => {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
