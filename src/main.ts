@@ -108,6 +108,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     triage: triageFleet,
     dispatcher,
     announceBacklog: config.slack.announceBacklog,
+    retriageEveryMs: config.feed.retriage,
     roles: { slack: roles.has('slack'), workers: roles.has('workers'), schedule: roles.has('schedule') },
   });
 

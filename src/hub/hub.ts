@@ -2,7 +2,8 @@
  * The hub: Slack (HTTP or Socket Mode), the feed poll schedule, and the workers that triage and
  * post. Any number of hubs may run against one Redis:
  * - feed polling is one BullMQ job scheduler with a fixed id (every replica upserts the same one),
- *   so each tick runs once, on one replica;
+ *   so each tick runs once, on one replica; so is the fleet re-triage (`fleet-retriage`), which
+ *   triages every known advisory again against the fleet as it is now and delivers what changed;
  * - posts are idempotent per advisory × channel (store/posts.ts claims + stored thread ts);
  * - nothing lives only in memory: a restarted hub resumes from Redis (stalled jobs are retried,
  *   unfinished posts reconciled against the channel history).
@@ -36,12 +37,13 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { FEED_SCHEDULER_ID, QUEUE_NAMES, bullPrefix } from '../queue/names.ts';
-import type { CommandJob, FeedPollJob, SlackJob } from '../queue/payloads.ts';
+import { FEED_SCHEDULER_ID, QUEUE_NAMES, RETRIAGE_SCHEDULER_ID, bullPrefix } from '../queue/names.ts';
+import type { CommandJob, FeedPollJob, RetriageJob, SlackJob } from '../queue/payloads.ts';
 import { DEFAULT_RETRY, type Producers, type Queues, type RetryPolicy, createProducers, jobOptions } from '../queue/producers.ts';
 import { createCommandProcessor } from '../queue/workers/command-worker.ts';
 import type { Verifier } from '../queue/workers/verify-worker.ts';
 import { type AdvisorySource, type TriageFn, createFeedProcessor } from '../queue/workers/feed-worker.ts';
+import { createRetriageProcessor } from '../queue/workers/retriage-worker.ts';
 import { createSlackProcessor } from '../queue/workers/slack-worker.ts';
 import { type SlackApp, type SlackMode, createSlackApp } from '../slack/app.ts';
 import type { ListenerRegistry } from '../slack/listeners/types.ts';
@@ -99,6 +101,12 @@ export interface HubOptions {
   now?: () => Date;
   /** Feed poll interval; default config.feed.every. */
   pollEveryMs?: number;
+  /**
+   * Fleet re-triage interval: every known advisory triaged again with fresh inventories, so
+   * upgrades, lagging node pools, new and end-of-life clusters reach the threads. Default
+   * config.feed.retriage (1 h).
+   */
+  retriageEveryMs?: number;
   /** What this replica does (all true by default). */
   roles?: { slack?: boolean; workers?: boolean; schedule?: boolean };
   workers?: HubWorkerOptions;
@@ -117,6 +125,8 @@ export interface Hub {
   stop(): Promise<void>;
   /** Queue one feed poll now (runs on whichever replica picks it up). */
   pollNow(): Promise<void>;
+  /** Queue one fleet re-triage now (runs on whichever replica picks it up). */
+  retriageNow(): Promise<void>;
   /** Listeners registered (empty when slack mode is "none"). */
   registry: ListenerRegistry;
   queues: Queues;
@@ -152,6 +162,7 @@ export function createHub(options: HubOptions): Hub {
   const queueOpts = { connection: storeRedis, prefix: bullPrefix(prefix) };
   const queues: Queues = {
     feed: new Queue<FeedPollJob>(QUEUE_NAMES.feed, queueOpts),
+    retriage: new Queue<RetriageJob>(QUEUE_NAMES.retriage, queueOpts),
     slack: new Queue<SlackJob>(QUEUE_NAMES.slack, queueOpts),
     commands: new Queue<CommandJob>(QUEUE_NAMES.commands, queueOpts),
   };
@@ -219,6 +230,9 @@ export function createHub(options: HubOptions): Hub {
     async pollNow() {
       await producers.pollNow();
     },
+    async retriageNow() {
+      await producers.retriageNow();
+    },
     async start() {
       if (started) throw new Error('hub already started');
       started = true;
@@ -226,6 +240,9 @@ export function createHub(options: HubOptions): Hub {
         const feedWorker = new Worker(QUEUE_NAMES.feed, createFeedProcessor({
           config: options.config, source: options.source, triage: options.triage, snapshots, posts, producers, logger: options.logger, now,
           announceBacklog: options.announceBacklog ?? false,
+        }), workerOpts(1));
+        const retriageWorker = new Worker(QUEUE_NAMES.retriage, createRetriageProcessor({
+          config: options.config, triage: options.triage, snapshots, posts, producers, logger: options.logger, now,
         }), workerOpts(1));
         const slackWorker = new Worker(QUEUE_NAMES.slack, createSlackProcessor({
           config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger,
@@ -240,7 +257,7 @@ export function createHub(options: HubOptions): Hub {
             },
           } : {}),
         }), workerOpts(8));
-        for (const worker of [feedWorker, slackWorker, commandWorker]) {
+        for (const worker of [feedWorker, retriageWorker, slackWorker, commandWorker]) {
           worker.on('error', (err) => log.error({ err: err.message, queue: worker.name }, 'worker error'));
           worker.on('failed', (job, err) => {
             const final = job !== undefined && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError');
@@ -255,7 +272,11 @@ export function createHub(options: HubOptions): Hub {
         await queues.feed.upsertJobScheduler(FEED_SCHEDULER_ID, { every }, {
           name: 'poll', data: { reason: 'schedule' }, opts: { ...jobOptions({ attempts: 3, backoffMs: 5_000 }) },
         });
-        log.info({ every }, 'feed poll scheduled');
+        const retriageEvery = options.retriageEveryMs ?? options.config.feed.retriage;
+        await queues.retriage.upsertJobScheduler(RETRIAGE_SCHEDULER_ID, { every: retriageEvery }, {
+          name: 'retriage', data: { reason: 'schedule' }, opts: { ...jobOptions({ attempts: 3, backoffMs: 5_000 }) },
+        });
+        log.info({ every, retriageEvery }, 'feed poll and fleet retriage scheduled');
       }
       const res = slackApp ? await slackApp.start() : { port: null };
       log.info({ port: res.port, mode: mode.kind, workers: roles.workers }, 'hub started');

@@ -6,6 +6,8 @@
 export const QUEUE_NAMES = {
   /** Feed polls: one job per scheduler tick, run by one replica. */
   feed: 'feed',
+  /** Fleet re-triage runs: one job per scheduler tick (or `retriageNow`), run by one replica. */
+  retriage: 'retriage',
   /** Posts, thread replies and message updates in Slack. */
   slack: 'slack',
   /** Slow slash-command answers (via response_url). */
@@ -16,6 +18,12 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /** The one job scheduler id for feed polling: upserting it from every replica keeps one schedule. */
 export const FEED_SCHEDULER_ID = 'feed-poll';
+
+/**
+ * The one job scheduler id (on the retriage queue) for re-triaging every known advisory against
+ * the fleet as it is now: upgrades, lagging node pools, new or end-of-life clusters.
+ */
+export const RETRIAGE_SCHEDULER_ID = 'fleet-retriage';
 
 export function bullPrefix(prefix: string): string {
   return `{${prefix}}`;

@@ -11,6 +11,10 @@ const user = z.string().regex(/^[UW][A-Z0-9]+$/);
 export const feedPollJobSchema = z.object({ reason: z.enum(['schedule', 'manual']).default('schedule') });
 export type FeedPollJob = z.infer<typeof feedPollJobSchema>;
 
+/** Triage every known advisory again against the fleet as it is now (schedule or `retriageNow`). */
+export const retriageJobSchema = z.object({ reason: z.enum(['schedule', 'manual']).default('schedule') });
+export type RetriageJob = z.infer<typeof retriageJobSchema>;
+
 export const slackJobSchema = z.discriminatedUnion('kind', [
   /** Post the advisory in the channel, or bring an existing post up to date (reply + update). */
   z.object({ kind: z.literal('deliver'), advisory: cve, channel, hash: z.string().regex(/^[a-f0-9]{16,64}$/) }),

@@ -2,10 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import { jobId } from './names.ts';
-import type { AnswerJob, CommandJob, FeedPollJob, SlackJob, VerifyJob } from './payloads.ts';
+import type { AnswerJob, CommandJob, FeedPollJob, RetriageJob, SlackJob, VerifyJob } from './payloads.ts';
 
 export interface Queues {
   feed: Queue<FeedPollJob>;
+  retriage: Queue<RetriageJob>;
   slack: Queue<SlackJob>;
   commands: Queue<CommandJob>;
 }
@@ -28,20 +29,34 @@ export function jobOptions(retry: RetryPolicy): JobsOptions {
   };
 }
 
+/** The message's current state as a job-id part: its hash and its update count. */
+export function deliverFrom(record: { hash: string | null; rev: number }): string {
+  return `${(record.hash ?? 'none').slice(0, 8)}-r${record.rev}`;
+}
+
 export interface Producers {
-  deliver(advisory: string, channel: string, hash: string): Promise<void>;
+  /**
+   * Bring the advisory's message in `channel` to the state `hash` (the channel's render hash).
+   * `from` names the message as it is now (`deliverFrom`; null: not posted): the job id names the
+   * transition, so replicas and retries computing the same change add one job, and a later return
+   * to an earlier state (an upgrade rolled back, then redone) is a new job, not a completed duplicate.
+   */
+  deliver(advisory: string, channel: string, hash: string, from?: string | null): Promise<void>;
   acknowledged(advisory: string, channel: string, user: string): Promise<void>;
   answer(job: AnswerJob): Promise<void>;
   /** One verification request: its own job, so two requests are two runs. */
   verify(job: VerifyJob): Promise<void>;
   pollNow(): Promise<void>;
+  /** One fleet re-triage now (besides the `fleet-retriage` schedule). */
+  retriageNow(): Promise<void>;
 }
 
 export function createProducers(queues: Queues, retry: RetryPolicy = DEFAULT_RETRY): Producers {
   const opts = jobOptions(retry);
   return {
-    async deliver(advisory, channel, hash) {
-      await queues.slack.add('deliver', { kind: 'deliver', advisory, channel, hash }, { ...opts, jobId: jobId('deliver', advisory, channel, hash.slice(0, 16)) });
+    async deliver(advisory, channel, hash, from) {
+      const parts = ['deliver', advisory, channel, hash.slice(0, 16), ...(from === undefined ? [] : [from ?? 'new'])];
+      await queues.slack.add('deliver', { kind: 'deliver', advisory, channel, hash }, { ...opts, jobId: jobId(...parts) });
     },
     async acknowledged(advisory, channel, user) {
       await queues.slack.add('acknowledged', { kind: 'acknowledged', advisory, channel, user }, { ...opts, jobId: jobId('ack', advisory, channel) });
@@ -55,6 +70,10 @@ export function createProducers(queues: Queues, retry: RetryPolicy = DEFAULT_RET
     },
     async pollNow() {
       await queues.feed.add('poll', { reason: 'manual' }, { ...opts, attempts: 3, jobId: jobId('poll', 'manual', randomUUID()) });
+    },
+    async retriageNow() {
+      // Two requests are two runs; what they deliver is deduplicated by the deliver job ids.
+      await queues.retriage.add('retriage', { reason: 'manual' }, { ...opts, attempts: 3, jobId: jobId('retriage', 'manual', randomUUID()) });
     },
   };
 }

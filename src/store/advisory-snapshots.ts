@@ -14,6 +14,12 @@ export interface AdvisorySnapshot {
   /** Hash of what a message shows: changes when status, ranges, severity, text or findings change. */
   hash: string;
   updatedAt: string;
+  /**
+   * Channels where this advisory newly had affected clusters when a fleet re-triage stored this
+   * snapshot: they get a first post. Kept with the snapshot so a re-triage that died before
+   * queueing those posts queues them on its retry.
+   */
+  newChannels?: string[];
 }
 
 export interface FleetSnapshot {
@@ -25,6 +31,12 @@ export interface FleetSnapshot {
 
 export interface SnapshotStore {
   put(snapshot: AdvisorySnapshot): Promise<void>;
+  /**
+   * Store `snapshot` only if the stored one still has hash `expected` (compare-and-set): a fleet
+   * re-triage never overwrites what a feed poll stored meanwhile (a newer advisory text). True
+   * when stored, or when the stored snapshot already has the new hash (another replica's run).
+   */
+  replace(snapshot: AdvisorySnapshot, expected: string): Promise<boolean>;
   get(id: string): Promise<AdvisorySnapshot | null>;
   list(): Promise<AdvisorySnapshot[]>;
   putFleet(fleet: FleetSnapshot): Promise<void>;
@@ -42,6 +54,17 @@ export function snapshotHash(advisory: Advisory, findings: readonly Finding[]): 
   return h.digest('hex');
 }
 
+const REPLACE = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, cur = pcall(cjson.decode, raw)
+if not ok or type(cur) ~= 'table' then return 0 end
+if cur.hash == ARGV[3] then return 1 end
+if cur.hash ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`;
+
 export function createSnapshotStore(options: { redis: Redis; prefix: string }): SnapshotStore {
   const { redis, prefix } = options;
   const idsKey = `${prefix}:advisories`;
@@ -50,6 +73,10 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
   return {
     async put(snapshot) {
       await redis.multi().set(keyOf(snapshot.advisory.id), JSON.stringify(snapshot)).sadd(idsKey, snapshot.advisory.id).exec();
+    },
+    async replace(snapshot, expected) {
+      const res = await redis.eval(REPLACE, 1, keyOf(snapshot.advisory.id), JSON.stringify(snapshot), expected, snapshot.hash);
+      return res === 1;
     },
     async get(id) {
       const raw = await redis.get(keyOf(id));

@@ -24,6 +24,8 @@ export interface PostRecord {
   hash: string | null;
   /** JSON summary of what the message last said (for change replies). */
   summary: string | null;
+  /** Times the message was re-rendered after posting: names each update, so a state seen before is still a new update. */
+  rev: number;
   ackUser: string | null;
   ackAt: string | null;
 }
@@ -135,12 +137,13 @@ export function createPostStore(options: PostStoreOptions): PostStore {
         ts: h.ts ?? null,
         hash: h.hash ?? null,
         summary: h.summary ?? null,
+        rev: Number(h.rev ?? 0),
         ackUser: h.ackUser ?? null,
         ackAt: h.ackAt ?? null,
       };
     },
     async setRendered(key, hash, summary) {
-      await redis.hset(keyOf(key), 'hash', hash, 'summary', summary);
+      await redis.multi().hset(keyOf(key), 'hash', hash, 'summary', summary).hincrby(keyOf(key), 'rev', 1).exec();
     },
     async acknowledge(key, user, at) {
       // Only the first acknowledgement counts; HSETNX keeps it.

@@ -3,17 +3,19 @@
  * one `deliver` job per relevant channel. Decisions come from our own snapshots, not from the
  * source's idea of "new": a source that repeats advisories, or a poll retried after a crash,
  * only re-adds jobs whose ids already exist or whose posts are already claimed.
+ *
+ * The fleet re-triage (retriage-worker.ts) delivers through `createDelivery` too.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Advisory } from '../../advisory/types.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
-import type { TriageResult } from '../../triage/types.ts';
-import { routeFindings } from '../../hub/routing.ts';
-import { snapshotHash, type SnapshotStore } from '../../store/advisory-snapshots.ts';
+import type { Finding, TriageResult } from '../../triage/types.ts';
+import { findingsForChannel, routeFindings } from '../../hub/routing.ts';
+import { type FleetSnapshot, snapshotHash, type SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { PostStore } from '../../store/posts.ts';
 import { feedPollJobSchema } from '../payloads.ts';
-import type { Producers } from '../producers.ts';
+import { type Producers, deliverFrom } from '../producers.ts';
 
 export interface SourceBatch {
   /** Advisories new or changed since the last poll (repeating unchanged ones is harmless). */
@@ -53,9 +55,35 @@ export interface PollResult {
   backlog: boolean;
 }
 
-const CVE_RE = /^CVE-\d{4}-\d{4,7}$/;
+export const CVE_RE = /^CVE-\d{4}-\d{4,7}$/;
+
+export function fleetSnapshot(result: TriageResult, at: string): FleetSnapshot {
+  return { clusters: result.clusters, releaseData: result.releaseData, warnings: result.warnings, updatedAt: at };
+}
+
+/**
+ * Queue a `deliver` for each of `channels` whose message does not show this advisory × channel
+ * yet. A message is compared on its channel's own hash (the advisory and that channel's
+ * findings), so a change in another environment's clusters leaves it alone. Returns the jobs added.
+ */
+export function createDelivery(deps: Pick<FeedProcessorDeps, 'config' | 'posts' | 'producers'>) {
+  return async (advisory: Advisory, findings: readonly Finding[], wholeHash: string, channels: Iterable<string>): Promise<number> => {
+    let jobs = 0;
+    for (const channel of channels) {
+      const hash = snapshotHash(advisory, findingsForChannel(deps.config, findings, channel));
+      const record = await deps.posts.get({ advisory: advisory.id, channel });
+      // Records written before channel hashes carry the whole snapshot's hash: equal means up to date too.
+      if (record?.state === 'posted' && (record.hash === hash || record.hash === wholeHash)) continue;
+      await deps.producers.deliver(advisory.id, channel, hash, record?.state === 'posted' ? deliverFrom(record) : null);
+      jobs++;
+    }
+    return jobs;
+  };
+}
 
 export function createFeedProcessor(deps: FeedProcessorDeps) {
+  const deliverTo = createDelivery(deps);
+
   const handleBatch = async (batch: SourceBatch, log: Logger): Promise<PollResult> => {
     const backlog = batch.firstRun === true && deps.announceBacklog !== true;
     const valid = batch.advisories.filter((a) => CVE_RE.test(a.id));
@@ -66,7 +94,7 @@ export function createFeedProcessor(deps: FeedProcessorDeps) {
     }
     const result = await deps.triage(valid);
     const at = deps.now().toISOString();
-    await deps.snapshots.putFleet({ clusters: result.clusters, releaseData: result.releaseData, warnings: result.warnings, updatedAt: at });
+    await deps.snapshots.putFleet(fleetSnapshot(result, at));
 
     let changed = 0;
     let jobs = 0;
@@ -83,12 +111,7 @@ export function createFeedProcessor(deps: FeedProcessorDeps) {
       if (backlog) continue;
       // Channels affected now, plus channels that already carry a post (they get the update too).
       const channels = new Set([...routeFindings(deps.config, findings).keys(), ...(await deps.posts.channels(advisory.id))]);
-      for (const channel of channels) {
-        const record = await deps.posts.get({ advisory: advisory.id, channel });
-        if (record?.state === 'posted' && record.hash === hash) continue;
-        await deps.producers.deliver(advisory.id, channel, hash);
-        jobs++;
-      }
+      jobs += await deliverTo(advisory, findings, hash, channels);
     }
     log.info({ advisories: result.advisories.length, changed, jobs, backlog }, 'feed poll done');
     return { advisories: result.advisories.length, changed, jobs, backlog };

@@ -7,14 +7,14 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import type { Config } from '../../config/schema.ts';
 import { SlackError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { describeChanges, summarize, type MessageSummary } from '../../hub/routing.ts';
+import { describeChanges, findingsForChannel, summarize, type MessageSummary } from '../../hub/routing.ts';
 import { advisoryChangeReply, advisoryMessage, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { section } from '../../slack/blocks/text.ts';
 import { type SlackApi, slackRejected } from '../../slack/web.ts';
-import type { Finding } from '../../triage/types.ts';
-import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
+import { snapshotHash, type SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { Lock, PostKey, PostStore } from '../../store/posts.ts';
 import { slackJobSchema, type SlackJob } from '../payloads.ts';
+import { deliverFrom } from '../producers.ts';
 import { withSlackSemantics } from './slack-semantics.ts';
 
 export interface SlackProcessorDeps {
@@ -65,15 +65,6 @@ export async function postOnce(
   return ts;
 }
 
-function channelFindings(config: SlackProcessorDeps['config'], findings: readonly Finding[], channel: string) {
-  const envOf = new Map(config.clusters.map((c) => [c.name, c.environment]));
-  const ch = config.slack.channels;
-  return findings.filter((f) => {
-    const env = envOf.get(f.cluster) ?? f.environment;
-    return (ch[env] ?? ch.default) === channel;
-  });
-}
-
 function parseSummary(raw: string | null): MessageSummary | null {
   if (raw === null) return null;
   try {
@@ -83,16 +74,31 @@ function parseSummary(raw: string | null): MessageSummary | null {
   }
 }
 
+/**
+ * A summary stored before summaries carried per-component versions, equal to the new one in
+ * everything it knows: nothing a reader follows changed, so the parent is refreshed quietly
+ * rather than with an "advisory details updated" reply.
+ */
+function sameAsLegacy(prev: MessageSummary | null, next: MessageSummary): boolean {
+  if (prev === null || prev.components !== undefined) return false;
+  const { components: _ignored, ...rest } = next;
+  return JSON.stringify(prev) === JSON.stringify(rest);
+}
+
 export function createSlackProcessor(deps: SlackProcessorDeps) {
   const deliver = async (job: Job, data: Extract<SlackJob, { kind: 'deliver' }>, log: Logger): Promise<SlackJobResult> => {
     const snap = await deps.snapshots.get(data.advisory);
     if (snap === null) throw new UnrecoverableError(`no snapshot for ${data.advisory}`);
     const fleet = await deps.snapshots.getFleet();
-    const findings = channelFindings(deps.config, snap.findings, data.channel);
+    const findings = findingsForChannel(deps.config, snap.findings, data.channel);
     const parentKey: PostKey = { advisory: data.advisory, channel: data.channel };
     const owner = job.id ?? `job-${data.advisory}`;
     const summary = summarize(snap.advisory, findings);
-    const hash16 = snap.hash.slice(0, 16);
+    // What this channel's message shows: a change in another environment's clusters leaves it alone.
+    const hash = snapshotHash(snap.advisory, findings);
+    const hash16 = hash.slice(0, 16);
+    // Records written before channel hashes carry the whole snapshot's hash.
+    const current = (h: string | null | undefined) => h === hash || h === snap.hash;
 
     const record = await deps.posts.get(parentKey);
     const render = (ack: { user: string; at: string } | null) => advisoryMessage({
@@ -103,14 +109,14 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     if (record === null || record.state === 'posting') {
       if (record === null && summary.affected.length === 0) return 'not-relevant';
       const message = render(null);
-      const ts = await postOnce(deps, parentKey, owner, message, { hash: snap.hash, summary: JSON.stringify(summary) });
+      const ts = await postOnce(deps, parentKey, owner, message, { hash, summary: JSON.stringify(summary) });
       for (const [i, part] of message.overflow.entries()) {
         await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${i}` }, owner, part, { threadTs: ts });
       }
       log.info({ advisory: data.advisory, channel: data.channel, ts }, 'advisory posted');
       return 'posted';
     }
-    if (record.hash === snap.hash || record.ts === null) return 'up-to-date';
+    if (current(record.hash) || record.ts === null) return 'up-to-date';
 
     // One editor per message at a time; a second job waits for its retry.
     const lockName = `${data.advisory}-${data.channel}`;
@@ -119,15 +125,25 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     }
     try {
       const fresh = await deps.posts.get(parentKey);
-      if (fresh?.hash === snap.hash) return 'up-to-date';
-      const changes = describeChanges(parseSummary(fresh?.summary ?? null), summary);
+      if (current(fresh?.hash)) return 'up-to-date';
+      const prevSummary = parseSummary(fresh?.summary ?? null);
       const message = render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null);
-      await postOnce(deps, { ...parentKey, reply: `upd-${hash16}` }, owner, advisoryChangeReply(snap.advisory, changes), { threadTs: record.ts });
+      if (sameAsLegacy(prevSummary, summary)) {
+        await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
+        await deps.posts.setRendered(parentKey, hash, JSON.stringify(summary));
+        log.info({ advisory: data.advisory, channel: data.channel }, 'advisory refreshed without a reply');
+        return 'updated';
+      }
+      const changes = describeChanges(prevSummary, summary);
+      // The reply is keyed by the transition (from → to, and the update count): a retry finds it
+      // posted, and a return to an earlier state later (an upgrade rolled back) is told again.
+      const from = deliverFrom(fresh ?? record);
+      await postOnce(deps, { ...parentKey, reply: `upd-${hash16}-${from}` }, owner, advisoryChangeReply(snap.advisory, changes), { threadTs: record.ts });
       for (const [i, part] of message.overflow.entries()) {
-        await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${i}` }, owner, part, { threadTs: record.ts });
+        await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${from}-${i}` }, owner, part, { threadTs: record.ts });
       }
       await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
-      await deps.posts.setRendered(parentKey, snap.hash, JSON.stringify(summary));
+      await deps.posts.setRendered(parentKey, hash, JSON.stringify(summary));
       log.info({ advisory: data.advisory, channel: data.channel, changes }, 'advisory updated in thread');
       return 'updated';
     } finally {
@@ -148,7 +164,7 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     }, { threadTs: record.ts });
     const fleet = await deps.snapshots.getFleet();
     const message = advisoryMessage({
-      advisory: snap.advisory, findings: channelFindings(deps.config, snap.findings, data.channel),
+      advisory: snap.advisory, findings: findingsForChannel(deps.config, snap.findings, data.channel),
       releaseData: fleet?.releaseData ?? null, acknowledged: { user, at: record.ackAt ?? '' },
       ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });

@@ -31,6 +31,8 @@ export async function startHub(opts: {
   fake: FakeSlack;
   advisories?: Advisory[];
   http?: boolean;
+  /** Socket Mode with this app-level token (against `fake.socket`) instead of HTTP mode. */
+  socketAppToken?: string;
   logger?: Logger;
   overrides?: Partial<HubOptions>;
 }): Promise<{ hub: Hub; url: string; src: ReturnType<typeof listSource> }> {
@@ -43,12 +45,15 @@ export async function startHub(opts: {
     slack: {
       botToken: BOT_TOKEN,
       apiUrl: opts.fake.apiUrl,
-      mode: opts.http === false ? { kind: 'none' } : { kind: 'http', signingSecret: SIGNING_SECRET, port: 0, host: '127.0.0.1' },
+      mode: opts.socketAppToken ? { kind: 'socket', appToken: opts.socketAppToken }
+        : opts.http === false ? { kind: 'none' } : { kind: 'http', signingSecret: SIGNING_SECRET, port: 0, host: '127.0.0.1' },
     },
     source: src.source,
     triage: async (advisories) => fakeTriage(advisories),
     // Polls only when a test asks (pollNow): keeps each test's sequence explicit.
     pollEveryMs: 24 * 3600_000,
+    // Fleet re-triage likewise only on retriageNow.
+    retriageEveryMs: 24 * 3600_000,
     workers: { retry: { attempts: 3, backoffMs: 50 }, lockDurationMs: 5_000, stalledIntervalMs: 5_000 },
     ...opts.overrides,
   });
@@ -78,4 +83,15 @@ export function postStats(fake: FakeSlack) {
   for (const m of top) perChannel[m.channel] = (perChannel[m.channel] ?? 0) + 1;
   const duplicates = [...seen.entries()].filter(([, n]) => n > 1).map(([k]) => k);
   return { top: top.length, perChannel, duplicates };
+}
+
+/**
+ * Resolves once the feed and retriage queues have nothing waiting or running (the schedulers'
+ * next runs wait as delayed jobs) and then the slack queue has nothing left at all.
+ */
+export async function settled(hub: Hub, what: string): Promise<void> {
+  const idle = async (queue: Hub['queues'][keyof Hub['queues']], states: ('waiting' | 'active' | 'delayed' | 'prioritized')[]) =>
+    Object.values(await queue.getJobCounts(...states)).every((n) => n === 0);
+  await waitFor(async () => (await idle(hub.queues.feed, ['waiting', 'active', 'prioritized'])) && idle(hub.queues.retriage, ['waiting', 'active', 'prioritized']), `${what}: polls and re-triages done`);
+  await waitFor(() => idle(hub.queues.slack, ['waiting', 'active', 'delayed', 'prioritized']), `${what}: deliveries done`);
 }

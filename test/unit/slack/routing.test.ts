@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { channelFor, describeChanges, routeFindings, summarize } from '../../../src/hub/routing.ts';
+import { channelFor, describeChanges, findingsForChannel, routeFindings, summarize } from '../../../src/hub/routing.ts';
+import type { Finding } from '../../../src/triage/types.ts';
 import { jobId } from '../../../src/queue/names.ts';
 import { advisory, finding, testConfig } from './fixtures.ts';
 
@@ -34,10 +35,49 @@ describe('routing', () => {
     expect(describeChanges(before, after)).toEqual([
       'status: open → fixed',
       'affected / fixed version ranges changed',
-      'newly affected: prod-us',
+      'new affected cluster: prod-us (kube-apiserver v1.27.1)',
       'prod-eu/kube-apiserver: fixed target unfixed → v1.27.4',
     ]);
     expect(describeChanges(after, after)).toEqual(['advisory details updated']);
+  });
+
+  it('summaries stored before per-component versions still describe changes', () => {
+    const a = advisory('CVE-2023-2727');
+    const { components: _dropped, ...legacy } = summarize(a, [finding(a.id, 'prod-eu', 'prod')]);
+    const after = summarize(a, [finding(a.id, 'prod-eu', 'prod'), finding(a.id, 'prod-us', 'prod')]);
+    expect(describeChanges(legacy, after)).toEqual(['newly affected: prod-us']);
+  });
+
+  it('keeps the findings of one channel', () => {
+    const a = 'CVE-2023-2727';
+    const all = [finding(a, 'prod-eu', 'prod'), finding(a, 'stage-1', 'staging'), finding(a, 'dev-1', 'dev')];
+    expect(findingsForChannel(config, all, 'C0PROD').map((f) => f.cluster)).toEqual(['prod-eu']);
+    expect(findingsForChannel(config, all, 'C0SEC').map((f) => f.cluster)).toEqual(['dev-1']);
+  });
+
+  const a = 'CVE-2024-0001';
+  const kubelet = (cluster: string, version: string, over: Partial<Finding> = {}) =>
+    finding(a, cluster, 'prod', { component: 'kubelet', version, verdict: 'affected', fixedTarget: 'v1.29.5', ...over });
+  const ok = { verdict: 'not-affected' as const, fixedTarget: null };
+  it.each<[string, Finding[], Finding[], string[]]>([
+    ['upgraded out of the range', [kubelet('prod-eu', 'v1.29.4')], [kubelet('prod-eu', 'v1.29.5', ok)],
+      ['prod-eu: kubelet v1.29.4 → v1.29.5, now not affected']],
+    ['a node pool still lags', [kubelet('prod-eu', 'v1.29.2')], [kubelet('prod-eu', 'v1.29.4')],
+      ['prod-eu: kubelet v1.29.2 → v1.29.4, still affected']],
+    ['rolled back into the range', [kubelet('prod-eu', 'v1.29.5', ok)], [kubelet('prod-eu', 'v1.29.4')],
+      ['prod-eu: kubelet v1.29.5 → v1.29.4, now affected']],
+    ['a new affected cluster', [kubelet('prod-eu', 'v1.29.4')], [kubelet('prod-eu', 'v1.29.4'), kubelet('prod-us', 'v1.29.1')],
+      ['new affected cluster: prod-us (kubelet v1.29.1)']],
+    ['a new cluster, not affected', [kubelet('prod-eu', 'v1.29.4')], [kubelet('prod-eu', 'v1.29.4'), kubelet('prod-us', 'v1.30.2', ok)],
+      ['new cluster: prod-us, not affected']],
+    ['a cluster gone', [kubelet('prod-eu', 'v1.29.4'), kubelet('old', 'v1.26.1')], [kubelet('prod-eu', 'v1.29.4')],
+      ["old: no longer in this channel's fleet"]],
+    ['end of life: the fix is now a minor upgrade', [kubelet('prod-eu', 'v1.27.4', { fixedTarget: 'v1.27.9' })],
+      [kubelet('prod-eu', 'v1.27.4', { fixedTarget: 'v1.28.6', upgradePath: ['1.28'] })],
+      ['prod-eu/kubelet: fixed target v1.27.9 → v1.28.6', 'prod-eu/kubelet: upgrade path now 1.28 (was a patch in its own minor)']],
+  ])('fleet change: %s', (_what, before, after, lines) => {
+    const adv = advisory(a);
+    expect(describeChanges(summarize(adv, before), summarize(adv, after))).toEqual(lines);
   });
 
   it.each([
