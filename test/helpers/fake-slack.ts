@@ -10,29 +10,11 @@
  * envelopes and records the acks the app sends back.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket as WsSocket } from 'ws';
 
-// The `ws` package (in node_modules through @kubernetes/client-node) ships no types and
-// @types/ws is not installed: declare just what the fake uses.
-interface WsSocket {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
-  on(event: 'close', listener: () => void): this;
-}
-interface WsServer {
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback: (ws: WsSocket) => void): void;
-  close(callback?: () => void): void;
-}
-interface WsModule {
-  WebSocketServer: new (options: { noServer: true }) => WsServer;
-}
-const { WebSocketServer } = createRequire(import.meta.url)('ws') as WsModule;
-const WS_OPEN = 1;
+const WS_OPEN = WsSocket.OPEN;
 
 export interface FakeSlackCall {
   method: string;
