@@ -31,6 +31,7 @@ const { values } = parseArgs({
     'no-workers': { type: 'boolean', default: false },
     split: { type: 'boolean', default: false },
     serve: { type: 'boolean', default: false },
+    'fake-slack': { type: 'boolean', default: false },
   },
 });
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -63,12 +64,62 @@ async function serve(): Promise<void> {
   });
 }
 
+/**
+ * The fake Slack Web API runs in its own process: receiving 700 answers in the load generator's
+ * event loop would delay the generator's own timing of acks and inflate the latencies it reports.
+ */
+async function serveFakeSlack(): Promise<void> {
+  const fake = await startFakeSlack();
+  process.stdout.write(`fake ${fake.apiUrl} ${fake.origin}\n`);
+  let reported = -1;
+  const timer = setInterval(() => {
+    if (fake.responses.length === reported) return;
+    reported = fake.responses.length;
+    process.stdout.write(`responses ${reported}\n`);
+  }, 50);
+  process.on('SIGTERM', () => {
+    clearInterval(timer);
+    void fake.close().then(() => process.exit(0));
+  });
+}
+
+interface FakeSlackProcess { apiUrl: string; origin: string; responses: () => number; close: () => Promise<void> }
+
+async function startFakeSlackProcess(): Promise<FakeSlackProcess> {
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fake-slack'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let responses = 0;
+  const ready = new Promise<{ apiUrl: string; origin: string }>((resolve, reject) => {
+    let buffered = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const [kind, a = '', b = ''] = line.split(' ');
+        if (kind === 'fake') resolve({ apiUrl: a, origin: b });
+        if (kind === 'responses') responses = Number(a);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`fake Slack exited (${code})`)));
+  });
+  const { apiUrl, origin } = await ready;
+  return {
+    apiUrl, origin,
+    responses: () => responses,
+    close: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
 async function bench(): Promise<void> {
   const total = Number(values.requests);
   const concurrency = Number(values.concurrency);
   const secret = `bench-${randomUUID()}`;
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const fake = await startFakeSlack();
+  const fake = await startFakeSlackProcess();
+  let responseCounter = 0;
   const split = values.split === true;
   const env = { ...process.env, BENCH_SECRET: secret, BENCH_PREFIX: prefix, SLACK_API_URL: fake.apiUrl };
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], {
@@ -88,7 +139,7 @@ async function bench(): Promise<void> {
   const url = `http://127.0.0.1:${port}/slack/events`;
 
   const one = async (): Promise<number> => {
-    const body = commandBody({ text: 'advisories', response_url: fake.responseUrl() });
+    const body = commandBody({ text: 'advisories', response_url: `${fake.origin}/response/b${++responseCounter}` });
     const headers = signedHeaders({ secret, body });
     const t0 = performance.now();
     const res = await fetch(url, { method: 'POST', headers, body });
@@ -105,7 +156,7 @@ async function bench(): Promise<void> {
   // ...and let the warm-up's queued answers drain, so the run measures acks, not a warm-up backlog.
   const warm = 20 + 4 * concurrency;
   const drainBy = Date.now() + 20_000;
-  while (!values['no-workers'] && fake.responses.length < warm && Date.now() < drainBy) await new Promise((r) => setTimeout(r, 20));
+  while (!values['no-workers'] && fake.responses() < warm && Date.now() < drainBy) await new Promise((r) => setTimeout(r, 20));
   const latencies: number[] = [];
   const timeline: [number, number][] = [];
   let started = 0;
@@ -134,8 +185,8 @@ async function bench(): Promise<void> {
   if (!values['no-workers']) {
     const expected = latencies.length + 20 + 4 * concurrency;
     const deadline = Date.now() + 20_000;
-    while (fake.responses.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    console.log(`  queued answers delivered via response_url: ${fake.responses.length}/${expected}`);
+    while (fake.responses() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    console.log(`  queued answers delivered via response_url: ${fake.responses()}/${expected}`);
   }
   for (const proc of [child, workers]) {
     if (!proc) continue;
@@ -148,4 +199,4 @@ async function bench(): Promise<void> {
   await fake.close();
 }
 
-await (values.serve ? serve() : bench());
+await (values.serve ? serve() : values['fake-slack'] ? serveFakeSlack() : bench());
