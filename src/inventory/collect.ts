@@ -8,6 +8,7 @@ import type { ClusterConfig, Config } from '../config/schema.ts';
 import { ClusterAccessError, errorMessage } from '../errors.ts';
 import { createKubeClient } from '../kube/client.ts';
 import type { Logger } from '../log.ts';
+import { mapLimit } from '../verify/pool.ts';
 import { readInventory } from './live.ts';
 import { staticInventory } from './static.ts';
 import type { ClusterInventory } from './types.ts';
@@ -26,18 +27,9 @@ export interface CollectOptions {
 
 export async function collectInventories(options: CollectOptions): Promise<ClusterInventory[]> {
   const { config, now } = options;
-  const limit = Math.max(1, options.concurrency ?? config.verify.concurrency);
-  const results: ClusterInventory[] = new Array(config.clusters.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < config.clusters.length) {
-      const i = next++;
-      const cluster = config.clusters[i] as ClusterConfig;
-      results[i] = await inventoryOf(cluster, options).catch((err: unknown) => failed(cluster, now, err, options.previous?.get(cluster.name)));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, config.clusters.length) }, worker));
-  return results;
+  const limit = options.concurrency ?? config.verify.concurrency;
+  return mapLimit(config.clusters, limit, (cluster) =>
+    inventoryOf(cluster, options).catch((err: unknown) => failed(cluster, now, err, options.previous?.get(cluster.name))));
 }
 
 async function inventoryOf(cluster: ClusterConfig, options: CollectOptions): Promise<ClusterInventory> {

@@ -3,14 +3,10 @@
  * kubelet/kube-proxy: never newer, at most 3 minors older (2 when the node component is older than 1.25).
  * kube-controller-manager/kube-scheduler: same minor or one older. HA kube-apiservers: within one minor.
  */
-import { compareMinors, minorDistance, minorOf } from '../../advisory/versions.ts';
+import { minorDistance, minorOf } from '../../advisory/versions.ts';
+import { maxNodeSkew } from '../../triage/skew.ts';
 
 export type SkewComponent = 'kubelet' | 'kube-proxy' | 'kube-controller-manager' | 'kube-scheduler' | 'kube-apiserver';
-
-/** How far behind the API server a node component of this minor may be. */
-export function maxNodeLag(componentMinor: string): number {
-  return compareMinors(componentMinor, '1.25') < 0 ? 2 : 3;
-}
 
 /**
  * Why this component version breaks the policy next to this API server version, or null when it is
@@ -26,7 +22,7 @@ export function skewProblem(component: SkewComponent, version: string, server: s
   switch (component) {
     case 'kubelet':
     case 'kube-proxy': {
-      const max = maxNodeLag(c);
+      const max = maxNodeSkew(c);
       if (behind > max) {
         return `${c} is ${behind} minors older than the API server (${s}); at most ${max}${max === 2 ? ' below 1.25' : ''}`;
       }
@@ -46,7 +42,7 @@ export function atSkewLimit(component: SkewComponent, version: string, server: s
   const s = minorOf(server);
   if (c === null || s === null) return false;
   const behind = minorDistance(c, s);
-  if (component === 'kubelet' || component === 'kube-proxy') return behind === maxNodeLag(c);
+  if (component === 'kubelet' || component === 'kube-proxy') return behind === maxNodeSkew(c);
   return behind === 1;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyFactMove, classifyStatusMove, compareProbes } from '../../../src/verify/rules/compare.ts';
 import { drainCapacity, parseQuantity, pdbBlockReason, type NodeCapacity, type PdbShape } from '../../../src/verify/rules/disruption.ts';
-import { atSkewLimit, groupVersions, maxNodeLag, skewProblem, type SkewComponent } from '../../../src/verify/rules/skew.ts';
+import { atSkewLimit, groupVersions, skewProblem, type SkewComponent } from '../../../src/verify/rules/skew.ts';
+import { maxNodeSkew as maxNodeLag } from '../../../src/triage/skew.ts';
 import { certificatesInBundle, deprecatedApisFromMetrics, parseVerboseHealth } from '../../../src/verify/rules/text-formats.ts';
 import type { ProbeResult } from '../../../src/verify/types.ts';
 
