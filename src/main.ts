@@ -4,7 +4,7 @@
  * shut everything down in order (Slack, workers, queues, then Redis).
  */
 import { Redis } from 'ioredis';
-import { parseItem, contentHash } from './advisory/parse.ts';
+import { parseItem } from './advisory/parse.ts';
 import type { Advisory } from './advisory/types.ts';
 import { createAgentWorker } from './agent/worker.ts';
 import { createClusterDispatcher } from './agent/dispatcher.ts';
@@ -99,7 +99,6 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
       createWatcher: (beforeCommit) => createFeedWatcher({
         store: createRedisFeedStateStore({ redis, prefix }),
         source: config.feed.url,
-        hash: contentHash,
         logger,
         beforeCommit,
         fetchFeed: (src, o) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),

@@ -3,7 +3,7 @@
  * is one, else from the prose. Never throws on odd content: whatever the text does not support
  * lowers `parse.confidence` and says why in `parse.warnings`.
  */
-import { createHash } from 'node:crypto';
+import { contentHash } from '../feed/hash.ts';
 import type { FeedItem } from '../feed/item.ts';
 import type { AffectedRange, Advisory, AdvisoryStatus, Confidence, ParseInfo, ParseSource, Severity } from './types.ts';
 import { advisoryLines, parseProse } from './prose.ts';
@@ -117,17 +117,7 @@ export function parseItem(item: FeedItem): Advisory[] {
 }
 
 /** sha256 of what an upstream edit changes: summary, body (CRLF → LF, trailing spaces trimmed), status. */
-export function contentHash(item: FeedItem): string {
-  const tidy = (s: string | null | undefined): string =>
-    normalizeNewlines(s ?? '')
-      .split('\n')
-      .map((l) => l.trimEnd())
-      .join('\n')
-      .trim();
-  return createHash('sha256')
-    .update(JSON.stringify([tidy(item.summary), tidy(item.content_text), item.status ?? null]))
-    .digest('hex');
-}
+export { contentHash };
 
 function safeParseBody(text: string, context: { summary: string; id: string | undefined }): BodyResult {
   try {

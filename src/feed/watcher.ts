@@ -8,12 +8,12 @@
  * State is saved only after a fetch and parse succeeded, so a broken feed never erases what
  * we know; a second poll of the same feed reports nothing.
  */
-import { createHash } from 'node:crypto';
 import { FeedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { FeedStateStore, KnownEntry } from '../store/feed-state.ts';
 import type { FeedFetcher } from './fetch.ts';
 import { splitIds } from './ids.ts';
+import { bodyHash, contentHash } from './hash.ts';
 import type { FeedItem, FeedMeta } from './item.ts';
 import { parseFeedJson, type ParsedFeed } from './parse.ts';
 
@@ -54,7 +54,7 @@ export interface FeedWatcherOptions {
   store: FeedStateStore;
   fetchFeed: FeedFetcher;
   source: string;
-  /** Content hash of an item; default `defaultContentHash`. Inject the advisory parser's. */
+  /** Content hash of an item; default `contentHash` (src/feed/hash.ts). */
   hash?: (item: FeedItem) => string;
   logger?: Logger;
   /** Default `parseFeedJson`. */
@@ -75,7 +75,7 @@ export interface FeedWatcher {
 
 export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
   const { store, source } = options;
-  const hash = options.hash ?? defaultContentHash;
+  const hash = options.hash ?? contentHash;
   const parse = options.parse ?? parseFeedJson;
   const log = options.logger?.child({ subsystem: 'feed', source });
   let inflight: Promise<PollResult> | null = null;
@@ -148,15 +148,6 @@ export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
 }
 
 /** sha256 over normalized summary + body + status: line endings and trailing blanks do not count. */
-export function defaultContentHash(item: FeedItem): string {
-  return sha256(JSON.stringify([normalizeText(item.summary), normalizeText(item.content_text), item.status ?? null]));
-}
-
-/** The watcher's own hash of what a reader sees (summary + body), independent of the injected one. */
-export function bodyHash(item: FeedItem): string {
-  return sha256(JSON.stringify([normalizeText(item.summary), normalizeText(item.content_text)]));
-}
-
 function indexById(items: FeedItem[], hash: (item: FeedItem) => string, warnings: string[]): Map<string, { item: FeedItem; entry: KnownEntry }> {
   const out = new Map<string, { item: FeedItem; entry: KnownEntry }>();
   for (const item of items) {
@@ -186,12 +177,4 @@ function diff(previous: KnownEntry, current: KnownEntry): ChangeKind[] {
   if (previous.url !== current.url) changes.push('url');
   if (changes.length === 0 && previous.hash !== current.hash) changes.push(previous.bodyHash === '' ? 'body' : 'hash');
   return changes;
-}
-
-function normalizeText(text: string | null | undefined): string {
-  return (text ?? '').replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim();
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

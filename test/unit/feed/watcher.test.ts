@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FeedError } from '../../../src/errors.ts';
 import type { FeedFetcher, FetchFeedResult } from '../../../src/feed/fetch.ts';
 import type { FeedItem, FeedValidators } from '../../../src/feed/item.ts';
-import { createFeedWatcher, defaultContentHash, type PollResult } from '../../../src/feed/watcher.ts';
+import { contentHash as defaultContentHash } from '../../../src/feed/hash.ts';
+import { createFeedWatcher, type PollResult } from '../../../src/feed/watcher.ts';
 import { createMemoryFeedStateStore, type FeedStateStore } from '../../../src/store/feed-state.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
