@@ -55,10 +55,11 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   const common = await open(options, 'hub', [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET]);
   const { config, logger, redis, prefix } = common;
 
-  let calendar: ReleaseCalendar = loadBundledCalendar();
+  const bundled = loadBundledCalendar();
+  let calendar: ReleaseCalendar = bundled;
   const refresh = async () => {
     if (!config.releases.refresh) return;
-    calendar = await refreshCalendar({ fetch: globalThis.fetch, url: config.releases.url, timeoutMs: 10_000, logger, bundled: loadBundledCalendar() });
+    calendar = await refreshCalendar({ fetch: globalThis.fetch, url: config.releases.url, timeoutMs: 10_000, logger, bundled });
   };
   await refresh();
   const refreshTimer = setInterval(() => { void refresh(); }, DAY_MS);
@@ -70,7 +71,12 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     prefix,
     config,
     logger,
-    calendar,
+    // The daily refresh replaces `calendar`: probes read whichever is current.
+    calendar: {
+      get asOf() { return calendar.asOf; },
+      isSupported: (minor, on) => calendar.isSupported(minor, on),
+      eolDate: (minor) => calendar.eolDate(minor),
+    },
     store: createVerifyResultsStore({ redis, prefix }),
     // version-support lists the open advisories affecting the cluster from the last triage.
     findings: async (cluster) => (await snapshots.list()).flatMap((s) => s.findings.filter((f) => f.cluster === cluster && f.verdict !== 'not-affected')),
