@@ -108,6 +108,11 @@ export function parseItem(item: FeedItem): Advisory[] {
       components: result.components,
       ranges: result.ranges,
       unfixed: result.unfixed,
+      // Filled by the condition/fix-state rules (issue 8); neutral defaults until then.
+      fixState: result.ranges.some((r) => r.fixed !== null) ? 'available' : result.unfixed ? 'pending' : 'available',
+      conditions: [],
+      componentSource: 'stated',
+      placeholder: text.trim().length === 0,
       vulnerableIf: result.vulnerableIf,
       mitigation: result.mitigation,
       contentHash: hash,

@@ -38,6 +38,43 @@ export interface ParseInfo {
   warnings: string[];
 }
 
+/**
+ * A condition the advisory puts on exploitation beyond the version: only Windows nodes, only
+ * when a gitRepo volume is used, only with a feature gate on, only with the ingress-nginx
+ * admission webhook enabled. Kinds are a small table in the parser (advisory/conditions.ts);
+ * triage turns them into verdicts (os) and exposure (the rest).
+ */
+export type ConditionKind = 'os' | 'volume' | 'feature-gate' | 'admission-webhook';
+
+export interface AdvisoryCondition {
+  kind: ConditionKind;
+  /** os: "windows" | "linux"; volume: "gitRepo"; feature-gate: the gate's name; admission-webhook: "ingress-nginx". */
+  value: string;
+  /** The sentence of the advisory the condition was read from (for people). */
+  text: string;
+}
+
+/**
+ * How the component list was obtained:
+ * - stated: named in the advisory (affected-versions lines, components section, OSV block);
+ * - inferred: read from the title or description ("the kubelet …"), not from a list;
+ * - assumed: nothing names a component; every core component is assumed (a guess: triage says `unknown`).
+ */
+export type ComponentSource = 'stated' | 'inferred' | 'assumed';
+
+/**
+ * Whether a fix exists: `available` (some fixed version exists), `pending` (no fix yet; may come;
+ * open issues), `none` (the advisory says no fix will be released: mitigate).
+ */
+export type FixState = 'available' | 'pending' | 'none';
+
+/** Components that are clients or libraries, not cluster components: judged as their own section. */
+export const CLIENT_COMPONENTS = ['kubectl', 'client-go', 'kubernetes-client-csharp', 'kubernetes-client-python', 'kubernetes-client-java', 'kubernetes-client-javascript'] as const;
+
+export function isClientComponent(name: string): boolean {
+  return (CLIENT_COMPONENTS as readonly string[]).includes(name);
+}
+
 export interface Advisory {
   /** One CVE id. Combined feed items ("CVE-2023-2727, CVE-2023-2728") become one advisory per id. */
   id: string;
@@ -56,6 +93,14 @@ export interface Advisory {
   ranges: AffectedRange[];
   /** True when the advisory says no fix exists (for some or all affected versions). */
   unfixed: boolean;
+  /** available | pending (no fix yet) | none (no fix will be released). */
+  fixState: FixState;
+  /** Conditions beyond the version (platform, feature, use). Empty when the advisory names none. */
+  conditions: AdvisoryCondition[];
+  /** How `components` was obtained; `assumed` is a guess. */
+  componentSource: ComponentSource;
+  /** True for an empty or placeholder issue body (re-parsed when the body is edited). */
+  placeholder: boolean;
   /** "Am I vulnerable?" text, trimmed, or null. */
   vulnerableIf: string | null;
   /** Mitigation text, trimmed, or null. */

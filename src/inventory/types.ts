@@ -7,6 +7,24 @@ export interface NodeVersions {
   kubelet: string;
   /** `status.nodeInfo.kubeProxyVersion` (deprecated upstream, often empty) or null. */
   kubeProxy: string | null;
+  /** `status.nodeInfo.operatingSystem` ("linux", "windows"), or undefined when not known. */
+  os?: string;
+}
+
+/**
+ * Read-only evidence for exposure (see triage exposure). Each field is absent when not collected,
+ * and `unavailable` names what could not be read and the permission that would let us
+ * ("pods: needs list pods (all namespaces)").
+ */
+export interface ExposureFacts {
+  /** Pods using gitRepo volumes, "namespace/name". */
+  gitRepoPods?: string[];
+  /** ValidatingWebhookConfigurations for the ingress-nginx admission webhook, by name. */
+  ingressNginxWebhooks?: string[];
+  /** API server feature gates from `/metrics` (`kubernetes_feature_enabled`): name → enabled. */
+  featureGates?: Record<string, boolean>;
+  /** What could not be collected, by fact key ("gitRepoPods", "ingressNginxWebhooks", "featureGates"), with the permission needed. */
+  unavailable?: Record<string, string>;
 }
 
 export interface InventoryError {
@@ -31,6 +49,15 @@ export interface ClusterInventory {
    * kube-apiserver (from its image), etcd, and add-ons (ingress-nginx, secrets-store-csi-driver …).
    */
   components: Record<string, string>;
+  /** Operating systems of the cluster's nodes when known without a node list (static `os: [linux, windows]`). */
+  os?: string[];
+  /** Exposure evidence (live inventory; static clusters may give none). */
+  exposure?: ExposureFacts;
+  /**
+   * Add-ons the inventory could not look for (e.g. pods outside kube-system not listable), with
+   * the permission that would let it: triage gives them `unknown` instead of silence.
+   */
+  unseenAddons?: { reason: string; needs: string };
   /** Set when the last read failed; the versions above are then the previous good ones (or empty). */
   error: InventoryError | null;
   /**
