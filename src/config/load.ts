@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { crossFieldIssues } from './cross-field.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** Parse and validate config text. Pure: throws ConfigError listing every problem. */
@@ -14,8 +15,14 @@ export function loadConfig(text: string, options: { file?: string } = {}): Confi
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(['the file must be a YAML mapping with keys feed, slack, environments, clusters, roles'], options.file);
   }
+  // Shape and cross-field rules both run, so one pass reports every problem.
   const result = configSchema.safeParse(data);
-  if (!result.success) throw new ConfigError(formatIssues(result.error.issues, data), options.file);
+  const problems = result.success ? [] : formatIssues(result.error.issues, data);
+  for (const issue of crossFieldIssues(data)) {
+    const line = `${formatPath(issue.path) || '(top level)'}: ${issue.message}`;
+    if (!problems.includes(line)) problems.push(line);
+  }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems, options.file);
   return result.data;
 }
 

@@ -1,13 +1,17 @@
 /**
- * The configuration file (DESIGN.md "Config"). One zod schema; `Config` is its inferred type.
- * Cross-field rules (environment names, role names, one access mode per cluster) run in
- * `superRefine` so that every problem is reported at once.
+ * The configuration file (DESIGN.md "Config"). One zod schema for the shape; `Config` is its
+ * inferred type. Cross-field rules (environment names, role names, one access mode per cluster,
+ * static versions) live in cross-field.ts and run on the raw data even when the shape is wrong,
+ * so every problem is reported in one pass (zod skips refinements once a structural check fails).
  */
 import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { parseDuration } from './duration.ts';
 
 export const DEFAULT_FEED_URL = 'https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json';
+
+/** Node operating systems as nodes report them (`status.nodeInfo.operatingSystem`). */
+export const OPERATING_SYSTEMS = ['linux', 'windows'] as const;
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const name = (what: string) =>
@@ -79,8 +83,18 @@ const clusterSchema = z.strictObject({
   versions: z.record(z.string(), z.string()).optional(),
   /** Managed provider, when the version strings alone do not say. */
   provider: z.enum(['eks', 'gke', 'aks', 'k3s', 'rke2', 'openshift', 'kubeadm', 'other']).optional(),
-  /** Static node kubelet versions (optional with `versions`): judged per node. */
-  nodes: z.array(z.strictObject({ name: z.string(), kubelet: z.string(), kubeProxy: z.string().optional() })).optional(),
+  /**
+   * Static nodes (with `versions`): judged per node. `kubelet` defaults to `versions.kubelet`,
+   * else `versions.kubernetes`; `kubeProxy` to the node's kubelet.
+   */
+  nodes: z.array(z.strictObject({
+    name: z.string().min(1, 'name the node'),
+    kubelet: z.string().optional(),
+    kubeProxy: z.string().optional(),
+    os: z.enum(OPERATING_SYSTEMS).optional(),
+  })).optional(),
+  /** Static clusters: the operating systems of the cluster's nodes, when `nodes` does not say. */
+  os: z.array(z.enum(OPERATING_SYSTEMS)).min(1, 'list at least one of linux, windows').optional(),
 });
 
 const roleSchema = z.strictObject({
@@ -128,77 +142,6 @@ export const configSchema = z.strictObject({
   clusters: z.array(clusterSchema).min(1, 'define at least one cluster'),
   roles: z.record(z.string(), roleSchema).default({}),
   permissions: permissionsSchema,
-}).superRefine((cfg, ctx) => {
-  const envs = Object.keys(cfg.environments);
-  const roles = Object.keys(cfg.roles);
-  const oneOf = (list: string[]) => (list.length > 0 ? list.join(', ') : '(none defined)');
-  const checkRoles = (list: string[], path: (string | number)[]) => {
-    list.forEach((r, i) => {
-      if (!roles.includes(r)) ctx.addIssue({ code: 'custom', path: [...path, i], message: `role "${r}" is not defined under roles (defined: ${oneOf(roles)})` });
-    });
-  };
-
-  const seen = new Set<string>();
-  cfg.clusters.forEach((c, i) => {
-    if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `"${c.name}" is used by another cluster; names must be unique` });
-    seen.add(c.name);
-    if (!envs.includes(c.environment)) {
-      ctx.addIssue({ code: 'custom', path: ['clusters', i, 'environment'], message: `"${c.environment}" is not one of ${oneOf(envs)}` });
-    }
-    const modes = [c.kubeconfig !== undefined, c.inCluster === true, c.agent === true, c.versions !== undefined].filter(Boolean).length;
-    if (modes !== 1) {
-      ctx.addIssue({
-        code: 'custom', path: ['clusters', i],
-        message: `give exactly one of kubeconfig (+ context), inCluster: true, agent: true or versions (found ${modes})`,
-      });
-    }
-    if (c.context !== undefined && c.kubeconfig === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['clusters', i, 'context'], message: 'context needs kubeconfig' });
-    }
-    for (const [component, v] of Object.entries(c.versions ?? {})) {
-      if (!/^[vV]?\d+\.\d+(\.\d+)?([-+].*)?$/.test(v)) {
-        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'versions', component], message: `"${v}" is not a version like "v1.29.4"` });
-      }
-    }
-  });
-
-  for (const [env, e] of Object.entries(cfg.environments)) {
-    if (e.after !== undefined && !envs.includes(e.after)) {
-      ctx.addIssue({ code: 'custom', path: ['environments', env, 'after'], message: `"${e.after}" is not one of ${oneOf(envs)}` });
-    }
-    if (e.after === env) ctx.addIssue({ code: 'custom', path: ['environments', env, 'after'], message: 'an environment cannot come after itself' });
-    if (e.signoff) {
-      checkRoles(e.signoff.roles, ['environments', env, 'signoff', 'roles']);
-    }
-  }
-  // Cycles in `after` would block every window forever.
-  for (const start of envs) {
-    const path = [start];
-    let cur = cfg.environments[start]?.after;
-    while (cur !== undefined && envs.includes(cur)) {
-      if (path.includes(cur)) {
-        ctx.addIssue({ code: 'custom', path: ['environments', start, 'after'], message: `cycle: ${[...path, cur].join(' → ')}` });
-        break;
-      }
-      path.push(cur);
-      cur = cfg.environments[cur]?.after;
-    }
-  }
-
-  for (const key of Object.keys(cfg.slack.channels)) {
-    if (key !== 'default' && !envs.includes(key)) {
-      ctx.addIssue({ code: 'custom', path: ['slack', 'channels', key], message: `"${key}" is not an environment (${oneOf(envs)}) or "default"` });
-    }
-  }
-  for (const kind of ['verify', 'schedule'] as const) {
-    for (const [env, list] of Object.entries(cfg.permissions[kind])) {
-      if (env !== '*' && !envs.includes(env)) {
-        ctx.addIssue({ code: 'custom', path: ['permissions', kind, env], message: `"${env}" is not an environment (${oneOf(envs)}) or "*"` });
-      }
-      checkRoles(list, ['permissions', kind, env]);
-    }
-  }
-  checkRoles(cfg.permissions.acknowledge, ['permissions', 'acknowledge']);
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,7 +1,10 @@
 /**
- * Inventory from configuration (`clusters[].versions`, optional `clusters[].nodes`): air-gapped
- * or unreachable clusters, the demo, tests. The key `kubernetes` stands for every core component;
- * a core component's own key (`kubelet`, `kube-apiserver` …) overrides it; other keys are add-ons.
+ * Inventory from configuration (`clusters[].versions`, optional `clusters[].nodes` and `os`):
+ * air-gapped or unreachable clusters, the demo, tests. The key `kubernetes` stands for every core
+ * component; a core component's own key (`kubelet`, `kube-apiserver` …) overrides it; other keys
+ * are add-ons. kubelet and kube-proxy run on the nodes, so they are given per node: a node's
+ * kube-proxy is `nodes[].kubeProxy`, else `versions.kube-proxy`, else that node's kubelet (which
+ * is `nodes[].kubelet`, else `versions.kubelet`, else `versions.kubernetes`), as on a live cluster.
  */
 import { CORE_COMPONENTS } from '../advisory/types.ts';
 import { parseVersion } from '../advisory/versions.ts';
@@ -18,7 +21,7 @@ export function staticInventory(cluster: ClusterConfig, now: Date): ClusterInven
 
   const components: Record<string, string> = {};
   for (const name of CORE_COMPONENTS) {
-    if (name === 'kubelet') continue; // per node
+    if (name === 'kubelet' || name === 'kube-proxy') continue; // per node
     const v = versions[name] ?? base;
     if (v !== null) components[name] = v;
   }
@@ -28,13 +31,22 @@ export function staticInventory(cluster: ClusterConfig, now: Date): ClusterInven
   }
 
   const kubelet = versions.kubelet ?? base;
-  let nodes: NodeVersions[];
+  const proxy = versions['kube-proxy'] ?? null;
+  // One operating system for the whole cluster is every node's.
+  const onlyOs = cluster.os?.length === 1 ? cluster.os[0] : undefined;
+  let nodes: NodeVersions[] = [];
   if (cluster.nodes && cluster.nodes.length > 0) {
-    nodes = cluster.nodes.map((n) => ({ name: n.name, kubelet: n.kubelet, kubeProxy: n.kubeProxy ?? null }));
+    for (const n of cluster.nodes) {
+      // The config check makes sure every node has a kubelet version from somewhere.
+      const k = n.kubelet ?? kubelet;
+      if (k === null) continue;
+      const node: NodeVersions = { name: n.name, kubelet: k, kubeProxy: n.kubeProxy ?? proxy ?? k };
+      const os = n.os ?? onlyOs;
+      if (os !== undefined) node.os = os;
+      nodes.push(node);
+    }
   } else if (kubelet !== null) {
-    nodes = [{ name: SYNTHETIC_NODE, kubelet, kubeProxy: versions['kube-proxy'] ?? null }];
-  } else {
-    nodes = [];
+    nodes = [{ name: SYNTHETIC_NODE, kubelet, kubeProxy: proxy ?? kubelet, ...(onlyOs === undefined ? {} : { os: onlyOs }) }];
   }
 
   return {
@@ -46,6 +58,7 @@ export function staticInventory(cluster: ClusterConfig, now: Date): ClusterInven
     server,
     nodes,
     components,
+    ...(cluster.os === undefined ? {} : { os: [...cluster.os] }),
     error: null,
   };
 }

@@ -109,6 +109,21 @@ function validBound(value: string | null, allowWholeMinor: boolean): boolean {
   return parseVersion(value) !== null;
 }
 
+/**
+ * Why an affected version has no target, keeping "won't be fixed" apart from "not fixed yet":
+ * one asks for a mitigation now, the other for a watch on the advisory.
+ */
+export function noFixText(p: { advisory: Advisory }): string {
+  switch (p.advisory.fixState) {
+    case 'none':
+      return '; no fix will be released: mitigate';
+    case 'pending':
+      return '; no fix yet (one may come: watch the advisory, mitigate meanwhile)';
+    case 'available':
+      return '; no fixed version exists for this version line';
+  }
+}
+
 export function describeRange(r: AffectedRange): string {
   const last = r.lastAffected;
   if (r.introduced === null || r.introduced === '0') {
@@ -245,11 +260,16 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
   const plan = (advisory: Advisory, component: string): ComponentPlan => {
     const ranges = advisory.ranges.filter((r) => r.component === component);
     let unknownReason: string | null = null;
-    if (advisory.parse.confidence === 'low') {
+    if (advisory.placeholder) {
+      unknownReason = 'the advisory is a placeholder with no details yet (judged again when its text is filled in)';
+    } else if (advisory.parse.confidence === 'low') {
       const why = advisory.parse.warnings.length > 0 ? `: ${advisory.parse.warnings.join('; ')}` : '';
       unknownReason = `the advisory's versions could not be read with confidence${why}`;
+    } else if (advisory.componentSource === 'assumed') {
+      // A guess is not a verdict: a confident "affected" on kubectl or the scheduler would be wrong as often as right.
+      unknownReason = `the advisory names no component; assuming every core component: ${advisory.components.join(', ')} (a guess, so no verdict: check the advisory)`;
     } else if (ranges.length === 0) {
-      unknownReason = `the advisory gives no affected versions for ${component}${advisory.unfixed ? ' (it says no fix exists)' : ''}`;
+      unknownReason = `the advisory gives no affected versions for ${component}${advisory.fixState === 'none' ? ' (it says no fix will be released)' : advisory.unfixed ? ' (it says no fix exists)' : ''}`;
     } else {
       const bad = ranges.find((r) => !validBound(r.introduced, true) || !validBound(r.lastAffected, true) || !validBound(r.fixed, false));
       if (bad) unknownReason = `the advisory's range ${describeRange(bad)} is not made of versions`;
@@ -352,13 +372,13 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
         reason: [where, '; only an end-of-life fix exists: v', eolFix].join(''),
       };
     }
-    return { verdict: 'unfixed', target: null, upgradePath: [], notes, reason: [where, '; no fixed version exists'].join('') };
+    return { verdict: 'unfixed', target: null, upgradePath: [], notes, reason: [where, noFixText(p)].join('') };
   };
 
   const evalAddon = (p: ComponentPlan, v: string, matched: AffectedRange): VersionEval => {
     const where = `v${v} is affected (${describeRange(matched)})`;
     const fix = p.fixes.find((f) => compareSem(f, v) > 0 && affects(p, f) === null) ?? null;
-    if (fix === null) return { verdict: 'unfixed', target: null, upgradePath: [], notes: [], reason: [where, '; no fixed version exists'].join('') };
+    if (fix === null) return { verdict: 'unfixed', target: null, upgradePath: [], notes: [], reason: [where, noFixText(p)].join('') };
     return { verdict: 'affected', target: fix, upgradePath: [], notes: [], reason: [where, '; fixed in v', fix].join('') };
   };
 

@@ -13,8 +13,8 @@
  * test/unit/triage/shared-templates.test.ts holds this equal to triaging each cluster alone.
  */
 import semver from 'semver';
-import type { Advisory } from '../advisory/types.ts';
-import { CORE_COMPONENTS } from '../advisory/types.ts';
+import type { Advisory, AffectedRange } from '../advisory/types.ts';
+import { CORE_COMPONENTS, isClientComponent } from '../advisory/types.ts';
 import { minorsBetween, type KubeVersion } from '../advisory/versions.ts';
 import type { ClusterInventory, ClusterProvider, NodeVersions } from '../inventory/types.ts';
 import type { ReleaseCalendar } from '../releases/calendar.ts';
@@ -22,7 +22,7 @@ import { isoDay, STALE_AFTER_DAYS } from '../releases/calendar.ts';
 import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion, type SupportState } from './evaluate.ts';
 import { isManaged, providerEolNote, providerTargetNote } from './providers.ts';
 import { skewRole } from './skew.ts';
-import type { ClusterPosture, Finding, TriageResult, Verdict } from './types.ts';
+import type { ClientAdvisory, ClusterPosture, Finding, FindingGroup, TriageResult, Verdict } from './types.ts';
 
 export interface TriageOptions {
   advisories: Advisory[];
@@ -78,6 +78,22 @@ interface ClusterContext {
   targetKey: string | null;
   /** Concatenated names of several affected node groups, by (group set, groups array); shared. */
   nodeLists: Map<number, string[]> | null;
+  /** What the cluster's nodes run, per operating system an advisory is limited to; null until needed. */
+  os: Map<string, OsView> | null;
+}
+
+/**
+ * A cluster seen through an advisory's OS condition ("only Windows nodes"): `none` when no node
+ * runs that OS (known per node or from static `os:`), `some` with the node groups to judge
+ * (null: every node, because which ones run it is not known), `unknown` when the OS is not known.
+ */
+interface OsView {
+  status: 'none' | 'some' | 'unknown';
+  /** none: the not-affected reason; some/unknown: appended to affected reasons. */
+  text: string;
+  kubelet: NodeGroup[] | null;
+  kubeProxy: NodeGroup[] | null;
+  nodeCount: number;
 }
 
 interface SingleVersion {
@@ -118,6 +134,8 @@ interface PlanInfo {
   judged: (JudgedVersion | undefined)[];
   /** Reason of a multi-version node component outside every range; built once per plan. */
   everyNodeOutside: string;
+  /** The operating system the advisory is limited to ("windows"), or null. */
+  os: string | null;
 }
 
 /**
@@ -141,6 +159,8 @@ interface Run {
   noteLists: Map<string, readonly string[]>;
   /** Affected/unfixed single-version findings by judged version (plan × version), then cluster facts. */
   templates: Map<JudgedVersion, Map<string, Template>>;
+  /** Minors between two minor keys (from × 10⁴ + to), for cluster targets above the oldest node's. */
+  paths: Map<number, string[]>;
 }
 
 const CORE_ORDER = new Map<string, number>(CORE_COMPONENTS.map((c, i) => [c, i]));
@@ -363,6 +383,7 @@ function prepareCluster(run: Run, inv: ClusterInventory): ClusterContext {
     single: [],
     targetKey: null,
     nodeLists: null,
+    os: null,
   };
 }
 
@@ -370,6 +391,45 @@ function advisoryComponents(a: Advisory): string[] {
   const set = new Set<string>(a.components);
   for (const r of a.ranges) set.add(r.component);
   return [...set].sort(byComponent);
+}
+
+/** The operating system an advisory is limited to ("windows"), or null (first os condition wins). */
+function osCondition(a: Advisory): string | null {
+  for (const c of a.conditions) if (c.kind === 'os') return c.value.toLowerCase();
+  return null;
+}
+
+function osLabel(os: string): string {
+  return os === 'windows' ? 'Windows' : os === 'linux' ? 'Linux' : os;
+}
+
+/** "< v1.27.3", "v1.27.0 to < v1.27.3", "≤ v1.24.14", "all versions". */
+function clientRange(r: AffectedRange): string {
+  const v = (x: string) => (/^\d/.test(x) ? `v${x}` : x);
+  const from = r.introduced === null || r.introduced === '0' ? null : v(r.introduced);
+  if (r.lastAffected !== null) return from === null ? `≤ ${v(r.lastAffected)}` : from === v(r.lastAffected) ? from : `${from} – ${v(r.lastAffected)}`;
+  if (r.fixed !== null) return from === null ? `< ${v(r.fixed)}` : `${from} to < ${v(r.fixed)}`;
+  return from === null ? 'all versions' : `≥ ${from}`;
+}
+
+/**
+ * Clients and libraries (kubectl, client-go …) run on workstations and in programs, not in the
+ * cluster: one entry per advisory and component, never a cluster finding.
+ */
+function clientAdvisory(a: Advisory, component: string): ClientAdvisory {
+  const ranges = a.ranges.filter((r) => r.component === component);
+  const who = component === 'kubectl' ? 'workstations running kubectl' : `programs built with ${component}`;
+  const fixed = [...new Set(ranges.flatMap((r) => (r.fixed === null ? [] : [r.fixed])))]
+    .sort((x, y) => semver.compare(semver.coerce(x) ?? '0.0.0', semver.coerce(y) ?? '0.0.0'))
+    .map((f) => (/^\d/.test(f) ? `v${f}` : f));
+  let versions: string;
+  if (a.parse.confidence === 'low') versions = ': the affected versions could not be read with confidence (check the advisory)';
+  else if (ranges.length === 0) versions = ': the advisory gives no affected versions';
+  else versions = ` ${ranges.map(clientRange).join(', ')}`;
+  const fix = a.fixState === 'none' ? '; no fix will be released: mitigate'
+    : fixed.length > 0 ? `; fixed in ${fixed.join(', ')}`
+    : a.fixState === 'pending' ? '; no fix yet' : '';
+  return { advisory: a.id, component, summary: `${who}${versions}${fix}`, fixed, fixState: a.fixState };
 }
 
 function matchesCve(a: Advisory, cve: string): boolean {
@@ -393,6 +453,7 @@ function planInfo(run: Run, plan: ComponentPlan): PlanInfo {
     ci,
     judged: [],
     everyNodeOutside: `every node's ${component} is outside the affected versions (${plan.rangeText})`,
+    os: osCondition(plan.advisory),
   };
 }
 
@@ -401,7 +462,7 @@ export function triage(options: TriageOptions): TriageResult {
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar,
     cpFirst: new Map(), providerNotes: [new Map(), new Map()], providerEol: new Map(), nodeReasons: new Map(),
-    componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(),
+    componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(), paths: new Map(),
   };
   const warnings: string[] = [];
 
@@ -422,11 +483,16 @@ export function triage(options: TriageOptions): TriageResult {
   }
   const sorted = [...options.inventories].sort(byName);
   const omit = options.omitNotAffected === true;
+  const clients: ClientAdvisory[] = [];
   const planLists: PlanInfo[][] = advisories.map((advisory) => {
-    const components = advisoryComponents(advisory);
-    return components.length > 0
-      ? components.map((c) => planInfo(run, run.ev.plan(advisory, c)))
-      : [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' })];
+    const all = advisoryComponents(advisory);
+    // A guessed component list names kubectl too; the guess is shown on the cluster findings, not as a client entry.
+    const guessed = advisory.componentSource === 'assumed';
+    const components = all.filter((c) => guessed || !isClientComponent(c));
+    if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
+    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c)));
+    if (all.length > 0) return []; // clients and libraries only
+    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' })];
   });
   // Cluster by cluster: its facts are prepared, judged against every advisory while they are in
   // cache, summed up in its posture and dropped (they die young instead of being kept for the
@@ -452,6 +518,7 @@ export function triage(options: TriageOptions): TriageResult {
     releaseData: calendar.info(now),
     warnings,
     generatedAt: now.toISOString(),
+    clients,
   };
 }
 
@@ -518,10 +585,97 @@ function judge(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit
     emit(out, pi, ctx, null, 'unknown', null, NO_PATH, ctx.unavailable, null, NO_NOTES);
     return;
   }
-  // Add-ons are judged only where installed.
-  if (pi.addon && ctx.inv.components[pi.component] === undefined) return;
+  // Add-ons are judged only where installed; where the inventory could not look, that is said.
+  if (pi.addon && ctx.inv.components[pi.component] === undefined) {
+    const unseen = ctx.inv.unseenAddons;
+    if (unseen !== undefined) {
+      emit(out, pi, ctx, null, 'unknown', null, NO_PATH, `whether ${pi.component} is installed is not known: ${unseen.reason} (needs ${unseen.needs})`, null, NO_NOTES);
+    }
+    return;
+  }
+  if (pi.os !== null && pi.plan.unknownReason === null) {
+    judgeWithOs(run, ctx, pi, out, omit, pi.os);
+    return;
+  }
+  judgeVersions(run, ctx, pi, out, omit);
+}
+
+/** An advisory limited to one OS: not affected without such nodes; judged on those nodes only when known. */
+function judgeWithOs(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean, os: string): void {
+  const view = osView(run, ctx, os);
+  if (view.status === 'none') {
+    if (!omit) emit(out, pi, ctx, versionJudged(run, ctx, pi), 'not-affected', null, NO_PATH, view.text, null, NO_NOTES);
+    return;
+  }
+  const before = out.length;
+  if (pi.node !== 0 && view.kubelet !== null) {
+    const isProxy = pi.node === 2;
+    const groups = (isProxy ? view.kubeProxy : view.kubelet) as NodeGroup[];
+    const whole = groups === (isProxy ? ctx.kubeProxy : ctx.kubelet);
+    judgeNodes(run, ctx, pi, out, omit, groups, view.nodeCount, whole ? (isProxy ? 1 : 0) : -1);
+  } else {
+    judgeVersions(run, ctx, pi, out, omit);
+  }
+  // The finding was just made for this cluster (its strings are shared, the object is not).
+  for (let i = before; i < out.length; i++) {
+    const f = out[i] as Finding;
+    if (f.verdict === 'affected' || f.verdict === 'unfixed') f.reason = `${f.reason}; ${view.text}`;
+  }
+}
+
+/** The version a not-affected-by-condition finding shows: the oldest node's, or the component's. */
+function versionJudged(run: Run, ctx: ClusterContext, pi: PlanInfo): string | null {
+  if (pi.node !== 0) return ((pi.node === 2 ? ctx.kubeProxy : ctx.kubelet)[0] as NodeGroup | undefined)?.raw ?? null;
+  return singleVersion(run, ctx, pi.component, pi.ci).raw;
+}
+
+function osView(run: Run, ctx: ClusterContext, os: string): OsView {
+  let view = ctx.os?.get(os);
+  if (view !== undefined) return view;
+  const label = osLabel(os);
+  const nodes = ctx.inv.nodes;
+  let known = 0;
+  const matching: NodeVersions[] = [];
+  const others = new Set<string>();
+  for (const n of nodes) {
+    if (n.os === undefined || n.os === '') continue;
+    known++;
+    if (n.os.toLowerCase() === os) matching.push(n);
+    else others.add(n.os.toLowerCase());
+  }
+  const clusterOs = ctx.inv.os?.map((o) => o.toLowerCase());
+  if (matching.length > 0) {
+    const all = matching.length === nodes.length;
+    view = {
+      status: 'some',
+      text: all ? `the advisory affects only ${label} nodes (every node runs ${label})` : `judged on the ${plural(matching.length, `${label} node`)} only (the advisory affects only ${label} nodes)`,
+      kubelet: all ? ctx.kubelet : groupsOf(run, matching, (n) => n.kubelet),
+      kubeProxy: all ? ctx.kubeProxy : groupsOf(run, matching, (n) => n.kubeProxy || ctx.inv.components['kube-proxy'] || n.kubelet),
+      nodeCount: matching.length,
+    };
+  } else if (nodes.length > 0 && known === nodes.length) {
+    view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and no node runs ${label} (${plural(nodes.length, 'node')}: ${[...others].join(', ')})`, kubelet: null, kubeProxy: null, nodeCount: 0 };
+  } else if (clusterOs !== undefined && !clusterOs.includes(os)) {
+    view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and the cluster's nodes run ${clusterOs.join(', ')} (config os)`, kubelet: null, kubeProxy: null, nodeCount: 0 };
+  } else if (clusterOs !== undefined) {
+    view = { status: 'some', text: `the advisory affects only ${label} nodes; which nodes run ${label} is not known, so every node was judged`, kubelet: null, kubeProxy: null, nodeCount: nodes.length };
+  } else {
+    view = { status: 'unknown', text: `only if the cluster has ${label} nodes (the nodes' operating system is not known)`, kubelet: null, kubeProxy: null, nodeCount: nodes.length };
+  }
+  (ctx.os ??= new Map()).set(os, view);
+  return view;
+}
+
+function groupsOf(run: Run, nodes: NodeVersions[], version: (n: NodeVersions) => string): NodeGroup[] {
+  const b = new GroupBuilder(run);
+  for (const n of nodes) b.add(version(n), n.name);
+  return b.sorted();
+}
+
+function judgeVersions(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean): void {
   if (pi.node !== 0) {
-    judgeNodes(run, ctx, pi, out, omit);
+    const isProxy = pi.node === 2;
+    judgeNodes(run, ctx, pi, out, omit, isProxy ? ctx.kubeProxy : ctx.kubelet, ctx.nodeCount, isProxy ? 1 : 0);
     return;
   }
   const plan = pi.plan;
@@ -572,9 +726,9 @@ function singleTemplate(run: Run, ctx: ClusterContext, plan: ComponentPlan, sv: 
 }
 
 /** "2 nodes report an unreadable kubelet version ("x", "y")", or null; once per cluster and component. */
-function unreadableNote(ctx: ClusterContext, pi: PlanInfo, groups: NodeGroup[]): string | null {
+function unreadableNote(ctx: ClusterContext, pi: PlanInfo, groups: NodeGroup[], cached: boolean): string | null {
   const i = pi.node === 2 ? 1 : 0;
-  let note = ctx.unreadable[i];
+  let note = cached ? ctx.unreadable[i] : undefined;
   if (note === undefined) {
     let unreadableNodes = 0;
     const raws: string[] = [];
@@ -586,15 +740,19 @@ function unreadableNote(ctx: ClusterContext, pi: PlanInfo, groups: NodeGroup[]):
     note = unreadableNodes > 0
       ? `${plural(unreadableNodes, 'node')} ${unreadableNodes === 1 ? 'reports' : 'report'} an unreadable ${pi.component} version (${raws.join(', ')})`
       : null;
-    ctx.unreadable[i] = note;
+    if (cached) ctx.unreadable[i] = note;
   }
   return note;
 }
 
-function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean): void {
+/**
+ * A node component on `groups` (ascending by version). `set` names the group set for the
+ * per-cluster caches: 0 the kubelet groups, 1 the kube-proxy groups, -1 another subset (the nodes
+ * of one OS), not cached.
+ */
+function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean, groups: NodeGroup[], nodeCount: number, set: number): void {
   const plan = pi.plan;
   const isProxy = pi.node === 2;
-  const groups = isProxy ? ctx.kubeProxy : ctx.kubelet;
   const extra = isProxy ? ctx.proxyExtra : ctx.kubeletExtra;
   if (groups.length === 0) {
     emit(out, pi, ctx, null, 'unknown', null, NO_PATH, 'the inventory lists no nodes', null, extra);
@@ -606,10 +764,14 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
     return;
   }
 
-  // Groups are ascending: the first affected one is the oldest affected version.
+  // Groups are ascending: the first affected one is the oldest affected version; the highest
+  // target among affected groups is the one target that is no downgrade for any affected node.
   let first: NodeGroup | null = null;
   let firstEval: JudgedVersion | null = null;
   let oldestEval: JudgedVersion | null = null;
+  let maxEval: JudgedVersion | null = null;
+  let newest: NodeGroup | null = null;
+  let newestEval: JudgedVersion | null = null;
   let affectedGroups = 0;
   let affectedCount = 0;
   let unreadable = false;
@@ -621,6 +783,8 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
     }
     const e = judgedAt(run, pi, g.vid, g.version);
     if (i === 0) oldestEval = e;
+    newest = g;
+    newestEval = e;
     if (e.verdict === 'not-affected') continue;
     affectedGroups++;
     affectedCount += g.names.length;
@@ -628,8 +792,9 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
       first = g;
       firstEval = e;
     }
+    if (e.target !== null && (maxEval === null || maxEval.target === null || compareTargets(run, e, maxEval) > 0)) maxEval = e;
   }
-  const unreadableText = unreadable ? unreadableNote(ctx, pi, groups) : null;
+  const unreadableText = unreadable ? unreadableNote(ctx, pi, groups, set >= 0) : null;
 
   if (first === null || firstEval === null) {
     if (unreadableText !== null) {
@@ -643,13 +808,29 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
   }
 
   const e = firstEval;
+  // The cluster's target: the highest any affected group needs, raised to the newest node's own
+  // version when that node is not affected and newer still (a lower target would be its downgrade).
+  let t: TargetView = e;
+  let targetNote: string | null = null;
+  if (maxEval !== null && maxEval !== e && maxEval.target !== null) {
+    t = targetView(run, e, maxEval.target, maxEval.targetMinorKey);
+    targetNote = `target v${maxEval.target}: the highest any affected node needs (${plural(first.names.length, 'node')} on ${first.raw} alone would need ${e.fixedTarget ?? 'a fix'})`;
+  }
+  if (newest !== null && newestEval !== null && newestEval.verdict === 'not-affected' && t.target !== null && newest.version !== null
+    && compareVersionsFast(newest.version, run.ev.parse(t.target) as KubeVersion) > 0) {
+    const v = newest.version;
+    const target = v.semver;
+    targetNote = `target v${target}: the newest node's version (not affected); a lower target would be a downgrade for ${plural(newest.names.length, 'node')} on ${newest.raw}`;
+    t = targetView(run, e, target, minorKeyOf(v));
+  }
+
   const notes = e.notes.length > 0 ? [...e.notes] : [];
   let affectedNodes: string[];
   if (affectedGroups === 1) {
     affectedNodes = first.names; // shared, read-only
   } else {
     // A bit per group names the affected set (cached per cluster); very many groups list directly.
-    const direct: string[] | null = groups.length > MAX_MASK_GROUPS ? [] : null;
+    const direct: string[] | null = groups.length > MAX_MASK_GROUPS || set < 0 ? [] : null;
     let mask = 0;
     let others = 0;
     for (let i = 0; i < groups.length; i++) {
@@ -663,12 +844,68 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
       if (others++ < MAX_GROUP_NOTES) notes.push(groupNote(g, x.target));
     }
     if (others > MAX_GROUP_NOTES) notes.push(`… and ${others - MAX_GROUP_NOTES} more node versions with other targets`);
-    affectedNodes = direct ?? affectedNodeList(ctx, groups, mask, isProxy && groups !== ctx.kubelet);
+    affectedNodes = direct ?? affectedNodeList(ctx, groups, mask, set);
   }
+  if (targetNote !== null) notes.push(targetNote);
   if (unreadableText !== null) notes.push(unreadableText);
   for (const x of extra) notes.push(x);
-  if (e.target !== null) targetNotes(run, ctx, pi.component, e, notes);
-  emit(out, pi, ctx, first.raw, e.verdict, e.fixedTarget, e.upgradePath, nodeReason(run, pi, e, affectedCount, ctx.nodeCount), affectedNodes, notes);
+  if (t.target !== null) targetNotes(run, ctx, pi.component, t, notes);
+  const reason = nodeReason(run, pi, e, affectedCount, nodeCount);
+  const verdict: Verdict = t.target === null ? e.verdict : 'affected';
+  const fixedTarget = t === e ? e.fixedTarget : `v${t.target as string}`;
+  if (groups.length === 1) {
+    emit(out, pi, ctx, first.raw, verdict, fixedTarget, t.upgradePath, reason, affectedNodes, notes);
+  } else {
+    const f: Finding = { advisory: pi.advisory, cluster: ctx.cluster, component: pi.component, version: first.raw, verdict, fixedTarget, upgradePath: t.upgradePath, reason, environment: ctx.environment, affectedNodes };
+    if (notes.length > 0) f.notes = notes;
+    f.groups = findingGroups(run, pi, groups);
+    out.push(f);
+  }
+}
+
+/** The target-related part of a judged version that targetNotes() reads. */
+interface TargetView {
+  target: string | null;
+  minorKey: number;
+  targetMinorKey: number | null;
+  upgradePath: string[];
+}
+
+/** `e` moved to another target: its minor stays, the path leads to the target's minor. */
+function targetView(run: Run, e: JudgedVersion, target: string, targetMinorKey: number | null): TargetView {
+  let upgradePath: string[] = NO_PATH;
+  if (targetMinorKey !== null && targetMinorKey > e.minorKey) {
+    const key = e.minorKey * 10_000 + targetMinorKey;
+    let path = run.paths.get(key);
+    if (path === undefined) {
+      path = Object.freeze(minorsBetween(minorName(e.minorKey), minorName(targetMinorKey))) as readonly string[] as string[];
+      run.paths.set(key, path);
+    }
+    upgradePath = path;
+  }
+  return { target, minorKey: e.minorKey, targetMinorKey, upgradePath };
+}
+
+function compareTargets(run: Run, a: JudgedVersion, b: JudgedVersion): number {
+  const x = run.ev.parse(a.target as string);
+  const y = run.ev.parse(b.target as string);
+  if (x === null || y === null) return 0;
+  return compareVersionsFast(x, y);
+}
+
+/** One entry per node-version group: its own verdict and target (never below its own version). */
+function findingGroups(run: Run, pi: PlanInfo, groups: NodeGroup[]): FindingGroup[] {
+  const list: FindingGroup[] = new Array<FindingGroup>(groups.length);
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as NodeGroup;
+    if (!g.version) {
+      list[i] = { version: g.raw, nodes: g.names, verdict: 'unknown', fixedTarget: null, upgradePath: NO_PATH };
+      continue;
+    }
+    const x = judgedAt(run, pi, g.vid, g.version);
+    list[i] = { version: g.raw, nodes: g.names, verdict: x.verdict, fixedTarget: x.fixedTarget, upgradePath: x.upgradePath };
+  }
+  return list;
 }
 
 /** "2 nodes on v1.27.3 need v1.27.8", once per group and target. */
@@ -702,8 +939,8 @@ function nodeReason(run: Run, pi: PlanInfo, e: JudgedVersion, affectedCount: num
 }
 
 /** Names of the node groups in `mask`, in group order; one shared array per cluster and group set. */
-function affectedNodeList(ctx: ClusterContext, groups: NodeGroup[], mask: number, ownProxyGroups: boolean): string[] {
-  const key = mask * 2 + (ownProxyGroups ? 1 : 0);
+function affectedNodeList(ctx: ClusterContext, groups: NodeGroup[], mask: number, set: number): string[] {
+  const key = mask * 2 + (set === 1 && groups !== ctx.kubelet ? 1 : 0);
   let names = ctx.nodeLists?.get(key);
   if (names === undefined) {
     names = [];
@@ -717,7 +954,7 @@ function affectedNodeList(ctx: ClusterContext, groups: NodeGroup[], mask: number
 }
 
 /** Skew and provider advice for moving this component to the target, appended to `out`. */
-function targetNotes(run: Run, ctx: ClusterContext, component: string, e: JudgedVersion, out: string[]): void {
+function targetNotes(run: Run, ctx: ClusterContext, component: string, e: TargetView, out: string[]): void {
   const target = e.target as string;
   const to = e.targetMinorKey;
   const role = skewRole(component);
@@ -843,5 +1080,7 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
     inventoryAge: age,
     source: inv.source,
     notes,
+    // No versions at all: every finding is `unknown`; counted apart from affected clusters.
+    readable: ctx.unavailable === null,
   };
 }

@@ -61,7 +61,11 @@ describeShared('real 2023 feed, parsed, triaged end to end', () => {
     const pick = (advisory: string, cluster: string, component: string) =>
       result.findings.find((f) => f.advisory === advisory && f.cluster === cluster && f.component === component);
     expect(pick('CVE-2023-2431', 'a-first', 'kubelet')).toMatchObject({ verdict: 'affected', fixedTarget: 'v1.27.2' });
-    expect(pick('CVE-2023-2431', 'b-last', 'kubelet')).toMatchObject({ verdict: 'affected', version: 'v1.24.13', fixedTarget: 'v1.24.14' });
+    // Nodes on two minors: the cluster target is the higher one needed (v1.24.14 would downgrade the 1.26 node); each group has its own.
+    expect(pick('CVE-2023-2431', 'b-last', 'kubelet')).toMatchObject({
+      verdict: 'affected', version: 'v1.24.13', fixedTarget: 'v1.26.5',
+      groups: [{ version: 'v1.24.13', fixedTarget: 'v1.24.14' }, { version: 'v1.26.4', fixedTarget: 'v1.26.5' }],
+    });
     expect(pick('CVE-2023-2431', 'c-fixed', 'kubelet')).toMatchObject({ verdict: 'not-affected' });
     expect(pick('CVE-2023-2727', 'b-last', 'kube-apiserver')).toMatchObject({ verdict: 'affected', fixedTarget: 'v1.26.6' });
     expect(pick('CVE-2023-2728', 'c-fixed', 'kube-apiserver')).toMatchObject({ verdict: 'not-affected' });

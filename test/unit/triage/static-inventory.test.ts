@@ -18,10 +18,9 @@ describe('staticInventory', () => {
       source: 'static',
       collectedAt: '2026-11-22T10:00:00.000Z',
       server: 'v1.27.9',
-      nodes: [{ name: SYNTHETIC_NODE, kubelet: 'v1.27.9', kubeProxy: null }],
+      nodes: [{ name: SYNTHETIC_NODE, kubelet: 'v1.27.9', kubeProxy: 'v1.27.9' }],
       components: {
         'kube-apiserver': 'v1.27.9',
-        'kube-proxy': 'v1.27.9',
         'kube-controller-manager': 'v1.27.9',
         'kube-scheduler': 'v1.27.9',
         kubectl: 'v1.27.9',
@@ -34,7 +33,8 @@ describe('staticInventory', () => {
   it('a core component key overrides `kubernetes`', () => {
     const inv = staticInventory(cluster({ versions: { kubernetes: 'v1.28.3', kubelet: 'v1.27.1', kubectl: 'v1.29.0', 'kube-apiserver': 'v1.28.4' } }), now);
     expect(inv.server).toBe('v1.28.4');
-    expect(inv.nodes).toEqual([{ name: SYNTHETIC_NODE, kubelet: 'v1.27.1', kubeProxy: null }]);
+    // kube-proxy runs on the nodes: it follows the nodes' kubelet, not `kubernetes`.
+    expect(inv.nodes).toEqual([{ name: SYNTHETIC_NODE, kubelet: 'v1.27.1', kubeProxy: 'v1.27.1' }]);
     expect(inv.components).toMatchObject({ 'kube-apiserver': 'v1.28.4', kubectl: 'v1.29.0', 'kube-scheduler': 'v1.28.3' });
     expect(inv.components.kubelet).toBeUndefined();
   });
@@ -45,7 +45,7 @@ describe('staticInventory', () => {
       nodes: [{ name: 'a', kubelet: 'v1.29.4' }, { name: 'b', kubelet: 'v1.27.9', kubeProxy: 'v1.27.8' }],
     }), now);
     expect(inv.nodes).toEqual([
-      { name: 'a', kubelet: 'v1.29.4', kubeProxy: null },
+      { name: 'a', kubelet: 'v1.29.4', kubeProxy: 'v1.29.4' },
       { name: 'b', kubelet: 'v1.27.9', kubeProxy: 'v1.27.8' },
     ]);
   });

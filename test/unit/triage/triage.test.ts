@@ -116,12 +116,21 @@ describe('managed clusters: upstream target, provider build in a note', () => {
 describe('node components are judged on every node', () => {
   const nodes = ['v1.27.1', 'v1.26.4', 'v1.26.5', 'v1.25.9', 'v1.25.9'];
 
-  it('affected when any node is; version and target from the oldest affected node', () => {
+  it('affected when any node is; version from the oldest affected node, target the highest any node needs', () => {
     const f = finding(CVE_2023_2431, { server: 'v1.27.1', nodes }, DAY.jun2023);
-    expect(f).toMatchObject({ verdict: 'affected', version: 'v1.25.9', fixedTarget: 'v1.25.10', upgradePath: [] });
+    expect(f).toMatchObject({ verdict: 'affected', version: 'v1.25.9', fixedTarget: 'v1.27.2', upgradePath: ['1.26', '1.27'] });
     expect(f.affectedNodes).toEqual(['n4', 'n5', 'n2', 'n1']);
     expect(f.reason).toMatch(/^4 of 5 nodes run an affected kubelet; oldest: v1\.25\.9 is affected/);
-    expect(f.notes).toEqual(['1 node on v1.26.4 needs v1.26.5', '1 node on v1.27.1 needs v1.27.2']);
+    expect(f.notes).toEqual([
+      '1 node on v1.26.4 needs v1.26.5', '1 node on v1.27.1 needs v1.27.2',
+      'target v1.27.2: the highest any affected node needs (2 nodes on v1.25.9 alone would need v1.25.10)',
+    ]);
+    expect(f.groups).toEqual([
+      { version: 'v1.25.9', nodes: ['n4', 'n5'], verdict: 'affected', fixedTarget: 'v1.25.10', upgradePath: [] },
+      { version: 'v1.26.4', nodes: ['n2'], verdict: 'affected', fixedTarget: 'v1.26.5', upgradePath: [] },
+      { version: 'v1.26.5', nodes: ['n3'], verdict: 'not-affected', fixedTarget: null, upgradePath: [] },
+      { version: 'v1.27.1', nodes: ['n1'], verdict: 'affected', fixedTarget: 'v1.27.2', upgradePath: [] },
+    ]);
   });
 
   it('not affected when every node is fixed, even if the API server is not', () => {
@@ -132,7 +141,14 @@ describe('node components are judged on every node', () => {
 
   it('a kubelet three minors behind the API server is still judged on its own version', () => {
     const f = finding(CVE_2024_10220, { server: 'v1.31.2', nodes: ['v1.31.2', 'v1.28.11'] }, DAY.nov2024);
-    expect(f).toMatchObject({ verdict: 'affected', version: 'v1.28.11', fixedTarget: 'v1.29.7', upgradePath: ['1.29'], affectedNodes: ['n2'] });
+    expect(f).toMatchObject({ verdict: 'affected', version: 'v1.28.11', affectedNodes: ['n2'] });
+    expect(f.groups?.map((g) => [g.version, g.verdict, g.fixedTarget, g.upgradePath])).toEqual([
+      ['v1.28.11', 'affected', 'v1.29.7', ['1.29']],
+      ['v1.31.2', 'not-affected', null, []],
+    ]);
+    // v1.29.7 would take the 1.31 node down: the cluster target is that node's own (fixed) version.
+    expect(f).toMatchObject({ fixedTarget: 'v1.31.2', upgradePath: ['1.29', '1.30', '1.31'] });
+    expect(f.notes).toContain("target v1.31.2: the newest node's version (not affected); a lower target would be a downgrade for 1 node on v1.31.2");
   });
 
   it('a node with an unreadable version makes an otherwise clean result unknown', () => {
@@ -244,12 +260,10 @@ describe('unknown, with the reason', () => {
     expect(f).toMatchObject({ verdict: 'unknown', version: 'latest', reason: '"latest" is not a version' });
   });
 
-  it('kubectl runs on client machines', () => {
-    const f = finding(CVE_2019_11251, { server: 'v1.15.3' }, DAY.today, 'kubectl');
-    expect(f).toMatchObject({ verdict: 'unknown', version: null });
-    expect(f.reason).toMatch(/kubectl runs on client machines/);
-    const known = finding(CVE_2019_11251, { server: 'v1.15.3', components: { kubectl: 'v1.15.3' } }, new Date('2019-09-01T00:00:00Z'), 'kubectl');
-    expect(known).toMatchObject({ verdict: 'affected', fixedTarget: 'v1.15.4' });
+  it('kubectl runs on client machines: a client entry, never a cluster finding', () => {
+    const result = run([CVE_2019_11251], [inventory({ server: 'v1.15.3', components: { kubectl: 'v1.15.3' } })], DAY.today);
+    expect(result.findings.filter((f) => f.component === 'kubectl')).toEqual([]);
+    expect(result.clients?.map((c) => c.component)).toEqual(['kubectl']);
   });
 
   it('controller-manager version not reported: judged at the API server version, noted', () => {
