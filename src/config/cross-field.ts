@@ -25,9 +25,10 @@ function list(x: unknown): unknown[] {
 /** A complete version: "v1.29.4", "1.29.4", with an optional build or prerelease suffix. */
 const FULL_VERSION_RE = /^[vV]?\d+\.\d+\.\d+([-+].*)?$/;
 
-/** Why `v` is not a usable static version, or null when it is. */
+/** Why `v` is not a usable static version, or null when it is (or is no string at all). */
 export function versionProblem(v: unknown): string | null {
-  if (typeof v !== 'string') return `expected a version string like "v1.29.4", got ${JSON.stringify(v)}`;
+  if (typeof v !== 'string') return null; // the schema reports the type
+
   if (/^[vV]?\d+\.\d+$/.test(v.trim())) return `"${v}" is incomplete: give the patch too, like "${v.trim()}.4" (a minor alone would be judged as its .0)`;
   if (!FULL_VERSION_RE.test(v) || parseVersion(v) === null) return `"${v}" is not a version like "v1.29.4"`;
   return null;
@@ -35,8 +36,8 @@ export function versionProblem(v: unknown): string | null {
 
 function unknownKeyMessage(key: string): string {
   const close = closestComponent(key);
-  const hint = close === null ? '' : `; did you mean "${close}"?`;
-  return `"${key}" is not a component name${hint} Known: ${KNOWN_VERSION_KEYS.join(', ')} (kubernetes stands for every core component)`;
+  const hint = close === null ? '' : ` (did you mean "${close}"?)`;
+  return `"${key}" is not a component name${hint}. Known names: ${KNOWN_VERSION_KEYS.join(', ')} (kubernetes stands for every core component)`;
 }
 
 function checkCluster(c: Raw, i: number, envs: string[], oneOf: (l: string[]) => string, out: CrossFieldIssue[]): void {
@@ -51,6 +52,9 @@ function checkCluster(c: Raw, i: number, envs: string[], oneOf: (l: string[]) =>
   if (c.context !== undefined && c.kubeconfig === undefined) out.push({ path: at('context'), message: 'context needs kubeconfig' });
 
   const versions = record(c.versions);
+  if (versions !== undefined && Object.keys(versions).length === 0) {
+    out.push({ path: at('versions'), message: 'give at least one version, like { kubernetes: v1.35.2 }' });
+  }
   for (const [key, v] of Object.entries(versions ?? {})) {
     if (!isKnownComponent(key)) out.push({ path: at('versions', key), message: unknownKeyMessage(key) });
     const problem = versionProblem(v);

@@ -4,6 +4,9 @@
  *   CVE-2023-2431  Bypass of seccomp profile enforcement  [low 3.4]
  *     prod-eu  kubelet  v1.27.9 → v1.27.16 (affected)  3 of 12 nodes
  *              · note …
+ *
+ * Clients and libraries (kubectl, client-go) get their own section, and clusters that could not
+ * be read are listed and counted apart from affected ones.
  */
 import type { Advisory } from '../advisory/types.ts';
 import type { ClusterPosture, Finding, TriageResult } from './types.ts';
@@ -13,13 +16,14 @@ function severity(a: Advisory): string {
   return parts.length > 0 ? `  [${parts.join(' ')}]` : '';
 }
 
-function verdictText(f: Finding): string {
+function verdictText(f: Finding, fixState: Advisory['fixState'] | undefined): string {
   const v = f.version ?? '?';
   switch (f.verdict) {
     case 'affected':
       return `${v} → ${f.fixedTarget ?? '?'} (affected)`;
     case 'unfixed':
-      return `${v} → no fix (unfixed)`;
+      // "Won't be fixed" asks for a mitigation now; "not fixed yet" for a watch on the advisory.
+      return `${v} → ${fixState === 'none' ? 'no fix will be released: mitigate' : fixState === 'pending' ? 'no fix yet' : 'no fix'} (unfixed)`;
     case 'not-affected':
       return `${v} (not-affected)`;
     case 'unknown':
@@ -38,6 +42,7 @@ function postureLine(c: ClusterPosture): string | null {
 
 export function formatTriageText(result: TriageResult): string {
   const lines: string[] = [];
+  const unreadable = new Set(result.clusters.filter((c) => c.readable === false).map((c) => c.cluster));
   const byAdvisory = new Map<string, Finding[]>();
   for (const f of result.findings) {
     const list = byAdvisory.get(f.advisory);
@@ -48,6 +53,7 @@ export function formatTriageText(result: TriageResult): string {
   for (const a of result.advisories) {
     const findings = byAdvisory.get(a.id) ?? [];
     const affected = findings.filter((f) => f.verdict === 'affected' || f.verdict === 'unfixed').length;
+    const unread = new Set(findings.filter((f) => unreadable.has(f.cluster)).map((f) => f.cluster)).size;
     lines.push(`${a.id}  ${a.title.trim()}${severity(a)}`);
     if (a.url) lines.push(`  ${a.url}`);
     if (findings.length === 0) {
@@ -59,18 +65,27 @@ export function formatTriageText(result: TriageResult): string {
     const indent = ' '.repeat(2 + wc + 2 + wk + 2);
     for (const f of findings) {
       const nodes = f.affectedNodes ? `  ${f.affectedNodes.length} node${f.affectedNodes.length === 1 ? '' : 's'}` : '';
-      lines.push(`  ${f.cluster.padEnd(wc)}  ${f.component.padEnd(wk)}  ${verdictText(f)}${nodes}`);
+      lines.push(`  ${f.cluster.padEnd(wc)}  ${f.component.padEnd(wk)}  ${verdictText(f, a.fixState)}${nodes}`);
       if (f.upgradePath.length > 0) lines.push(`${indent}upgrade via ${f.upgradePath.join(' → ')}`);
       if (f.verdict === 'unknown') lines.push(`${indent}why: ${f.reason}`);
       if (f.verdict === 'affected' || f.verdict === 'unfixed' || f.verdict === 'unknown') {
         for (const n of f.notes ?? []) lines.push(`${indent}· ${n}`);
       }
     }
-    lines.push(`  ${affected} of ${findings.length} finding${findings.length === 1 ? '' : 's'} affected`, '');
+    const apart = unread > 0 ? `; ${unread} cluster${unread === 1 ? '' : 's'} could not be read` : '';
+    lines.push(`  ${affected} of ${findings.length} finding${findings.length === 1 ? '' : 's'} affected${apart}`, '');
   }
 
-  const posture = result.clusters.map(postureLine).filter((l): l is string => l !== null);
+  const clients = result.clients ?? [];
+  if (clients.length > 0) {
+    const w = Math.max(...clients.map((c) => c.advisory.length));
+    lines.push('Clients and libraries (not cluster components):', ...clients.map((c) => `  ${c.advisory.padEnd(w)}  ${c.summary}`), '');
+  }
+
+  const posture = result.clusters.filter((c) => c.readable !== false).map(postureLine).filter((l): l is string => l !== null);
   if (posture.length > 0) lines.push('Clusters needing attention:', ...posture, '');
+  const unreadLines = result.clusters.filter((c) => c.readable === false).map((c) => `  ${c.cluster}  ${c.inventoryError ?? 'the inventory holds no versions'}`);
+  if (unreadLines.length > 0) lines.push('Clusters that could not be read (every verdict unknown):', ...unreadLines, '');
 
   const rd = result.releaseData;
   lines.push(`release data as of ${rd.asOf} (${rd.source})`);
