@@ -4,7 +4,8 @@
  * heavy modules (Slack, BullMQ, client-node) are imported only by the commands that need them.
  *
  * Exit codes: 0 ok · 1 ran and found something (affected clusters, failed probes)
- * · 2 bad usage, config or input (the message names the file, key and fix) · 3 internal error.
+ * · 2 bad usage, config or input (the message names the file, key and fix) · 3 internal error
+ * · 4 ran, but at least one cluster could not be read (`triage`, `demo`; 1 wins over it).
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,18 +13,23 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { AdvisorError, ConfigError, errorMessage } from './errors.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 
-export const EXIT = { ok: 0, found: 1, usage: 2, internal: 3 } as const;
+import { EXIT } from './commands/exit-codes.ts';
+
+export { EXIT };
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** stdout is a terminal: JSON is indented for people (compact otherwise). */
+  isTTY?: boolean;
 }
 
 const defaultIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   env: process.env,
+  isTTY: process.stdout.isTTY === true,
 };
 
 const formatOption = (choices: string[]) =>
@@ -71,8 +77,9 @@ export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCod
     .requiredOption('--config <file>', 'configuration file')
     .option('--feed <path|url>', 'feed file or URL (default: feed.url from the config)')
     .option('--cve <id>', 'only this advisory (CVE-YYYY-NNNN)')
-    .addOption(formatOption(['json', 'text']))
-    .action(async (opts: { config: string; feed?: string; cve?: string; format: 'json' | 'text' }) => {
+    .addOption(formatOption(['json', 'ndjson', 'text']))
+    .option('--all', 'json/ndjson: include not-affected findings too (default: affected, unfixed and unknown, with per-advisory counts)')
+    .action(async (opts: { config: string; feed?: string; cve?: string; format: 'json' | 'ndjson' | 'text'; all?: boolean }) => {
       const { runTriage } = await import('./commands/triage.ts');
       setCode(await runTriage({ ...opts, io }));
     });

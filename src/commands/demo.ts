@@ -4,6 +4,7 @@
  * messages the hub would post, per channel, rendered for a terminal.
  */
 import type { CliIo } from '../cli.ts';
+import { EXIT } from './exit-codes.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { display } from '../advisory/versions.ts';
@@ -46,6 +47,18 @@ export async function runDemo(opts: { feed?: string; offline?: boolean; config?:
   out();
   out('Fleet posture');
   for (const line of postureLines(result.clusters)) out(`  ${line}`);
+  const conditions = conditionLines(result);
+  if (conditions.length > 0) {
+    out();
+    out('Platform conditions (advisories limited to one OS; judged only where such nodes run)');
+    for (const line of conditions) out(`  ${line}`);
+  }
+  const clients = result.clients ?? [];
+  if (clients.length > 0) {
+    out();
+    out('Clients and libraries (not cluster components: not posted per cluster)');
+    for (const c of clients) out(`  ${c.advisory}  ${c.summary}`);
+  }
 
   const posts = renderPosts(config, result);
   out();
@@ -62,18 +75,35 @@ export async function runDemo(opts: { feed?: string; offline?: boolean; config?:
   }
   out();
   out(summary(result));
-  return 0;
+  // The demo always finds something (that is its point); an unreadable cluster is what it reports.
+  return result.clusters.some((c) => c.readable === false) ? EXIT.unreadable : EXIT.ok;
 }
 
 function postureLines(clusters: readonly ClusterPosture[]): string[] {
   const width = Math.max(...clusters.map((c) => c.cluster.length), 7);
   return clusters.map((c) => {
     const version = c.server ? display(c.server) === c.server ? c.server : c.server : 'unknown';
-    const support = c.inventoryError ? `inventory error: ${c.inventoryError}`
+    const support = c.readable === false ? `COULD NOT BE READ (${c.inventoryError ?? 'no versions'}): every verdict unknown`
+      : c.inventoryError ? `inventory error: ${c.inventoryError}`
       : c.eol ? `END OF LIFE since ${c.eol}`
       : c.supported ? 'supported' : 'support unknown';
     return `${c.cluster.padEnd(width)}  ${c.environment.padEnd(8)} ${version.padEnd(22)} ${c.provider.padEnd(9)} ${support}`;
   });
+}
+
+/** Per OS-limited advisory, each cluster's verdict on it and why: "CVE-2024-9042 (Windows nodes only)  prod-eu affected …". */
+function conditionLines(result: TriageResult): string[] {
+  const lines: string[] = [];
+  for (const a of result.advisories) {
+    const os = a.conditions.find((c) => c.kind === 'os');
+    if (os === undefined) continue;
+    const findings = result.findings.filter((f) => f.advisory === a.id);
+    if (findings.length === 0) continue;
+    lines.push(`${a.id} (${os.value} nodes only): ${os.text}`);
+    const width = Math.max(...findings.map((f) => f.cluster.length));
+    for (const f of findings) lines.push(`  ${f.cluster.padEnd(width)}  ${f.verdict.padEnd(12)}  ${f.reason}`);
+  }
+  return lines;
 }
 
 function renderPosts(config: Config, result: TriageResult): string[] {
@@ -96,5 +126,12 @@ function summary(result: TriageResult): string {
   const clusters = new Set(hit.map((f) => f.cluster));
   const advisories = new Set(hit.map((f) => f.advisory));
   const eol = result.clusters.filter((c) => c.eol !== null).length;
-  return `Summary: ${advisories.size} of ${result.advisories.length} advisories affect ${clusters.size} of ${result.clusters.length} clusters; ${eol} cluster${eol === 1 ? ' is' : 's are'} on an end-of-life minor.`;
+  const unread = result.clusters.filter((c) => c.readable === false).length;
+  const clients = new Set((result.clients ?? []).map((c) => c.advisory)).size;
+  return [
+    `Summary: ${advisories.size} of ${result.advisories.length} advisories affect ${clusters.size} of ${result.clusters.length} clusters; ${eol} cluster${eol === 1 ? ' is' : 's are'} on an end-of-life minor`,
+    unread > 0 ? `; ${unread} cluster${unread === 1 ? '' : 's'} could not be read (unknown, not counted as affected)` : '',
+    clients > 0 ? `; ${clients} advisor${clients === 1 ? 'y concerns' : 'ies concern'} clients and libraries (kubectl, client-go), not clusters` : '',
+    '.',
+  ].join('');
 }

@@ -1,4 +1,5 @@
 import type { CliIo } from '../cli.ts';
+import { EXIT } from './exit-codes.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
@@ -16,6 +17,8 @@ export interface TriageRunOptions {
   cve?: string;
   now: Date;
   logger: Logger;
+  /** Leave not-affected findings out (they are still counted in `counts`). */
+  omitNotAffected?: boolean;
   fallbackToBundled?: boolean;
   /** Try endoflife.date; false keeps the bundled calendar (demo offline, tests). */
   refreshReleases?: boolean;
@@ -41,6 +44,7 @@ export async function runTriagePipeline(opts: TriageRunOptions): Promise<{ loade
     calendar,
     now: opts.now,
     ...(opts.cve === undefined ? {} : { cve: opts.cve }),
+    ...(opts.omitNotAffected === true ? { omitNotAffected: true } : {}),
   });
   return { loaded, result: { ...result, warnings: [...loaded.warnings, ...result.warnings] } };
 }
@@ -51,27 +55,100 @@ async function releaseCalendar(opts: TriageRunOptions): Promise<ReleaseCalendar>
   return refreshCalendar({ fetch: globalThis.fetch, url: opts.config.releases.url, timeoutMs: 5_000, logger: opts.logger, bundled, now: opts.now });
 }
 
-export async function runTriage(opts: { config: string; feed?: string; cve?: string; format: 'json' | 'text'; io: CliIo }): Promise<number> {
+export type TriageFormat = 'json' | 'ndjson' | 'text';
+
+export async function runTriage(opts: { config: string; feed?: string; cve?: string; format: TriageFormat; all?: boolean; io: CliIo }): Promise<number> {
   if (opts.cve !== undefined && !isCveId(opts.cve.toUpperCase())) {
     throw new UsageError(`--cve: "${opts.cve}" is not a CVE id`, 'write it like CVE-2024-10220');
   }
   const config = await loadConfigFile(opts.config);
   const logger = createLogger({ level: opts.io.env.LOG_LEVEL ?? 'error' });
+  // Machine formats carry what needs acting on unless --all; text is read by people and shows everything.
+  const all = opts.all === true || opts.format === 'text';
   const { loaded, result } = await runTriagePipeline({
     config,
     feed: opts.feed ?? config.feed.url,
     ...(opts.cve === undefined ? {} : { cve: opts.cve.toUpperCase() }),
     now: new Date(),
     logger,
+    omitNotAffected: !all,
   });
   if (opts.cve !== undefined && result.advisories.length === 0) {
     throw new UsageError(`--cve: ${opts.cve} is not in the feed (${loaded.feed.source})`, 'check the id, or pass --feed with a feed that has it');
   }
   for (const w of result.warnings) opts.io.stderr(`warning: ${w}\n`);
+  const include = all ? 'all' : 'actionable';
   if (opts.format === 'json') {
-    opts.io.stdout(`${JSON.stringify({ feed: loaded.feed, ...result }, null, 2)}\n`);
+    writeTriageJson(opts.io.stdout, { feed: loaded.feed, include, ...result }, { pretty: opts.io.isTTY === true });
+  } else if (opts.format === 'ndjson') {
+    writeTriageNdjson(opts.io.stdout, { feed: loaded.feed, include, ...result });
   } else {
     opts.io.stdout(`feed: ${loaded.feed.source} (${loaded.advisories.length} advisories)\n\n${formatTriageText(result)}\n`);
   }
-  return result.findings.some((f) => f.verdict === 'affected' || f.verdict === 'unfixed') ? 1 : 0;
+  return triageExitCode(result);
+}
+
+/** 1 when anything is affected or unfixed (it wins), else 4 when a cluster could not be read, else 0. */
+export function triageExitCode(result: Pick<TriageResult, 'findings' | 'clusters'>): number {
+  if (result.findings.some((f) => f.verdict === 'affected' || f.verdict === 'unfixed')) return EXIT.found;
+  if (result.clusters.some((c) => c.readable === false)) return EXIT.unreadable;
+  return EXIT.ok;
+}
+
+type TriageOutput = TriageResult & { feed: LoadedAdvisories['feed']; include: 'all' | 'actionable' };
+
+/** Lines of this many records are written at once: no single output string for 10,000 clusters. */
+const BATCH = 2_000;
+
+function writeArray(write: (text: string) => void, list: readonly unknown[]): void {
+  write('[');
+  for (let i = 0; i < list.length; i += BATCH) {
+    const part = list.slice(i, i + BATCH).map((x) => JSON.stringify(x)).join(',');
+    write(i === 0 ? part : `,${part}`);
+  }
+  write(']');
+}
+
+/**
+ * `triage --format json`: one object, written in pieces (compact; indented for a terminal). The
+ * same bytes as JSON.stringify of the whole, without holding the whole as one string.
+ */
+export function writeTriageJson(write: (text: string) => void, out: TriageOutput, options: { pretty: boolean }): void {
+  if (options.pretty) {
+    write(`${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
+  write('{');
+  let first = true;
+  for (const [key, value] of Object.entries(out)) {
+    if (value === undefined) continue;
+    write(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    first = false;
+    if (Array.isArray(value) && value.length > BATCH) writeArray(write, value);
+    else write(JSON.stringify(value));
+  }
+  write('}\n');
+}
+
+/**
+ * `triage --format ndjson`: one JSON object per line, each with a `type`: `run` (feed, release
+ * data, warnings, include), then `advisory` (with its `counts`), `finding`, `client`, `cluster`.
+ */
+export function writeTriageNdjson(write: (text: string) => void, out: TriageOutput): void {
+  const { findings, clusters, advisories, clients, counts, ...run } = out;
+  write(`${JSON.stringify({ type: 'run', ...run })}\n`);
+  const lines = (type: string, list: readonly object[]) => {
+    const head = `{"type":${JSON.stringify(type)},`;
+    for (let i = 0; i < list.length; i += BATCH) {
+      // Each record's own JSON with the type spliced in front: no copy of the record.
+      write(list.slice(i, i + BATCH).map((x) => {
+        const json = JSON.stringify(x);
+        return json === '{}' ? `{"type":${JSON.stringify(type)}}` : head + json.slice(1);
+      }).join('\n') + '\n');
+    }
+  };
+  lines('advisory', advisories.map((a) => ({ ...a, counts: counts?.[a.id] ?? null })));
+  lines('finding', findings);
+  lines('client', clients ?? []);
+  lines('cluster', clusters);
 }

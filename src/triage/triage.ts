@@ -22,7 +22,7 @@ import { isoDay, STALE_AFTER_DAYS } from '../releases/calendar.ts';
 import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion, type SupportState } from './evaluate.ts';
 import { isManaged, providerEolNote, providerTargetNote } from './providers.ts';
 import { skewRole } from './skew.ts';
-import type { ClientAdvisory, ClusterPosture, Finding, FindingGroup, TriageResult, Verdict } from './types.ts';
+import type { ClientAdvisory, ClusterPosture, Finding, FindingGroup, TriageResult, Verdict, VerdictCounts } from './types.ts';
 
 export interface TriageOptions {
   advisories: Advisory[];
@@ -136,6 +136,8 @@ interface PlanInfo {
   everyNodeOutside: string;
   /** The operating system the advisory is limited to ("windows"), or null. */
   os: string | null;
+  /** Index of the advisory in the run (counts). */
+  ai: number;
 }
 
 /**
@@ -161,6 +163,8 @@ interface Run {
   templates: Map<JudgedVersion, Map<string, Template>>;
   /** Minors between two minor keys (from × 10⁴ + to), for cluster targets above the oldest node's. */
   paths: Map<number, string[]>;
+  /** Not-affected findings left out (omitNotAffected), by advisory index: still counted. */
+  omitted: number[];
 }
 
 const CORE_ORDER = new Map<string, number>(CORE_COMPONENTS.map((c, i) => [c, i]));
@@ -437,7 +441,7 @@ function matchesCve(a: Advisory, cve: string): boolean {
   return a.id.toUpperCase() === id || a.aliases.some((x) => x.toUpperCase() === id);
 }
 
-function planInfo(run: Run, plan: ComponentPlan): PlanInfo {
+function planInfo(run: Run, plan: ComponentPlan, ai: number): PlanInfo {
   const component = plan.component;
   let ci = run.componentIds.get(component);
   if (ci === undefined) {
@@ -454,6 +458,7 @@ function planInfo(run: Run, plan: ComponentPlan): PlanInfo {
     judged: [],
     everyNodeOutside: `every node's ${component} is outside the affected versions (${plan.rangeText})`,
     os: osCondition(plan.advisory),
+    ai,
   };
 }
 
@@ -462,7 +467,7 @@ export function triage(options: TriageOptions): TriageResult {
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar,
     cpFirst: new Map(), providerNotes: [new Map(), new Map()], providerEol: new Map(), nodeReasons: new Map(),
-    componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(), paths: new Map(),
+    componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(), paths: new Map(), omitted: [],
   };
   const warnings: string[] = [];
 
@@ -482,17 +487,18 @@ export function triage(options: TriageOptions): TriageResult {
     seen.add(inv.cluster);
   }
   const sorted = [...options.inventories].sort(byName);
+  run.omitted = advisories.map(() => 0);
   const omit = options.omitNotAffected === true;
   const clients: ClientAdvisory[] = [];
-  const planLists: PlanInfo[][] = advisories.map((advisory) => {
+  const planLists: PlanInfo[][] = advisories.map((advisory, ai) => {
     const all = advisoryComponents(advisory);
     // A guessed component list names kubectl too; the guess is shown on the cluster findings, not as a client entry.
     const guessed = advisory.componentSource === 'assumed';
     const components = all.filter((c) => guessed || !isClientComponent(c));
     if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
-    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c)));
+    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai));
     if (all.length > 0) return []; // clients and libraries only
-    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' })];
+    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai)];
   });
   // Cluster by cluster: its facts are prepared, judged against every advisory while they are in
   // cache, summed up in its posture and dropped (they die young instead of being kept for the
@@ -511,6 +517,13 @@ export function triage(options: TriageOptions): TriageResult {
     postures[c] = posture(run.ev, calendar, now, ctx, cache);
   }
   const findings = perAdvisory.length === 1 ? perAdvisory[0] as Finding[] : ([] as Finding[]).concat(...perAdvisory);
+  // Verdicts per advisory, the left-out not-affected ones included: a filtered output still says how many.
+  const counts: Record<string, VerdictCounts> = {};
+  for (let a = 0; a < advisories.length; a++) {
+    const c: VerdictCounts = { affected: 0, unfixed: 0, unknown: 0, 'not-affected': run.omitted[a] ?? 0 };
+    for (const f of perAdvisory[a] as Finding[]) c[f.verdict]++;
+    counts[(advisories[a] as Advisory).id] = c;
+  }
   return {
     advisories,
     findings,
@@ -519,6 +532,7 @@ export function triage(options: TriageOptions): TriageResult {
     warnings,
     generatedAt: now.toISOString(),
     clients,
+    counts,
   };
 }
 
@@ -605,6 +619,7 @@ function judgeWithOs(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[]
   const view = osView(run, ctx, os);
   if (view.status === 'none') {
     if (!omit) emit(out, pi, ctx, versionJudged(run, ctx, pi), 'not-affected', null, NO_PATH, view.text, null, NO_NOTES);
+    else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     return;
   }
   const before = out.length;
@@ -688,6 +703,7 @@ function judgeVersions(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding
     const e = judgedAt(run, pi, sv.vid, sv.version);
     if (e.verdict === 'not-affected') {
       if (!omit) emit(out, pi, ctx, sv.raw, 'not-affected', null, e.upgradePath, e.reason, null, sv.notes);
+      else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     } else {
       const t = singleTemplate(run, ctx, plan, sv, e);
       emit(out, pi, ctx, sv.raw, t.verdict, t.fixedTarget, t.upgradePath, t.reason, null, t.notes);
@@ -804,6 +820,7 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
     // Every group readable and outside the ranges: the oldest version speaks for the cluster.
     const e = oldestEval as JudgedVersion;
     if (!omit) emit(out, pi, ctx, oldest.raw, 'not-affected', null, e.upgradePath, groups.length === 1 ? e.reason : pi.everyNodeOutside, null, extra);
+    else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     return;
   }
 

@@ -121,4 +121,8 @@ export interface TriageResult {
   generatedAt?: string;
   /** Client and library advisories (kubectl, client-go): workstations and programs, not clusters. */
   clients?: ClientAdvisory[];
+  /** Verdicts per advisory id, findings left out by `omitNotAffected` included. */
+  counts?: Record<string, VerdictCounts>;
 }
+
+export type VerdictCounts = Record<Verdict, number>;

@@ -2,7 +2,7 @@
  * The CLI end to end, in process: exit codes, JSON contracts, error messages. Feeds come from
  * files or a loopback server; the release calendar is never refreshed (no network in tests).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,10 +41,10 @@ describe('k8s-advisor feed', () => {
     const r = await cli('feed', '--feed', SAMPLE, '--format', 'json');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out) as { feed: { source: string; items: number }; advisories: { id: string; parse: { source: string } }[] };
-    expect(json.feed).toMatchObject({ source: SAMPLE, items: 8 });
+    expect(json.feed).toMatchObject({ source: SAMPLE, items: 9 });
     // The combined 2023 item becomes two advisories.
     expect(json.advisories.map((a) => a.id)).toEqual(expect.arrayContaining(['CVE-2023-2727', 'CVE-2023-2728', 'CVE-2024-10220']));
-    expect(json.advisories).toHaveLength(9);
+    expect(json.advisories).toHaveLength(10);
     expect(json.advisories.find((a) => a.id === 'CVE-2024-10220')?.parse.source).toBe('osv-block');
   });
 
@@ -112,7 +112,7 @@ describe('k8s-advisor triage', () => {
     [['triage', '--config', 'FLEET', '--feed', SAMPLE, '--cve', 'CVE-1999-0001'], /CVE-1999-0001 is not in the feed/],
     [['triage', '--feed', SAMPLE], /required option '--config <file>'/],
     [['triage', '--config', '/nonexistent.yaml'], /nonexistent\.yaml.*\n.*file not found/],
-    [['triage', '--config', 'FLEET', '--format', 'xml'], /Allowed choices are json, text/],
+    [['triage', '--config', 'FLEET', '--format', 'xml'], /Allowed choices are json, ndjson, text/],
     [['bogus'], /unknown command 'bogus'/],
   ])('exits 2 for %j', async (argv, message) => {
     const r = await cli(...argv.map((a) => (a === 'FLEET' ? fleet : a)));
@@ -129,6 +129,66 @@ describe('k8s-advisor triage', () => {
   });
 });
 
+describe('k8s-advisor triage: JSON contract at scale, exit code 4', () => {
+  type Out = { include: string; findings: { verdict: string; cluster: string; advisory: string }[]; counts: Record<string, Record<string, number>>; clusters: { cluster: string; readable: boolean }[]; clients: { advisory: string }[] };
+
+  it('findings hold affected, unfixed and unknown; counts say how many of each, not-affected included', async () => {
+    const r = await cli('triage', '--config', fleet, '--feed', SAMPLE, '--format', 'json');
+    const json = JSON.parse(r.out) as Out;
+    expect(json.include).toBe('actionable');
+    expect(json.findings.filter((f) => f.verdict === 'not-affected')).toEqual([]);
+    const all = JSON.parse((await cli('triage', '--config', fleet, '--feed', SAMPLE, '--format', 'json', '--all')).out) as Out;
+    expect(all.include).toBe('all');
+    for (const [id, counts] of Object.entries(json.counts)) {
+      for (const verdict of ['affected', 'unfixed', 'unknown', 'not-affected']) {
+        expect(counts[verdict], `${id} ${verdict}`).toBe(all.findings.filter((f) => f.advisory === id && f.verdict === verdict).length);
+      }
+    }
+    expect(all.findings.some((f) => f.verdict === 'not-affected')).toBe(true);
+    expect(json.clients.map((c) => c.advisory)).toEqual(['CVE-2019-11243']);
+    // Not a terminal: compact, one line.
+    expect(r.out.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('ndjson: one typed record per line, the same findings as json', async () => {
+    const json = JSON.parse((await cli('triage', '--config', fleet, '--feed', SAMPLE, '--format', 'json')).out) as Out;
+    const r = await cli('triage', '--config', fleet, '--feed', SAMPLE, '--format', 'ndjson');
+    const records = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+    expect(records[0]).toMatchObject({ type: 'run', include: 'actionable', releaseData: { source: 'bundled' } });
+    const findings = records.filter((x) => x.type === 'finding').map(({ type: _type, ...f }) => f);
+    expect(findings).toEqual(json.findings);
+    expect(records.filter((x) => x.type === 'cluster')).toHaveLength(3);
+    expect(records.find((x) => x.type === 'advisory' && x.id === 'CVE-2025-1974')).toMatchObject({ counts: { affected: 1 } });
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 4 when a cluster could not be read and nothing is affected; 1 wins', async () => {
+    const unreadable = join(dir, 'unreadable.yaml');
+    writeFileSync(unreadable, `
+releases: { refresh: false }
+environments: { prod: {} }
+clusters:
+  - { name: patched, environment: prod, versions: { kubernetes: v1.35.2 } }
+  - { name: gone, environment: prod, kubeconfig: ${join(dir, 'no-such-kubeconfig')} }
+`);
+    const r = await cli('triage', '--config', unreadable, '--feed', SAMPLE, '--cve', 'CVE-2023-2431', '--format', 'json');
+    const json = JSON.parse(r.out) as Out;
+    expect(json.clusters.map((c) => [c.cluster, c.readable])).toEqual([['gone', false], ['patched', true]]);
+    expect(json.findings.map((f) => [f.cluster, f.verdict])).toEqual([['gone', 'unknown']]);
+    expect(r.code).toBe(4);
+    const text = await cli('triage', '--config', unreadable, '--feed', SAMPLE, '--cve', 'CVE-2023-2431');
+    expect(text.out).toMatch(/Clusters that could not be read \(every verdict unknown\):\n {2}gone/);
+    expect(text.code).toBe(4);
+    const demo = await cli('demo', '--offline', '--config', unreadable);
+    expect(demo.out).toMatch(/gone\s+prod\s+unknown\s+\S+\s+COULD NOT BE READ/);
+    expect(demo.code).toBe(4);
+    // Something affected as well: 1.
+    const both = join(dir, 'both.yaml');
+    writeFileSync(both, readFileSync(unreadable, 'utf8').replace('v1.35.2', 'v1.27.1'));
+    expect((await cli('triage', '--config', both, '--feed', SAMPLE, '--cve', 'CVE-2023-2431', '--format', 'json')).code).toBe(1);
+  });
+});
+
 describe('k8s-advisor demo', () => {
   it('runs offline on the bundled sample and renders the Slack messages', async () => {
     const r = await cli('demo', '--offline');
@@ -137,7 +197,9 @@ describe('k8s-advisor demo', () => {
     expect(r.out).toMatch(/#C0PROD \(prod\)/);
     expect(r.out).toContain('[ Verify ] [ Schedule emergency window ] [ Acknowledge ]');
     expect(r.out).toMatch(/legacy\s+prod\s+v1\.27\.9\s+\S+\s+END OF LIFE since 2024-06-28/);
-    expect(r.out).toMatch(/^Summary: \d+ of 9 advisories affect \d+ of 5 clusters/m);
+    expect(r.out).toMatch(/^Summary: \d+ of 10 advisories affect \d+ of 5 clusters/m);
+    // The client-go advisory of the sample is its own section, not a cluster verdict.
+    expect(r.out).toMatch(/Clients and libraries[^\n]*\n {2}CVE-2019-11243 {2}programs built with client-go v1\.12\.0 – v1\.12\.4, v1\.13\.0; fixed in v1\.12\.5, v1\.13\.1/);
     expect(r.out).toMatch(/Upcoming maintenance windows[^]*staging-\d{4}-\d{2}-\d{2}[^]*prod-\d{4}-\d{2}-\d{2} {2}Thu/);
   });
 
