@@ -6,10 +6,8 @@
  */
 import type { ClusterConfig, Config } from '../config/schema.ts';
 import { ClusterAccessError, errorMessage } from '../errors.ts';
-import { createKubeClient } from '../kube/client.ts';
 import type { Logger } from '../log.ts';
 import { mapLimit } from '../verify/pool.ts';
-import { readInventory } from './live.ts';
 import { staticInventory } from './static.ts';
 import type { ClusterInventory } from './types.ts';
 
@@ -38,6 +36,9 @@ async function inventoryOf(cluster: ClusterConfig, options: CollectOptions): Pro
     if (options.readAgent) return options.readAgent(cluster);
     throw new ClusterAccessError('CLUSTER_CONFIG', cluster.name, `${cluster.name}: served by an agent; its inventory is read through the hub (run "k8s-advisor hub" with REDIS_URL)`);
   }
+  // client-node weighs ~80 MB of heap: a fleet of static clusters (air-gapped, demo, 10,000-cluster
+  // runs) never loads it.
+  const [{ createKubeClient }, { readInventory }] = await Promise.all([import('../kube/client.ts'), import('./live.ts')]);
   const client = createKubeClient({
     cluster,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
