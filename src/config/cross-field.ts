@@ -40,10 +40,35 @@ function unknownKeyMessage(key: string): string {
   return `"${key}" is not a component name${hint}. Known names: ${KNOWN_VERSION_KEYS.join(', ')} (kubernetes stands for every core component)`;
 }
 
-function checkCluster(c: Raw, i: number, envs: string[], oneOf: (l: string[]) => string, out: CrossFieldIssue[]): void {
+/** Answers per distinct key and version: a fleet of 10,000 clusters repeats a few dozen of each. */
+interface Memo {
+  keys: Map<string, string | null>;
+  versions: Map<string, string | null>;
+}
+
+function keyProblem(memo: Memo, key: string): string | null {
+  let p = memo.keys.get(key);
+  if (p === undefined) {
+    p = isKnownComponent(key) ? null : unknownKeyMessage(key);
+    memo.keys.set(key, p);
+  }
+  return p;
+}
+
+function versionProblemOf(memo: Memo, v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  let p = memo.versions.get(v);
+  if (p === undefined) {
+    p = versionProblem(v);
+    memo.versions.set(v, p);
+  }
+  return p;
+}
+
+function checkCluster(c: Raw, i: number, envs: Set<string>, oneOf: (l: string[]) => string, memo: Memo, out: CrossFieldIssue[]): void {
   const at = (...p: (string | number)[]) => ['clusters', i, ...p];
-  if (typeof c.environment === 'string' && !envs.includes(c.environment)) {
-    out.push({ path: at('environment'), message: `"${c.environment}" is not one of ${oneOf(envs)}` });
+  if (typeof c.environment === 'string' && !envs.has(c.environment)) {
+    out.push({ path: at('environment'), message: `"${c.environment}" is not one of ${oneOf([...envs])}` });
   }
   const modes = [c.kubeconfig !== undefined, c.inCluster === true, c.agent === true, c.versions !== undefined].filter(Boolean).length;
   if (modes !== 1) {
@@ -55,9 +80,10 @@ function checkCluster(c: Raw, i: number, envs: string[], oneOf: (l: string[]) =>
   if (versions !== undefined && Object.keys(versions).length === 0) {
     out.push({ path: at('versions'), message: 'give at least one version, like { kubernetes: v1.35.2 }' });
   }
-  for (const [key, v] of Object.entries(versions ?? {})) {
-    if (!isKnownComponent(key)) out.push({ path: at('versions', key), message: unknownKeyMessage(key) });
-    const problem = versionProblem(v);
+  for (const key in versions) {
+    const kp = keyProblem(memo, key);
+    if (kp !== null) out.push({ path: at('versions', key), message: kp });
+    const problem = versionProblemOf(memo, versions[key]);
     if (problem !== null) out.push({ path: at('versions', key), message: problem });
   }
   if (versions === undefined) {
@@ -71,20 +97,22 @@ function checkCluster(c: Raw, i: number, envs: string[], oneOf: (l: string[]) =>
     if (node === undefined) return;
     for (const key of ['kubelet', 'kubeProxy'] as const) {
       if (node[key] === undefined) continue;
-      const problem = versionProblem(node[key]);
+      const problem = versionProblemOf(memo, node[key]);
       if (problem !== null) out.push({ path: at('nodes', j, key), message: problem });
     }
     if (node.kubelet === undefined && nodeKubelet === undefined && versions !== undefined) {
       out.push({ path: at('nodes', j, 'kubelet'), message: 'give the node\'s kubelet version, or versions.kubelet / versions.kubernetes for every node' });
     }
   });
-  const seenNodes = new Set<string>();
-  list(c.nodes).forEach((n, j) => {
-    const name = record(n)?.name;
-    if (typeof name !== 'string') return;
-    if (seenNodes.has(name)) out.push({ path: at('nodes', j, 'name'), message: `"${name}" is used by another node of this cluster` });
-    seenNodes.add(name);
-  });
+  if (Array.isArray(c.nodes) && c.nodes.length > 1) {
+    const seenNodes = new Set<string>();
+    c.nodes.forEach((n: unknown, j: number) => {
+      const name = record(n)?.name;
+      if (typeof name !== 'string') return;
+      if (seenNodes.has(name)) out.push({ path: at('nodes', j, 'name'), message: `"${name}" is used by another node of this cluster` });
+      seenNodes.add(name);
+    });
+  }
 }
 
 export function crossFieldIssues(data: unknown): CrossFieldIssue[] {
@@ -102,6 +130,8 @@ export function crossFieldIssues(data: unknown): CrossFieldIssue[] {
   };
 
   const seen = new Set<string>();
+  const envSet = new Set(envs);
+  const memo: Memo = { keys: new Map(), versions: new Map() };
   list(cfg.clusters).forEach((raw, i) => {
     const c = record(raw);
     if (c === undefined) return;
@@ -109,7 +139,7 @@ export function crossFieldIssues(data: unknown): CrossFieldIssue[] {
       if (seen.has(c.name)) out.push({ path: ['clusters', i, 'name'], message: `"${c.name}" is used by another cluster; names must be unique` });
       seen.add(c.name);
     }
-    checkCluster(c, i, envs, oneOf, out);
+    checkCluster(c, i, envSet, oneOf, memo, out);
   });
 
   for (const [env, rawEnv] of Object.entries(environments)) {
