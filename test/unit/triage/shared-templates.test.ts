@@ -23,6 +23,8 @@ const SHARED: InventorySpec[] = [
   { server: 'v1.30.5-gke.1014001', provider: 'gke', nodes: ['v1.30.5-gke.1014001', 'v1.28.11-gke.1000', 'v1.28.11-gke.1000'] },
   { server: 'v1.28.3+k3s1', provider: 'unknown', nodes: ['v1.28.3+k3s1'], components: { 'kube-controller-manager': 'v1.28.3', kubectl: 'v1.30.0' } },
   { server: 'v1.26.4', nodes: ['v1.26.4', 'v1.26.4'], error: failed, source: 'cached', collectedAt: '2026-11-20T09:00:00.000Z' },
+  // Mixed OS: Windows-only advisories are judged on a subset of the nodes.
+  { server: 'v1.30.8', nodes: [{ name: 'l', kubelet: 'v1.30.8', os: 'linux' }, { name: 'w1', kubelet: 'v1.29.12', os: 'windows' }, { name: 'w2', kubelet: 'v1.30.8', os: 'windows' }] },
 ];
 
 /** Every version of a few minors: one cluster with very many node versions. */
@@ -44,17 +46,19 @@ const UNIQUE: InventorySpec[] = [
   { server: 'not-a-version', nodes: ['v1.27.1'], components: { 'secrets-store-csi-driver': 'v1.3.3', 'csi-driver-nfs': 'v4.1.0' } },
   { server: 'v1.27.1', nodes: ['v1.27.1'], components: { 'ingress-nginx': 'bad', 'kube-apiserver': 'v1.27.0' } },
   { server: 'v1.27.1', nodes: ['v1.27.1', 'v1.27.1', 'v1.26.4', 'v1.25.9', 'v1.25.9'], error: failed, source: 'cached' },
+  { server: 'v1.30.8', nodes: ['v1.30.8', 'v1.29.12'], os: ['linux'], unseenAddons: { reason: 'pods outside kube-system are not listable', needs: 'list pods' } },
+  { server: 'v1.30.8', nodes: [{ name: 'w', kubelet: 'v1.30.8', os: 'windows' }, { name: 'x', kubelet: 'v1.28.1' }], os: ['linux', 'windows'] },
 ];
 
-/** 50 clusters: 35 on the five shared signatures, 15 unique; names not in sorted order. */
+/** 53 clusters: 36 on the six shared signatures, 17 unique; names not in sorted order. */
 function fleet(): ClusterInventory[] {
   const out: ClusterInventory[] = [];
-  for (let i = 0; i < 35; i++) {
+  for (let i = 0; i < 36; i++) {
     const spec = SHARED[i % SHARED.length] as InventorySpec;
     const nodes = (spec.nodes ?? []).map((n, j) => (typeof n === 'string' ? { name: `s${i}-n${j}`, kubelet: n } : n));
-    out.push(inventory({ ...spec, nodes, cluster: `shared-${String((i * 11) % 35).padStart(2, '0')}`, environment: i % 2 === 0 ? 'prod' : 'staging' }));
+    out.push(inventory({ ...spec, nodes, cluster: `shared-${String((i * 11) % 36).padStart(2, '0')}`, environment: i % 2 === 0 ? 'prod' : 'staging' }));
   }
-  UNIQUE.forEach((spec, i) => out.push(inventory({ ...spec, cluster: `unique-${String(14 - i).padStart(2, '0')}`, environment: 'dev' })));
+  UNIQUE.forEach((spec, i) => out.push(inventory({ ...spec, cluster: `unique-${String(16 - i).padStart(2, '0')}`, environment: 'dev' })));
   return out;
 }
 
@@ -73,8 +77,8 @@ describe('fleet triage equals per-cluster triage', () => {
   const inventories = fleet();
 
   it('has the mix it claims', () => {
-    expect(inventories).toHaveLength(50);
-    expect(new Set(inventories.map((i) => i.cluster)).size).toBe(50);
+    expect(inventories).toHaveLength(53);
+    expect(new Set(inventories.map((i) => i.cluster)).size).toBe(53);
   });
 
   it.each([
