@@ -138,6 +138,8 @@ interface PlanInfo {
   os: string | null;
   /** Index of the advisory in the run (counts). */
   ai: number;
+  /** The advisory's verdict counts, shared by its plans; bumped as findings are made. */
+  counts: VerdictCounts;
 }
 
 /**
@@ -441,7 +443,7 @@ function matchesCve(a: Advisory, cve: string): boolean {
   return a.id.toUpperCase() === id || a.aliases.some((x) => x.toUpperCase() === id);
 }
 
-function planInfo(run: Run, plan: ComponentPlan, ai: number): PlanInfo {
+function planInfo(run: Run, plan: ComponentPlan, ai: number, counts: VerdictCounts): PlanInfo {
   const component = plan.component;
   let ci = run.componentIds.get(component);
   if (ci === undefined) {
@@ -459,6 +461,7 @@ function planInfo(run: Run, plan: ComponentPlan, ai: number): PlanInfo {
     everyNodeOutside: `every node's ${component} is outside the affected versions (${plan.rangeText})`,
     os: osCondition(plan.advisory),
     ai,
+    counts,
   };
 }
 
@@ -490,15 +493,17 @@ export function triage(options: TriageOptions): TriageResult {
   run.omitted = advisories.map(() => 0);
   const omit = options.omitNotAffected === true;
   const clients: ClientAdvisory[] = [];
+  const perAdvisoryCounts: VerdictCounts[] = advisories.map(() => ({ affected: 0, unfixed: 0, unknown: 0, 'not-affected': 0 }));
   const planLists: PlanInfo[][] = advisories.map((advisory, ai) => {
     const all = advisoryComponents(advisory);
     // A guessed component list names kubectl too; the guess is shown on the cluster findings, not as a client entry.
     const guessed = advisory.componentSource === 'assumed';
     const components = all.filter((c) => guessed || !isClientComponent(c));
     if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
-    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai));
+    const counts = perAdvisoryCounts[ai] as VerdictCounts;
+    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai, counts));
     if (all.length > 0) return []; // clients and libraries only
-    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai)];
+    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, counts)];
   });
   // Cluster by cluster: its facts are prepared, judged against every advisory while they are in
   // cache, summed up in its posture and dropped (they die young instead of being kept for the
@@ -517,11 +522,12 @@ export function triage(options: TriageOptions): TriageResult {
     postures[c] = posture(run.ev, calendar, now, ctx, cache);
   }
   const findings = perAdvisory.length === 1 ? perAdvisory[0] as Finding[] : ([] as Finding[]).concat(...perAdvisory);
-  // Verdicts per advisory, the left-out not-affected ones included: a filtered output still says how many.
+  // Verdicts per advisory (counted as findings were made), the left-out not-affected ones included:
+  // a filtered output still says how many.
   const counts: Record<string, VerdictCounts> = {};
   for (let a = 0; a < advisories.length; a++) {
-    const c: VerdictCounts = { affected: 0, unfixed: 0, unknown: 0, 'not-affected': run.omitted[a] ?? 0 };
-    for (const f of perAdvisory[a] as Finding[]) c[f.verdict]++;
+    const c = perAdvisoryCounts[a] as VerdictCounts;
+    c['not-affected'] += run.omitted[a] ?? 0;
     counts[(advisories[a] as Advisory).id] = c;
   }
   return {
@@ -534,6 +540,14 @@ export function triage(options: TriageOptions): TriageResult {
     clients,
     counts,
   };
+}
+
+/** Named increments: a keyed `counts[verdict]++` per finding goes megamorphic in the hot loop. */
+function count(c: VerdictCounts, verdict: Verdict): void {
+  if (verdict === 'not-affected') c['not-affected']++;
+  else if (verdict === 'affected') c.affected++;
+  else if (verdict === 'unknown') c.unknown++;
+  else c.unfixed++;
 }
 
 /**
@@ -549,6 +563,7 @@ function emit(
   const cluster = ctx.cluster;
   const component = pi.component;
   const environment = ctx.environment;
+  count(pi.counts, verdict);
   if (affectedNodes === null) {
     if (notes.length === 0) out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment });
     else out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, notes: notes as string[] });
@@ -870,12 +885,15 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
   const reason = nodeReason(run, pi, e, affectedCount, nodeCount);
   const verdict: Verdict = t.target === null ? e.verdict : 'affected';
   const fixedTarget = t === e ? e.fixedTarget : `v${t.target as string}`;
-  if (groups.length === 1) {
+  // Groups say which node version needs which target; with no target anywhere there is nothing to
+  // tell apart (affectedNodes lists the nodes), and 10,000 clusters × unfixed advisories would pay for them.
+  if (groups.length === 1 || maxEval === null) {
     emit(out, pi, ctx, first.raw, verdict, fixedTarget, t.upgradePath, reason, affectedNodes, notes);
   } else {
     const f: Finding = { advisory: pi.advisory, cluster: ctx.cluster, component: pi.component, version: first.raw, verdict, fixedTarget, upgradePath: t.upgradePath, reason, environment: ctx.environment, affectedNodes };
     if (notes.length > 0) f.notes = notes;
     f.groups = findingGroups(run, pi, groups);
+    count(pi.counts, verdict);
     out.push(f);
   }
 }
