@@ -92,7 +92,7 @@ function postureLines(clusters: readonly ClusterPosture[]): string[] {
 }
 
 /** Per OS-limited advisory, each cluster's verdict on it and why: "CVE-2024-9042 (Windows nodes only)  prod-eu affected …". */
-function conditionLines(result: TriageResult): string[] {
+export function conditionLines(result: TriageResult): string[] {
   const lines: string[] = [];
   for (const a of result.advisories) {
     const os = a.conditions.find((c) => c.kind === 'os');
