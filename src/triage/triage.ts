@@ -638,6 +638,8 @@ function judgeWithOs(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[]
     return;
   }
   const before = out.length;
+  // A component that is not per node (kube-apiserver, an add-on) is judged once for the cluster.
+  const text = pi.node === 0 && view.status === 'some' ? `the cluster has ${osLabel(os)} nodes (the advisory affects only ${osLabel(os)} nodes)` : view.text;
   if (pi.node !== 0 && view.kubelet !== null) {
     const isProxy = pi.node === 2;
     const groups = (isProxy ? view.kubeProxy : view.kubelet) as NodeGroup[];
@@ -649,7 +651,7 @@ function judgeWithOs(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[]
   // The finding was just made for this cluster (its strings are shared, the object is not).
   for (let i = before; i < out.length; i++) {
     const f = out[i] as Finding;
-    if (f.verdict === 'affected' || f.verdict === 'unfixed') f.reason = `${f.reason}; ${view.text}`;
+    if (f.verdict === 'affected' || f.verdict === 'unfixed') f.reason = `${f.reason}; ${text}`;
   }
 }
 

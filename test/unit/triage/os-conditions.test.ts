@@ -4,6 +4,7 @@
  * inventories (nodes with `os`) and static ones built from config (`nodes[].os`, `os:`).
  */
 import { describe, expect, it } from 'vitest';
+import type { AdvisoryCondition } from '../../../src/advisory/types.ts';
 import type { ClusterConfig } from '../../../src/config/schema.ts';
 import { staticInventory } from '../../../src/inventory/static.ts';
 import type { ClusterInventory } from '../../../src/inventory/types.ts';
@@ -76,6 +77,20 @@ describe('a Windows-only advisory (CVE-2024-9042 facts) on 1.31.4 kubelets', () 
     const f = kubeletFinding(staticCluster({ os: ['windows'] }), linuxOnly);
     expect(f).toMatchObject({ verdict: 'not-affected', fixedTarget: null });
     expect(f.reason).toMatch(/affects only Linux nodes/);
+  });
+
+  it.each<[string, () => ClusterInventory, Finding['verdict'], RegExp]>([
+    ['Windows nodes present', () => withOs([['l1', 'v1.31.4', 'linux'], ['w1', 'v1.31.4', 'windows']]), 'affected', /; the cluster has Windows nodes \(the advisory affects only Windows nodes\)$/],
+    ['no Windows node', () => withOs([['l1', 'v1.31.4', 'linux']]), 'not-affected', /^not affected: the advisory affects only Windows nodes/],
+    ['OS unknown', () => withOs([['a', 'v1.31.4', undefined]]), 'affected', /; only if the cluster has Windows nodes/],
+  ])('a cluster-wide component of a Windows-only advisory: %s → %s', (_label, make, verdict, reason) => {
+    const apiserver = advisory({
+      id: 'CVE-TEST-WIN-API', title: 'Windows-only test advisory on the API server', components: ['kube-apiserver'], conditions: [CVE_2024_9042.conditions[0] as AdvisoryCondition],
+      ranges: [['kube-apiserver', '1.31.0', '1.31.4', '1.31.5']],
+    });
+    const f = triage({ advisories: [apiserver], inventories: [make()], calendar, now: DAY.jan2025 }).findings[0];
+    expect(f?.verdict).toBe(verdict);
+    expect(f?.reason).toMatch(reason);
   });
 
   it('an advisory without conditions is judged on every node whatever their OS', () => {
