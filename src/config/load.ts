@@ -1,17 +1,31 @@
 import { readFile } from 'node:fs/promises';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { crossFieldIssues } from './cross-field.ts';
 import { configSchema, type Config } from './schema.ts';
 
+/**
+ * YAML text → plain data. js-yaml (core schema: no timestamps, no merge keys; duplicate keys are
+ * errors) reads a 10,000-cluster fleet in a tenth of the time and memory `yaml` takes; when it
+ * refuses the text, `yaml` reads it again, for its clearer messages (and its reading wins).
+ */
+function readYaml(text: string, file: string | undefined): unknown {
+  try {
+    return loadYaml(text, { schema: CORE_SCHEMA });
+  } catch {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), file);
+    }
+    return doc.toJS();
+  }
+}
+
 /** Parse and validate config text. Pure: throws ConfigError listing every problem. */
 export function loadConfig(text: string, options: { file?: string } = {}): Config {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), options.file);
-  }
-  const data: unknown = doc.toJS();
+  const data: unknown = readYaml(text, options.file);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(['the file must be a YAML mapping with keys feed, slack, environments, clusters, roles'], options.file);
   }

@@ -88,6 +88,23 @@ describe('loadConfig', () => {
     expect(problems(text).join('\n')).toContain(expected);
   });
 
+  describe('reads YAML 1.2', () => {
+    const withEnvironments = (envs: string) => `${BASE.replace(/environments:\n(?: {2}.*\n)+/, '')}${envs}`;
+
+    it('dates stay strings (no YAML 1.1 timestamps)', () => {
+      const text = withEnvironments('environments:\n  prod: { window: { rule: "2nd TUE", start: "02:00", duration: 4h, timezone: Europe/Berlin, exclude: [2026-12-24] } }\n');
+      expect(loadConfig(text).environments.prod?.window?.exclude).toEqual(['2026-12-24']);
+    });
+
+    it('a duplicate key is an error, also inside a flow mapping', () => {
+      expect(problems(withEnvironments('environments: { prod: {}, prod: {} }\n')).join('\n')).toMatch(/^YAML: /m);
+    });
+
+    it('yes is a string, not a boolean', () => {
+      expect(problems(withEnvironments('environments: { prod: {} }\nslack: { announceBacklog: yes }\n'))).toContain('slack.announceBacklog: expected boolean, got "yes"');
+    });
+  });
+
   it('names a missing file', async () => {
     await expect(loadConfigFile('/nonexistent/fleet.yaml')).rejects.toThrow(/\/nonexistent\/fleet.yaml: [^]*file not found/);
   });
