@@ -88,11 +88,11 @@ export interface ReleaseFreshness {
 }
 
 export function releaseFreshness(r: ReleaseFreshness): CheckResult {
-  const asOf = new Date(r.asOf);
+  // Whole days since the "as of" day, as the calendar's own isStale counts them.
+  const asOf = new Date(/^\d{4}-\d{2}-\d{2}$/.test(r.asOf) ? `${r.asOf}T00:00:00Z` : r.asOf);
   if (Number.isNaN(asOf.getTime())) return { ok: false, detail: `release data has an unreadable date "${r.asOf}"` };
-  const age = r.now.getTime() - asOf.getTime();
-  const limit = r.maxAgeDays * 86_400_000;
-  return age <= limit
+  const days = Math.floor((r.now.getTime() - asOf.getTime()) / 86_400_000);
+  return days <= r.maxAgeDays
     ? { ok: true, detail: `data as of ${r.asOf}` }
     : { ok: false, detail: `release data as of ${r.asOf} is older than ${r.maxAgeDays} days; allow egress to endoflife.date (releases.url) or upgrade to an image with newer bundled data` };
 }

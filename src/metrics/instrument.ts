@@ -62,10 +62,6 @@ function slackChannel(job: Job | undefined): string | null {
   return typeof channel === 'string' && /^[CGD][A-Z0-9]{2,20}$/.test(channel) ? channel : null;
 }
 
-function attemptSeconds(job: Job): number | null {
-  if (job.processedOn === undefined || job.finishedOn === undefined) return null;
-  return Math.max(0, (job.finishedOn - job.processedOn) / 1000);
-}
 
 /**
  * Job durations and failures of one worker; for the Slack queue also deliveries and failed
@@ -73,6 +69,15 @@ function attemptSeconds(job: Job): number | null {
  */
 export function observeWorker(worker: Worker, metrics: Metrics, queue: string = worker.name): void {
   const isSlack = queue === 'slack';
+  // Timed from this worker's own 'active' event: BullMQ's processedOn/finishedOn are not always
+  // filled in on the job object the events carry.
+  const started = new Map<string, number>();
+  const attemptSeconds = (job: Job): number | null => {
+    const t = started.get(job.id ?? '');
+    started.delete(job.id ?? '');
+    return t === undefined ? null : (performance.now() - t) / 1000;
+  };
+  worker.on('active', (job: Job) => { started.set(job.id ?? '', performance.now()); });
   worker.on('completed', (job: Job, result: unknown) => {
     const s = attemptSeconds(job);
     if (s !== null) metrics.jobDuration.observe({ queue, outcome: 'completed' }, s);
