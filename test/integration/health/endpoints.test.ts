@@ -160,6 +160,8 @@ describe('hub and agent operations endpoints', () => {
       expect(report.probes.length).toBeGreaterThan(0);
 
       await until(async () => value((await get(hubPort, '/metrics')).body, 'k8s_advisor_slack_deliveries_total', { channel: 'C0PROD', result: 'posted' }) !== undefined, 'a counted delivery');
+      // Deliveries can finish before the poll job that queued them records its own completion.
+      await until(async () => value((await get(hubPort, '/metrics')).body, 'k8s_advisor_job_duration_seconds_count', { queue: 'feed', outcome: 'completed' }) !== undefined, 'the poll job to complete');
       const hubMetrics = await get(hubPort, '/metrics');
       expect(hubMetrics.status).toBe(200);
       expect(hubMetrics.type).toContain('text/plain');
@@ -184,6 +186,8 @@ describe('hub and agent operations endpoints', () => {
       const agentReady = await get(agentPort, '/readyz');
       expect(agentReady.status).toBe(200);
       expect(agentReady.body).toMatch(/^\[\+\]cluster ok: API server of remote answered \d+s ago$/m);
+      // The agent records its run when its worker sees the job completed, which may be just after the hub got the answer.
+      await until(async () => value((await get(agentPort, '/metrics')).body, 'k8s_advisor_verify_runs_total', { cluster: 'remote' }) !== undefined, 'the agent to count its run');
       const a = (await get(agentPort, '/metrics')).body;
       expect(value(a, 'k8s_advisor_build_info', { role: 'agent' })).toBe(1);
       expect(value(a, 'k8s_advisor_probe_results_total', { probe: 'apiserver-health', status: 'pass' })).toBe(1);
@@ -212,6 +216,50 @@ describe('hub and agent operations endpoints', () => {
     }
     // Stopped roles close their health port.
     await expect(fetch(`http://127.0.0.1:${hubPort}/livez`)).rejects.toThrow();
+  });
+
+  it('counts Slack as connected in Socket Mode once the WebSocket is open', async () => {
+    const file = writeConfig(`{ url: "${eol.url}" }`);
+    let stop!: () => void;
+    let port = 0;
+    const done = runHub({
+      configFile: file, env: env({ SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1-test-app-token' }),
+      stopSignal: new Promise<void>((res) => { stop = res; }), onStarted: (info) => { port = info.healthPort; },
+    });
+    try {
+      await until(() => port > 0, 'the hub to start');
+      await until(async () => (await get(port, '/readyz')).status === 200, 'the hub to be ready');
+      expect(slack.socket.open()).toBe(1);
+      expect((await get(port, '/readyz')).body).toMatch(/^\[\+\]slack ok: connected$/m);
+    } finally {
+      stop();
+      await expect(done).resolves.toBe(0);
+    }
+  });
+
+  it('keeps an agent unready while its API server fails, naming the cluster and the error', async () => {
+    const failing = await createFakeApiServer({ scenario: scenarios.eks({ routes: { 'GET /version': { status: 500 } } }) });
+    const file = writeConfig('{ refresh: false }');
+    let stop!: () => void;
+    let port = 0;
+    const done = runAgent({
+      configFile: file, cluster: 'remote', kubeconfig: await failing.writeKubeconfig(), env: env(),
+      stopSignal: new Promise<void>((res) => { stop = res; }), onStarted: (info) => { port = info.healthPort; },
+    });
+    try {
+      await until(() => port > 0, 'the agent to start');
+      await until(async () => (await get(port, '/readyz')).body.includes('[-]cluster'), 'the failed contact');
+      const res = await get(port, '/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatch(/^\[-\]cluster failed: API server of remote has not answered: .*500/m);
+      expect(res.body).toMatch(/^\[\+\]redis ok/m);
+      // Not ready is not dead: the kubelet keeps it running.
+      expect((await get(port, '/livez')).status).toBe(200);
+    } finally {
+      stop();
+      await expect(done).resolves.toBe(0);
+      await failing.close();
+    }
   });
 
   it('says which check fails, with 503: release data older than its limit', async () => {
