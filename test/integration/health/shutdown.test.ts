@@ -2,7 +2,7 @@
  * SIGTERM for real: the agent runs as a child process (`node src/cli.ts agent …`) on real Redis
  * against the fake API server. A job in flight either completes within SHUTDOWN_GRACE, or, when
  * the grace period runs out, is released back to waiting for another agent; the exit code is 0
- * either way. The hub's shutdown goes through the same path (main.ts `shutdown`).
+ * either way. The hub (HTTP mode, loopback feed and fake Slack) goes through the same path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,10 @@ import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentQueueName } from '../../../src/agent/queue.ts';
+import { QUEUE_NAMES, bullPrefix } from '../../../src/queue/names.ts';
 import { createFakeApiServer, scenarios, type FakeApiServer, type FakeRouteOverride } from '../../helpers/fake-apiserver.ts';
+import { startFakeSlack } from '../../helpers/fake-slack.ts';
+import { startFeedServer } from '../../helpers/feed-server.ts';
 import { REDIS_URL, testRedis, type TestRedis } from '../../helpers/redis.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
@@ -43,8 +46,12 @@ environments: { prod: {} }
 clusters:
   - { name: remote, environment: prod, agent: true }
 `);
-  const proc = spawn(process.execPath, [resolve(REPO_ROOT, 'src/cli.ts'), 'agent', '--config', config, '--cluster', 'remote', '--kubeconfig', await api.writeKubeconfig()], {
-    env: { ...process.env, REDIS_URL, K8S_ADVISOR_PREFIX: r.prefix, HEALTH_PORT: '0', SHUTDOWN_GRACE: grace, LOG_LEVEL: 'info' },
+  return startRole(['agent', '--config', config, '--cluster', 'remote', '--kubeconfig', await api.writeKubeconfig()], { SHUTDOWN_GRACE: grace }, 'agent started');
+}
+
+async function startRole(args: string[], extraEnv: Record<string, string>, startedMsg: string): Promise<Started> {
+  const proc = spawn(process.execPath, [resolve(REPO_ROOT, 'src/cli.ts'), ...args], {
+    env: { ...process.env, REDIS_URL, K8S_ADVISOR_PREFIX: r.prefix, HEALTH_PORT: '0', LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -66,7 +73,7 @@ clusters:
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
   const exit = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
-  await until(() => lines.some((l) => l.msg === 'agent started') || proc.exitCode !== null, 'the agent to start');
+  await until(() => lines.some((l) => l.msg === startedMsg) || proc.exitCode !== null, 'the role to start');
   if (proc.exitCode !== null) throw new Error(`agent exited early (${proc.exitCode}): ${stderr}`);
   return { lines, exit };
 }
@@ -121,6 +128,67 @@ describe('SIGTERM', () => {
       expect(forced).toMatchObject({ graceMs: 1000, released: ['verify-remote-release'] });
     } finally {
       await queue.close();
+    }
+  });
+
+  it('hub: releases the feed poll still in flight when the grace period runs out, and exits 0', async () => {
+    const slack = await startFakeSlack();
+    const feed = await startFeedServer({ body: '{}' });
+    feed.fail('hang');
+    const config = join(dir, 'hub.yaml');
+    writeFileSync(config, `
+feed: { url: "${feed.url}", every: 1h, timeout: 60s }
+releases: { refresh: false }
+environments: { prod: {} }
+clusters:
+  - { name: legacy, environment: prod, versions: { kubernetes: v1.27.9 } }
+`);
+    const queue = new Queue(QUEUE_NAMES.feed, { connection: r.connect(), prefix: bullPrefix(r.prefix) });
+    try {
+      const hub = await startRole(['hub', '--config', config], {
+        SHUTDOWN_GRACE: '1s', SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', SLACK_API_URL: slack.apiUrl,
+      }, 'hub started');
+      await until(() => feed.requests.length > 0, 'the poll to be in flight');
+      expect((await queue.getJobCounts('active')).active).toBe(1);
+      child!.kill('SIGTERM');
+      expect(await hub.exit).toBe(0);
+      const counts = await queue.getJobCounts('active', 'waiting');
+      expect(counts).toMatchObject({ active: 0, waiting: 1 });
+      const forced = hub.lines.find((l) => l.msg === 'grace period over: jobs still in flight were released to other workers');
+      expect((forced?.released as string[] | undefined)?.length).toBe(1);
+    } finally {
+      await queue.close();
+      await feed.close();
+      await slack.close();
+    }
+  });
+
+  it('hub: within the grace period, stops in order (finishing the poll if it still runs) and exits 0', async () => {
+    const slack = await startFakeSlack();
+    const feed = await startFeedServer({ body: JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'empty', items: [] }) });
+    const config = join(dir, 'hub.yaml');
+    writeFileSync(config, `
+feed: { url: "${feed.url}", every: 1h }
+releases: { refresh: false }
+environments: { prod: {} }
+clusters:
+  - { name: legacy, environment: prod, versions: { kubernetes: v1.27.9 } }
+`);
+    const queue = new Queue(QUEUE_NAMES.feed, { connection: r.connect(), prefix: bullPrefix(r.prefix) });
+    try {
+      const hub = await startRole(['hub', '--config', config], {
+        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', SLACK_API_URL: slack.apiUrl,
+      }, 'hub started');
+      await until(() => feed.requests.length > 0, 'the first poll');
+      child!.kill('SIGTERM');
+      expect(await hub.exit).toBe(0);
+      expect(hub.lines.some((l) => l.msg === 'hub stopped')).toBe(true);
+      expect(hub.lines.some((l) => l.msg === 'stopped')).toBe(true);
+      expect(hub.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('grace period over'))).toBe(false);
+    } finally {
+      await queue.close();
+      await feed.close();
+      await slack.close();
     }
   });
 
