@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseItem } from './advisory/parse.ts';
 import type { Advisory } from './advisory/types.ts';
@@ -248,12 +248,19 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
     calendar: loadBundledCalendar(),
   }).catch(fail);
   watchWorker(agent.worker, metrics, tracker);
+  // Depth of this cluster's queue, read at scrape time (non-blocking commands share the main connection).
+  const depth = new Queue(agent.queueName, { connection: redis, prefix });
+  depth.on('error', () => {});
+  metrics.readFrom({ queues: async () => [{ queue: agent.queueName, counts: await depth.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') }] });
   logger.info({ cluster: cluster.name, queue: agent.queueName, healthPort: common.healthPort }, 'agent started');
   options.onStarted?.({ port: null, healthPort: common.healthPort });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info({ graceMs: common.ops.shutdownGraceMs, inFlight: tracker.inFlight() }, 'agent stopping');
   contact.stop();
-  return shutdown(common, options, () => agent.close());
+  return shutdown(common, options, async () => {
+    await agent.close();
+    await depth.close();
+  });
 }
 
 function watchWorker(worker: Worker, metrics: Metrics, tracker: JobTracker): void {

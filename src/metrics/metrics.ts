@@ -71,7 +71,6 @@ export interface Metrics {
   readonly probeDuration: Histogram<'probe'>;
   readonly probeResults: Counter<'probe' | 'status'>;
   readonly verifyRuns: Counter<'cluster' | 'status'>;
-  readonly agentHeartbeats: Counter<'cluster'>;
   /** Plug in (or replace) state sources for the scrape-time gauges. */
   readFrom(sources: Partial<GaugeSources>): void;
   /** The exposition text and its content type. */
@@ -118,7 +117,6 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
   });
   const probeResults = new Counter({ name: name('probe_results_total'), help: 'Verification probe results, by probe and status (pass, warn, fail, skip, error).', labelNames: ['probe', 'status'], registers });
   const verifyRuns = new Counter({ name: name('verify_runs_total'), help: 'Cluster verifications, by cluster and worst probe status.', labelNames: ['cluster', 'status'], registers });
-  const agentHeartbeats = new Counter({ name: name('agent_heartbeats_total'), help: 'Heartbeats this agent published, by cluster.', labelNames: ['cluster'], registers });
 
   new Gauge({
     name: name('queue_jobs'), help: 'Jobs in each queue by state (waiting, active, delayed, failed, …).', labelNames: ['queue', 'state'], registers,
@@ -189,7 +187,7 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
 
   return {
     registry, feedPolls, feedErrors, advisoriesParsed, slackDeliveries, slackDeliveryFailures,
-    jobDuration, jobFailures, probeDuration, probeResults, verifyRuns, agentHeartbeats,
+    jobDuration, jobFailures, probeDuration, probeResults, verifyRuns,
     readFrom(more) {
       Object.assign(sources, more);
     },

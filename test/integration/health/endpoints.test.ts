@@ -195,6 +195,7 @@ describe('hub and agent operations endpoints', () => {
       expect(value(a, 'k8s_advisor_verify_runs_total', { cluster: 'remote' })).toBe(1);
       expect(value(a, 'k8s_advisor_job_duration_seconds_count', { queue: 'agent-{remote}', outcome: 'completed' })).toBeGreaterThanOrEqual(1);
       expect(value(a, 'k8s_advisor_cluster_last_contact_timestamp_seconds', { cluster: 'remote' })).toBeGreaterThan(Date.now() / 1000 - 60);
+      expect(value(a, 'k8s_advisor_queue_jobs', { queue: 'agent-{remote}', state: 'waiting' })).toBe(0);
 
       // Prometheus conventions; bounded labels: no CVE id or Slack user anywhere.
       for (const text of [m, a]) {
