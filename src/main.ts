@@ -1,7 +1,9 @@
 /**
  * Composition root: the only module that reads the environment, opens Redis, loads kubeconfig
- * and starts Slack. `runHub` and `runAgent` resolve with an exit code once a SIGTERM/SIGINT has
- * shut everything down in order (Slack, workers, queues, then Redis).
+ * and starts Slack. Every role serves /livez, /readyz and /metrics on HEALTH_PORT (src/health,
+ * src/metrics). `runHub` and `runAgent` resolve with an exit code once a SIGTERM/SIGINT has shut
+ * everything down in order (Slack, workers, queues, then Redis) within SHUTDOWN_GRACE, releasing
+ * the jobs still in flight when it runs out.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -209,6 +211,7 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
   ]);
   const { config, logger, redis, prefix, metrics, tracker } = common;
   const fail = async (err: unknown): Promise<never> => {
+    contact?.stop();
     await common.health.stop();
     await close(redis);
     throw err;
