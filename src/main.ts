@@ -84,7 +84,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     ...(roles.has('slack') && slack.mode.kind !== 'none' ? [slackCheck(() => hubRef?.slackState() ?? 'not-started')] : []),
     feedCheck({ lastSuccess: () => createFeedSuccessStore({ redis, prefix }).last(), everyMs: config.feed.every, startedAt }),
     releaseCheck({ asOf: () => calendar.asOf, maxAgeDays: STALE_AFTER_DAYS }),
-  ]);
+  ], slack.mode.kind === 'http' ? slack.mode.port : null);
   const { config, logger, redis, prefix, metrics, tracker } = common;
   const feedSuccess = createFeedSuccessStore({ redis, prefix });
 
@@ -330,9 +330,13 @@ async function open(
   role: 'hub' | 'agent',
   secrets: (string | undefined)[],
   checks: (config: Config, redis: Redis, prefix: string) => ReadinessCheck[],
+  slackPort: number | null = null,
 ): Promise<Common> {
   const config = await loadConfigFile(options.configFile);
   const ops = opsSettingsFrom(options.env, config.server.port);
+  if (slackPort !== null && slackPort !== 0 && slackPort === ops.healthPort) {
+    throw new ConfigError([`PORT and HEALTH_PORT (or server.port) are both ${slackPort}: Slack's endpoint and /livez, /readyz, /metrics need different ports`], 'environment variables');
+  }
   const logger = createLogger({
     level: options.env.LOG_LEVEL ?? 'info',
     secrets: secrets.filter((s): s is string => typeof s === 'string'),

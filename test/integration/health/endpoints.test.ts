@@ -286,6 +286,29 @@ describe('hub and agent operations endpoints', () => {
     }
   });
 
+  it('refuses the same port for Slack and health at start-up, naming both variables', async () => {
+    const file = writeConfig('{ refresh: false }');
+    await expect(runHub({ configFile: file, env: env({ PORT: '8099', HEALTH_PORT: '8099' }) })).rejects.toThrow(/PORT and HEALTH_PORT \(or server.port\) are both 8099/);
+    await expect(runHub({ configFile: file, env: env({ HEALTH_PORT: 'eighty' }) })).rejects.toThrow(/HEALTH_PORT: "eighty" is not a port number/);
+  });
+
+  it('answers HEAD without a body, and names the endpoints on an unknown path', async () => {
+    const server = createHealthServer({ port: 0, host: '127.0.0.1', checks: [], metrics: createMetrics({ role: 'agent', version: 'test', processMetrics: false }) });
+    const { port } = await server.start();
+    try {
+      const head = await fetch(`http://127.0.0.1:${port}/readyz`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+      const missing = await get(port, '/healthz');
+      expect(missing).toMatchObject({ status: 404, body: 'not found: /healthz (endpoints: /livez, /readyz, /metrics)\n' });
+      const metrics = await get(port, '/metrics?name=x');
+      expect(metrics.status).toBe(200);
+      expect(metrics.type).toMatch(/^text\/plain; version=0\.0\.4/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('is not ready while Redis is unreachable, and names Redis', async () => {
     const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => null });
     redis.on('error', () => {});
