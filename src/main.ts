@@ -281,7 +281,9 @@ async function shutdown(common: Common, options: RoleOptions, stop: () => Promis
   const outcome = await stopWithin(stop, ops.shutdownGraceMs, () => tracker.releaseAll());
   await health.stop();
   if (outcome.kind === 'clean') {
-    await close(redis);
+    if (outcome.error !== null) logger.warn({ err: outcome.error }, 'a shutdown step failed; stopping anyway');
+    // QUIT waits for an answer; a Redis that went away must not hold the exit.
+    await withTimeout(close(redis), 2_000).catch(() => redis.disconnect());
     logger.info('stopped');
     return 0;
   }

@@ -54,19 +54,36 @@ export function createJobTracker(): JobTracker {
   };
 }
 
-export type StopOutcome = { kind: 'clean' } | { kind: 'forced'; released: string[] };
+export type StopOutcome =
+  /** `error`: the orderly stop ended, but one step of it failed (logged by the caller). */
+  | { kind: 'clean'; error: string | null }
+  /** `released` null: Redis did not answer in time either (an outage), the locks will lapse instead. */
+  | { kind: 'forced'; released: string[] | null };
+
+function after<T>(ms: number, value: T): { promise: Promise<T>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(value), ms); });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
 
 /**
- * Runs `stop` within `graceMs`. When the deadline comes first, `release` runs (with a small
- * reserve of the period left for it) and the outcome says which jobs were handed back.
+ * Runs `stop` within `graceMs`. When the deadline comes first, `release` runs in the reserve
+ * left of the period (at most 2 s) and the outcome says which jobs were handed back. Neither
+ * step can outlast the period, even when Redis itself is gone.
  */
 export async function stopWithin(stop: () => Promise<void>, graceMs: number, release: () => Promise<string[]>): Promise<StopOutcome> {
   const reserve = Math.min(2_000, Math.floor(graceMs / 5));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => { timer = setTimeout(() => resolve('deadline'), graceMs - reserve); });
-  const stopped = stop().then(() => 'stopped' as const, () => 'stopped' as const);
-  const first = await Promise.race([stopped, deadline]);
-  clearTimeout(timer);
-  if (first === 'stopped') return { kind: 'clean' };
-  return { kind: 'forced', released: await release() };
+  const deadline = after(graceMs - reserve, 'deadline' as const);
+  let error: string | null = null;
+  const stopped = stop().then(() => 'stopped' as const, (err: unknown) => {
+    error = err instanceof Error ? err.message : String(err);
+    return 'stopped' as const;
+  });
+  const first = await Promise.race([stopped, deadline.promise]);
+  deadline.cancel();
+  if (first === 'stopped') return { kind: 'clean', error };
+  const limit = after(reserve, null);
+  const released = await Promise.race([release().catch(() => null), limit.promise]);
+  limit.cancel();
+  return { kind: 'forced', released };
 }

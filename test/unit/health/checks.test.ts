@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterReachable, feedFreshness, formatReport, releaseFreshness, runChecks } from '../../../src/health/checks.ts';
 import { opsSettingsFrom } from '../../../src/health/settings.ts';
-import { shutdownGraceFrom } from '../../../src/health/shutdown.ts';
+import { shutdownGraceFrom, stopWithin } from '../../../src/health/shutdown.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -105,5 +105,29 @@ describe('operations settings', () => {
   it('defaults the grace period to 25 s, under the 30 s Kubernetes waits before SIGKILL', () => {
     expect(shutdownGraceFrom(undefined)).toBe(25_000);
     expect(shutdownGraceFrom('')).toBe(25_000);
+  });
+});
+
+describe('stopWithin', () => {
+  it('is clean when the stop finishes in time, and releases nothing', async () => {
+    let released = false;
+    const outcome = await stopWithin(async () => {}, 1_000, async () => { released = true; return []; });
+    expect(outcome).toEqual({ kind: 'clean', error: null });
+    expect(released).toBe(false);
+  });
+
+  it('releases the jobs in flight when the stop outlasts the period', async () => {
+    const outcome = await stopWithin(() => new Promise(() => {}), 100, async () => ['job-1']);
+    expect(outcome).toEqual({ kind: 'forced', released: ['job-1'] });
+  });
+
+  it('still ends within the period when releasing hangs too (Redis gone)', async () => {
+    const outcome = await stopWithin(() => new Promise(() => {}), 100, () => new Promise(() => {}));
+    expect(outcome).toEqual({ kind: 'forced', released: null });
+  });
+
+  it('reports a failing stop step instead of hiding it', async () => {
+    const outcome = await stopWithin(async () => { throw new Error('quit failed'); }, 1_000, async () => []);
+    expect(outcome).toEqual({ kind: 'clean', error: 'quit failed' });
   });
 });
