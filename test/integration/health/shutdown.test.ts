@@ -15,6 +15,7 @@ import { QUEUE_NAMES, bullPrefix } from '../../../src/queue/names.ts';
 import { createFakeApiServer, scenarios, type FakeApiServer, type FakeRouteOverride } from '../../helpers/fake-apiserver.ts';
 import { startFakeSlack } from '../../helpers/fake-slack.ts';
 import { startFeedServer } from '../../helpers/feed-server.ts';
+import { redisServerAvailable, startPrivateRedis } from '../../helpers/private-redis.ts';
 import { REDIS_URL, testRedis, type TestRedis } from '../../helpers/redis.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
@@ -36,7 +37,7 @@ afterEach(async () => {
 
 interface Started { lines: Record<string, unknown>[]; exit: Promise<number | null> }
 
-async function startAgent(routes: Record<string, FakeRouteOverride>, grace: string): Promise<Started> {
+async function startAgent(routes: Record<string, FakeRouteOverride>, grace: string, redisUrl = REDIS_URL): Promise<Started> {
   api = await createFakeApiServer({ scenario: scenarios.eks({ routes }) });
   const config = join(dir, 'fleet.yaml');
   // A long probe timeout: the slow and hung answers below must outlast the grace period, not the probe.
@@ -46,7 +47,7 @@ environments: { prod: {} }
 clusters:
   - { name: remote, environment: prod, agent: true }
 `);
-  return startRole(['agent', '--config', config, '--cluster', 'remote', '--kubeconfig', await api.writeKubeconfig()], { SHUTDOWN_GRACE: grace }, 'agent started');
+  return startRole(['agent', '--config', config, '--cluster', 'remote', '--kubeconfig', await api.writeKubeconfig()], { SHUTDOWN_GRACE: grace, REDIS_URL: redisUrl }, 'agent started');
 }
 
 async function startRole(args: string[], extraEnv: Record<string, string>, startedMsg: string): Promise<Started> {
@@ -189,6 +190,31 @@ clusters:
       await queue.close();
       await feed.close();
       await slack.close();
+    }
+  });
+
+  it.skipIf(!redisServerAvailable())('with Redis gone: readiness names Redis, and SIGTERM still exits within the grace period', async () => {
+    const own = await startPrivateRedis();
+    try {
+      const agent = await startAgent({ 'GET /api/v1/nodes': { hang: true } }, '2s', own.url);
+      const port = agent.lines.find((l) => l.msg === 'agent started')?.healthPort as number;
+      const readyz = async () => { const res = await fetch(`http://127.0.0.1:${port}/readyz`); return { status: res.status, body: await res.text() }; };
+      expect((await readyz()).status).toBe(200);
+      const queue = new Queue(agentQueueName('remote'), { connection: own.connect(), prefix: r.prefix });
+      await queueVerify(queue, 'verify-remote-outage');
+      await until(nodesAsked, 'the job to be in flight');
+      await queue.close();
+      await own.stop();
+      let last = { status: 0, body: '' };
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && !(last = await readyz()).body.includes('[-]redis')) await new Promise((res) => setTimeout(res, 50));
+      expect(last.status).toBe(503);
+      expect(last.body).toContain('[-]redis failed: not connected to Redis');
+      child!.kill('SIGTERM');
+      expect(await agent.exit).toBe(0);
+      expect(agent.lines.some((l) => l.msg === 'grace period over: jobs still in flight were released to other workers')).toBe(true);
+    } finally {
+      await own.close();
     }
   });
 
