@@ -246,6 +246,21 @@ function has(obj: unknown, path: string[]): boolean {
 describe('templates', () => {
   const all = [...templates, '_helpers.tpl', 'NOTES.txt'].map((f) => [f, chart(`templates/${f}`)] as const);
 
+  it('balance every if/range/with/define with an end, and close every action', () => {
+    for (const [file, text] of all) {
+      const actions = [...text.matchAll(/\{\{-?\s*(\/\*[^]*?\*\/|[^}]*?)\s*-?\}\}/g)].map((m) => m[1]!);
+      let depth = 0;
+      for (const a of actions) {
+        if (/^(if|range|with|define)\b/.test(a)) depth++;
+        if (/^end\b/.test(a)) depth--;
+        expect(depth, `${file}: "{{ ${a} }}" closes a block that is not open`).toBeGreaterThanOrEqual(0);
+      }
+      expect(depth, `${file}: ${depth} block(s) left open`).toBe(0);
+      // Every "{{" has its "}}".
+      expect(text.split('{{').length, file).toBe(text.split('}}').length);
+    }
+  });
+
   it('read only values that exist in values.yaml', () => {
     const missing = all.flatMap(([f, text]) => valuePaths(text).filter((p) => !has(values, p.split('.'))).map((p) => `${f}: .Values.${p}`));
     expect(missing).toEqual([]);
