@@ -285,6 +285,15 @@ async function shutdown(common: Common, options: RoleOptions, stop: () => Promis
     // QUIT waits for an answer; a Redis that went away must not hold the exit.
     await withTimeout(close(redis), 2_000).catch(() => redis.disconnect());
     logger.info('stopped');
+    if (options.stopSignal === undefined) {
+      // This role owns the process (it took the signal): a library timer still pending after an
+      // orderly stop (the Slack client retrying an unreachable slack.com) must not hold the exit.
+      const linger = setTimeout(() => {
+        logger.warn('still running after an orderly stop; exiting');
+        (options.exit ?? ((code: number) => process.exit(code)))(0);
+      }, 2_000);
+      linger.unref();
+    }
     return 0;
   }
   logger.warn({ graceMs: ops.shutdownGraceMs, released: outcome.released }, 'grace period over: jobs still in flight were released to other workers');

@@ -218,6 +218,29 @@ clusters:
     }
   });
 
+  it('hub: exits after an orderly stop even while the Slack client still retries an unreachable Slack', async () => {
+    const feed = await startFeedServer({ body: JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'empty', items: [] }) });
+    const config = join(dir, 'hub.yaml');
+    writeFileSync(config, `
+feed: { url: "${feed.url}", every: 1h }
+releases: { refresh: false }
+environments: { prod: {} }
+clusters:
+  - { name: legacy, environment: prod, versions: { kubernetes: v1.27.9 } }
+`);
+    try {
+      // Nothing listens on port 9 (discard): every Web API call fails and is retried with backoff.
+      const hub = await startRole(['hub', '--config', config], {
+        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      }, 'hub started');
+      child!.kill('SIGTERM');
+      expect(await hub.exit).toBe(0);
+      expect(hub.lines.some((l) => l.msg === 'stopped')).toBe(true);
+    } finally {
+      await feed.close();
+    }
+  });
+
   it('refuses a malformed SHUTDOWN_GRACE at start-up, naming it (exit 2)', async () => {
     const config = join(dir, 'fleet.yaml');
     writeFileSync(config, 'environments: { prod: {} }\nclusters:\n  - { name: remote, environment: prod, agent: true }\n');
