@@ -4,7 +4,7 @@
  * (a feed poll and posts; a verification) and SIGTERM, and no file is opened for writing, created,
  * renamed or removed anywhere but /tmp (and /dev, /proc).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,12 +21,23 @@ const STRACE = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 
 let dir: string;
 let r: TestRedis;
+let tracer: ChildProcess | null = null;
+
+/** The traced role: strace's own child process. */
+const roleOf = (p: ChildProcess): number[] => spawnSync('pgrep', ['-P', String(p.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+
 beforeEach(async () => {
   // Under /tmp on purpose: the only place the processes may write (and strace's own output).
   dir = mkdtempSync(join(tmpdir(), 'k8s-advisor-ro-'));
   r = await testRedis('readonly');
 });
 afterEach(async () => {
+  // A failed test must not leave a role running against the shared Redis.
+  if (tracer && tracer.exitCode === null) {
+    for (const pid of roleOf(tracer)) process.kill(pid, 'SIGKILL');
+    tracer.kill('SIGKILL');
+  }
+  tracer = null;
   await r.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -53,6 +64,7 @@ async function traced(args: string[], env: Record<string, string>, work: (lines:
     process.execPath, resolve(REPO_ROOT, 'src/cli.ts'), ...args], {
     cwd: dir, env: { ...process.env, REDIS_URL, K8S_ADVISOR_PREFIX: r.prefix, HEALTH_PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  tracer = proc;
   const lines: Record<string, unknown>[] = [];
   let buffer = '';
   proc.stdout!.on('data', (c: Buffer) => {
@@ -70,7 +82,7 @@ async function traced(args: string[], env: Record<string, string>, work: (lines:
     await work(lines);
   } finally {
     // SIGTERM the traced role itself (strace's child), as Kubernetes would; strace ends with it.
-    const role = spawnSync('pgrep', ['-P', String(proc.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+    const role = roleOf(proc);
     for (const pid of role) process.kill(pid, 'SIGTERM');
     if (role.length === 0) proc.kill('SIGTERM');
   }
