@@ -90,7 +90,7 @@ const env = (extra: Record<string, string> = {}) => ({
   SLACK_API_URL: slack.apiUrl, REDIS_URL, K8S_ADVISOR_PREFIX: r.prefix, LOG_LEVEL: 'silent', HEALTH_PORT: '0', ...extra,
 });
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -118,7 +118,7 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
   return samples(text).find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-describe('hub and agent operations endpoints', () => {
+describe('hub and agent operations endpoints', { timeout: 60_000 }, () => {
   it('answer /livez, /readyz and /metrics with facts from both roles', async () => {
     const file = writeConfig(`{ url: "${eol.url}" }`);
     let stopAgent!: () => void;

@@ -90,7 +90,7 @@ async function traced(args: string[], env: Record<string, string>, work: (lines:
   return readFileSync(traceFile, 'utf8');
 }
 
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -98,7 +98,7 @@ async function until(check: () => boolean, what: string, ms = 30_000): Promise<v
   }
 }
 
-describe.skipIf(!STRACE)('read-only root filesystem (strace)', { timeout: 60_000 }, () => {
+describe.skipIf(!STRACE)('read-only root filesystem (strace)', { timeout: 120_000 }, () => {
   it('reads a trace: writes are opens for writing, creations, renames and removals', () => {
     expect(writesOf([
       '123 openat(AT_FDCWD, "/app/dist/cli.js", O_RDONLY|O_CLOEXEC) = 21',
