@@ -13,4 +13,6 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a union or `as const` instead of an enum.' }],
     },
   },
+  // Plain-JS entry points (they run before the Node.js version is known to support the TS sources).
+  { files: ['bin/**/*.js', 'scripts/**/*.js'], languageOptions: { globals: { process: 'readonly', URL: 'readonly' } } },
 );

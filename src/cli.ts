@@ -176,13 +176,16 @@ export function reportError(err: unknown, io: Pick<CliIo, 'stderr'>): number {
   return EXIT.internal;
 }
 
-// Run when executed directly, including through npm's bin symlink.
-const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${realpathSync(process.argv[1])}`).href;
-if (isMain) {
+/** The process entry: bin/k8s-advisor.js (after its Node.js version check) and `node src/cli.ts`. */
+export async function main(argv: string[]): Promise<void> {
   // `k8s-advisor feed | head`: a closed pipe ends the command quietly, as for any Unix tool.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
-  process.exitCode = await run(process.argv.slice(2));
+  process.exitCode = await run(argv);
 }
+
+// Run when executed directly (`node src/cli.ts`, `node dist/cli.js`).
+const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${realpathSync(process.argv[1])}`).href;
+if (isMain) await main(process.argv.slice(2));

@@ -1,8 +1,13 @@
 /**
  * Composition root: the only module that reads the environment, opens Redis, loads kubeconfig
- * and starts Slack. `runHub` and `runAgent` resolve with an exit code once a SIGTERM/SIGINT has
- * shut everything down in order (Slack, workers, queues, then Redis).
+ * and starts Slack. Every role serves /livez, /readyz and /metrics on HEALTH_PORT (src/health,
+ * src/metrics). `runHub` and `runAgent` resolve with an exit code once a SIGTERM/SIGINT has shut
+ * everything down in order (Slack, workers, queues, then Redis) within SHUTDOWN_GRACE, releasing
+ * the jobs still in flight when it runs out.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseItem } from './advisory/parse.ts';
 import type { Advisory } from './advisory/types.ts';
@@ -14,13 +19,22 @@ import type { Config } from './config/schema.ts';
 import { AdvisorError, ConfigError, errorMessage } from './errors.ts';
 import { fetchFeed } from './feed/fetch.ts';
 import { createFeedWatcher } from './feed/watcher.ts';
+import { feedCheck, clusterReachable, redisCheck, releaseCheck, slackCheck, type ReadinessCheck } from './health/checks.ts';
+import { watchClusterContact } from './health/cluster-contact.ts';
+import { createFeedSuccessStore } from './health/feed-success.ts';
+import { createHealthServer, type HealthServer } from './health/server.ts';
+import { opsSettingsFrom, type OpsSettings } from './health/settings.ts';
+import { createJobTracker, stopWithin, type JobTracker } from './health/shutdown.ts';
 import { createHub } from './hub/hub.ts';
 import { createWatcherSource } from './hub/source.ts';
 import { collectInventories } from './inventory/collect.ts';
 import type { ClusterInventory } from './inventory/types.ts';
 import { createKubeClient } from './kube/client.ts';
 import { createLogger, type Logger } from './log.ts';
-import { loadBundledCalendar, refreshCalendar, type ReleaseCalendar } from './releases/index.ts';
+import { instrumentFetch, instrumentParse, observeWorker, recordVerifyReport } from './metrics/instrument.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { PACKAGE_ROOT } from './paths.ts';
+import { loadBundledCalendar, refreshCalendar, STALE_AFTER_DAYS, type ReleaseCalendar } from './releases/index.ts';
 import { createSnapshotStore } from './store/advisory-snapshots.ts';
 import { createRedisFeedStateStore } from './store/feed-state.ts';
 import { triage } from './triage/index.ts';
@@ -33,8 +47,13 @@ export interface RoleOptions {
   env: NodeJS.ProcessEnv;
   /** Resolves to stop the role; default: the first SIGTERM or SIGINT. */
   stopSignal?: Promise<unknown>;
-  /** Called once the role is up (tests, embedding). */
-  onStarted?: (info: { port: number | null }) => void;
+  /** Called once the role is up (tests, embedding); `healthPort` serves /livez, /readyz, /metrics. */
+  onStarted?: (info: { port: number | null; healthPort: number }) => void;
+  /**
+   * Ends the process when the grace period ran out with jobs still running (they were released to
+   * other replicas, but their code would keep this process alive). Default process.exit.
+   */
+  exit?: (code: number) => void;
 }
 
 interface Common {
@@ -42,6 +61,11 @@ interface Common {
   logger: Logger;
   redis: Redis;
   prefix: string;
+  ops: OpsSettings;
+  metrics: Metrics;
+  tracker: JobTracker;
+  health: HealthServer;
+  healthPort: number;
 }
 
 /** What a hub replica does; all three by default. */
@@ -52,11 +76,19 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   const env = options.env;
   const roles = new Set(options.roles ?? HUB_ROLES);
   const slack = slackOptionsFrom(env, { endpoint: roles.has('slack') });
-  const common = await open(options, 'hub', [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET]);
-  const { config, logger, redis, prefix } = common;
+  let hubRef: ReturnType<typeof createHub> | null = null;
+  const startedAt = new Date();
+  let calendar: ReleaseCalendar = loadBundledCalendar();
+  const common = await open(options, 'hub', [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET], (config, redis, prefix) => [
+    redisCheck(() => redis.status === 'ready'),
+    ...(roles.has('slack') && slack.mode.kind !== 'none' ? [slackCheck(() => hubRef?.slackState() ?? 'not-started')] : []),
+    feedCheck({ lastSuccess: () => createFeedSuccessStore({ redis, prefix }).last(), everyMs: config.feed.every, startedAt }),
+    releaseCheck({ asOf: () => calendar.asOf, maxAgeDays: STALE_AFTER_DAYS }),
+  ], slack.mode.kind === 'http' ? slack.mode.port : null);
+  const { config, logger, redis, prefix, metrics, tracker } = common;
+  const feedSuccess = createFeedSuccessStore({ redis, prefix });
 
-  const bundled = loadBundledCalendar();
-  let calendar: ReleaseCalendar = bundled;
+  const bundled = calendar;
   const refresh = async () => {
     if (!config.releases.refresh) return;
     calendar = await refreshCalendar({ fetch: globalThis.fetch, url: config.releases.url, timeoutMs: 10_000, logger, bundled });
@@ -81,6 +113,13 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     // version-support lists the open advisories affecting the cluster from the last triage.
     findings: async (cluster) => (await snapshots.list()).flatMap((s) => s.findings.filter((f) => f.cluster === cluster && f.verdict !== 'not-affected')),
   });
+  const verifier = {
+    verify: async (...args: Parameters<typeof dispatcher.verify>) => {
+      const report = await dispatcher.verify(...args);
+      recordVerifyReport(metrics, report);
+      return report;
+    },
+  };
 
   // Last good inventory per cluster: served (with its age) when a cluster cannot be read.
   const previous = new Map<string, ClusterInventory>();
@@ -101,43 +140,90 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     prefix,
     slack,
     source: createWatcherSource({
-      parseItem,
+      parseItem: instrumentParse(parseItem, metrics),
       createWatcher: (beforeCommit) => createFeedWatcher({
         store: createRedisFeedStateStore({ redis, prefix }),
         source: config.feed.url,
         logger,
         beforeCommit,
-        fetchFeed: (src, o) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),
+        fetchFeed: instrumentFetch(
+          (src: string, o: Parameters<typeof fetchFeed>[1]) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),
+          metrics,
+          (at) => feedSuccess.record(at),
+        ),
       }),
     }),
     triage: triageFleet,
-    dispatcher,
+    dispatcher: verifier,
+    onWorker: (worker) => watchWorker(worker, metrics, tracker),
     announceBacklog: config.slack.announceBacklog,
     retriageEveryMs: config.feed.retriage,
     roles: { slack: roles.has('slack'), workers: roles.has('workers'), schedule: roles.has('schedule') },
   });
 
-  const { port } = await hub.start();
-  logger.info({ mode: slack.mode.kind, roles: [...roles], port, clusters: config.clusters.length, feed: config.feed.url }, 'hub started');
-  options.onStarted?.({ port });
+  hubRef = hub;
+  metrics.readFrom({
+    releaseAsOf: () => new Date(`${calendar.asOf.slice(0, 10)}T00:00:00Z`),
+    inventories: () => [...previous.values()].map((i) => ({ cluster: i.cluster, collectedAt: new Date(i.collectedAt) })),
+    feedLastSuccess: () => feedSuccess.last(),
+    queues: () => Promise.all(Object.entries(hub.queues).map(async ([queue, q]) => ({
+      queue, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'),
+    }))),
+    agents: () => Promise.all(config.clusters.filter((c) => c.agent === true).map(async (c) => {
+      const s = await dispatcher.agentStatus(c.name);
+      return { cluster: c.name, alive: s.alive, lastSeenAt: s.lastSeen ? new Date(s.lastSeen.at) : null };
+    })),
+  });
+
+  let port: number | null;
+  try {
+    ({ port } = await hub.start());
+  } catch (err) {
+    // A hub that cannot start (port in use, bad token) must not linger on its health port and Redis.
+    clearInterval(refreshTimer);
+    await hub.stop().catch(() => {});
+    await dispatcher.close().catch(() => {});
+    await common.health.stop();
+    await close(redis);
+    throw err;
+  }
+  logger.info({ mode: slack.mode.kind, roles: [...roles], port, healthPort: common.healthPort, clusters: config.clusters.length, feed: config.feed.url }, 'hub started');
+  options.onStarted?.({ port, healthPort: common.healthPort });
   await (options.stopSignal ?? terminationSignal(logger));
-  logger.info('hub stopping');
+  logger.info({ graceMs: common.ops.shutdownGraceMs, inFlight: tracker.inFlight() }, 'hub stopping');
   clearInterval(refreshTimer);
-  await hub.stop();
-  await dispatcher.close();
-  await close(redis);
-  return 0;
+  return shutdown(common, options, async () => {
+    await hub.stop();
+    await dispatcher.close();
+  });
 }
 
 export async function runAgent(options: RoleOptions & { cluster: string; kubeconfig?: string; context?: string }): Promise<number> {
-  const common = await open(options, 'agent', []);
-  const { config, logger, redis, prefix } = common;
+  const startedAt = new Date();
+  let contact: ReturnType<typeof watchClusterContact> | null = null;
+  const common = await open(options, 'agent', [], (_config, redis) => [
+    redisCheck(() => redis.status === 'ready'),
+    {
+      name: 'cluster',
+      // Three missed /version answers (every 30 s) and the agent stops counting as ready.
+      run: () => clusterReachable({ cluster: options.cluster, lastContact: contact?.last().at ?? null, lastError: contact?.last().error ?? null, maxAgeMs: 90_000, startedAt, now: new Date() }),
+    },
+  ]);
+  const { config, logger, redis, prefix, metrics, tracker } = common;
+  const fail = async (err: unknown): Promise<never> => {
+    contact?.stop();
+    await common.health.stop();
+    await close(redis);
+    throw err;
+  };
   const cluster = config.clusters.find((c) => c.name === options.cluster);
   if (!cluster) {
+    await common.health.stop();
     await close(redis);
     throw new ConfigError([`--cluster: "${options.cluster}" is not one of ${config.clusters.map((c) => c.name).join(', ')}`], options.configFile);
   }
   if (cluster.versions !== undefined) {
+    await common.health.stop();
     await close(redis);
     throw new ConfigError([`clusters[${config.clusters.indexOf(cluster)}]: "${cluster.name}" has static versions; an agent serves clusters with agent: true`], options.configFile);
   }
@@ -149,9 +235,11 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
   try {
     kube = createKubeClient({ cluster: access, timeoutMs: config.verify.probeTimeout, logger });
   } catch (err) {
-    await close(redis);
-    throw err;
+    return fail(err);
   }
+  contact = watchClusterContact({ kube, logger });
+  const served = cluster.name;
+  metrics.readFrom({ clusterLastContact: () => ({ cluster: served, at: contact?.last().at ?? null }) });
   const agent = await createAgentWorker({
     cluster: verifyClusterOf(cluster),
     connection: redis,
@@ -161,14 +249,65 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
     checks: checksFor(config, cluster),
     probeTimeoutMs: config.verify.probeTimeout,
     calendar: loadBundledCalendar(),
-  });
-  logger.info({ cluster: cluster.name, queue: agent.queueName }, 'agent started');
-  options.onStarted?.({ port: null });
+  }).catch(fail);
+  watchWorker(agent.worker, metrics, tracker);
+  // Depth of this cluster's queue, read at scrape time (non-blocking commands share the main connection).
+  const depth = new Queue(agent.queueName, { connection: redis, prefix });
+  depth.on('error', () => {});
+  metrics.readFrom({ queues: async () => [{ queue: agent.queueName, counts: await depth.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') }] });
+  logger.info({ cluster: cluster.name, queue: agent.queueName, healthPort: common.healthPort }, 'agent started');
+  options.onStarted?.({ port: null, healthPort: common.healthPort });
   await (options.stopSignal ?? terminationSignal(logger));
-  logger.info('agent stopping');
-  await agent.close();
-  await close(redis);
+  logger.info({ graceMs: common.ops.shutdownGraceMs, inFlight: tracker.inFlight() }, 'agent stopping');
+  contact.stop();
+  return shutdown(common, options, async () => {
+    await agent.close();
+    await depth.close();
+  });
+}
+
+function watchWorker(worker: Worker, metrics: Metrics, tracker: JobTracker): void {
+  observeWorker(worker, metrics);
+  tracker.track(worker);
+}
+
+/**
+ * SIGTERM path of every role: readiness turns 503 at once, the orderly stop gets the grace
+ * period, and when it runs out the jobs still in flight are released and the process ends.
+ */
+async function shutdown(common: Common, options: RoleOptions, stop: () => Promise<void>): Promise<number> {
+  const { logger, redis, health, tracker, ops } = common;
+  health.markShuttingDown();
+  const outcome = await stopWithin(stop, ops.shutdownGraceMs, () => tracker.releaseAll());
+  await health.stop();
+  if (outcome.kind === 'clean') {
+    if (outcome.error !== null) logger.warn({ err: outcome.error }, 'a shutdown step failed; stopping anyway');
+    // QUIT waits for an answer; a Redis that went away must not hold the exit.
+    await withTimeout(close(redis), 2_000).catch(() => redis.disconnect());
+    logger.info('stopped');
+    if (options.stopSignal === undefined) {
+      // This role owns the process (it took the signal): a library timer still pending after an
+      // orderly stop (the Slack client retrying an unreachable slack.com) must not hold the exit.
+      const linger = setTimeout(() => {
+        logger.warn('still running after an orderly stop; exiting');
+        (options.exit ?? ((code: number) => process.exit(code)))(0);
+      }, 2_000);
+      linger.unref();
+    }
+    return 0;
+  }
+  logger.warn({ graceMs: ops.shutdownGraceMs, released: outcome.released }, 'grace period over: jobs still in flight were released to other workers');
+  redis.disconnect();
+  (options.exit ?? ((code: number) => process.exit(code)))(0);
   return 0;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 type HubSlack = Parameters<typeof createHub>[0]['slack'];
@@ -197,8 +336,18 @@ export function slackOptionsFrom(env: NodeJS.ProcessEnv, options: { endpoint?: b
   return { botToken, mode, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) };
 }
 
-async function open(options: RoleOptions, role: 'hub' | 'agent', secrets: (string | undefined)[]): Promise<Common> {
+async function open(
+  options: RoleOptions,
+  role: 'hub' | 'agent',
+  secrets: (string | undefined)[],
+  checks: (config: Config, redis: Redis, prefix: string) => ReadinessCheck[],
+  slackPort: number | null = null,
+): Promise<Common> {
   const config = await loadConfigFile(options.configFile);
+  const ops = opsSettingsFrom(options.env, config.server.port);
+  if (slackPort !== null && slackPort !== 0 && slackPort === ops.healthPort) {
+    throw new ConfigError([`PORT and HEALTH_PORT (or server.port) are both ${slackPort}: Slack's endpoint and /livez, /readyz, /metrics need different ports`], 'environment variables');
+  }
   const logger = createLogger({
     level: options.env.LOG_LEVEL ?? 'info',
     secrets: secrets.filter((s): s is string => typeof s === 'string'),
@@ -216,7 +365,17 @@ async function open(options: RoleOptions, role: 'hub' | 'agent', secrets: (strin
     redis.disconnect();
     throw new AdvisorError('REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorMessage(err)}`, { hint: 'set REDIS_URL to a reachable Redis (redis://host:6379)' });
   }
-  return { config, logger, redis, prefix };
+  const metrics = createMetrics({ role, version: packageVersion() });
+  // Up before the role starts (calendar refresh, Slack connect): liveness passes, readiness says what is missing.
+  const health = createHealthServer({ port: ops.healthPort, host: ops.healthHost, checks: checks(config, redis, prefix), metrics, logger });
+  let healthPort: number;
+  try {
+    ({ port: healthPort } = await health.start());
+  } catch (err) {
+    await close(redis);
+    throw err;
+  }
+  return { config, logger, redis, prefix, ops, metrics, tracker: createJobTracker(), health, healthPort };
 }
 
 function redactUrl(url: string): string {

@@ -138,6 +138,10 @@ export const configSchema = z.strictObject({
     probeTimeout: duration('10s').default(10_000),
     concurrency: z.number().int().positive().default(20),
   }).default({ probeTimeout: 10_000, concurrency: 20 }),
+  /** Health and metrics endpoint of every role (/livez, /readyz, /metrics); env HEALTH_PORT overrides. */
+  server: z.strictObject({
+    port: z.number().int().min(0).max(65535).default(8081),
+  }).default({ port: 8081 }),
   environments: z.record(name('environment name'), environmentSchema).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
   clusters: z.array(clusterSchema).min(1, 'define at least one cluster'),
   roles: z.record(z.string(), roleSchema).default({}),

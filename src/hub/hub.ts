@@ -117,6 +117,8 @@ export interface HubOptions {
    * Give it to every replica: the listener queues, any replica's worker runs the job.
    */
   dispatcher?: Verifier;
+  /** Called with every worker the hub creates, before it runs (metrics, shutdown tracking). */
+  onWorker?: (worker: Worker) => void;
 }
 
 export interface Hub {
@@ -131,6 +133,8 @@ export interface Hub {
   registry: ListenerRegistry;
   queues: Queues;
   producers: Producers;
+  /** Slack receiver state for readiness; null when this replica has no Slack endpoint. */
+  slackState(): ReturnType<SlackApp['state']> | null;
 }
 
 export function createHub(options: HubOptions): Hub {
@@ -227,6 +231,7 @@ export function createHub(options: HubOptions): Hub {
     registry,
     queues,
     producers,
+    slackState: () => slackApp?.state() ?? null,
     async pollNow() {
       await producers.pollNow();
     },
@@ -264,6 +269,7 @@ export function createHub(options: HubOptions): Hub {
             log[final ? 'error' : 'warn']({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, reason: err.message, final }, final ? 'job failed for good' : 'job failed; will retry');
           });
           workers.push(worker);
+          options.onWorker?.(worker);
           void worker.run().catch((err: unknown) => log.error({ err, queue: worker.name }, 'worker stopped'));
         }
       }

@@ -43,6 +43,8 @@ export interface SlackApp {
   /** Starts receiving; resolves with the HTTP port in HTTP mode, null in Socket Mode. */
   start(): Promise<{ port: number | null }>;
   stop(): Promise<void>;
+  /** For readiness: the HTTP listener is up, or the Socket Mode connection is open. */
+  state(): 'connected' | 'disconnected' | 'not-started';
 }
 
 /** Register every listener on `target`, recording what was registered. */
@@ -160,6 +162,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     });
     app = new App({ token: options.botToken, receiver: socket, socketMode: true, logger, logLevel, clientOptions, convoStore: false });
   }
+  let connection: 'connected' | 'disconnected' | 'not-started' = 'not-started';
+  socket?.client.on('connected', () => { connection = 'connected'; });
+  socket?.client.on('disconnected', () => { if (connection !== 'not-started') connection = 'disconnected'; });
+  socket?.client.on('reconnecting', () => { connection = 'disconnected'; });
   app.error(async (err) => {
     options.logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'slack listener error');
   });
@@ -181,6 +187,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   return {
     app,
     registry,
+    state() {
+      if (mode.kind === 'http') return server === null ? 'not-started' : server.listening ? 'connected' : 'disconnected';
+      return connection;
+    },
     async start() {
       if (mode.kind === 'http') {
         server = (await app.start({ port: mode.port, host: mode.host ?? '0.0.0.0' })) as Server;

@@ -58,7 +58,7 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
 
 const env = (extra: Record<string, string> = {}) => ({
   SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0',
-  SLACK_API_URL: slack.apiUrl, REDIS_URL, K8S_ADVISOR_PREFIX: r.prefix, LOG_LEVEL: 'silent', ...extra,
+  SLACK_API_URL: slack.apiUrl, REDIS_URL, K8S_ADVISOR_PREFIX: r.prefix, LOG_LEVEL: 'silent', HEALTH_PORT: '0', ...extra,
 });
 
 describe('runHub', () => {
