@@ -3,7 +3,6 @@
  * and starts Slack. `runHub` and `runAgent` resolve with an exit code once a SIGTERM/SIGINT has
  * shut everything down in order (Slack, workers, queues, then Redis).
  */
-import { Redis } from 'ioredis';
 import { parseItem } from './advisory/parse.ts';
 import type { Advisory } from './advisory/types.ts';
 import { createAgentWorker } from './agent/worker.ts';
@@ -20,9 +19,18 @@ import { collectInventories } from './inventory/collect.ts';
 import type { ClusterInventory } from './inventory/types.ts';
 import { createKubeClient } from './kube/client.ts';
 import { createLogger, type Logger } from './log.ts';
-import { loadBundledCalendar, refreshCalendar, type ReleaseCalendar } from './releases/index.ts';
+import { createReleaseCalendar, loadBundledCalendar, refreshCalendar, type ReleaseCalendar } from './releases/index.ts';
+import { createWebClient } from './slack/web.ts';
 import { createSnapshotStore } from './store/advisory-snapshots.ts';
 import { createRedisFeedStateStore } from './store/feed-state.ts';
+import { createPostStore } from './store/posts.ts';
+import {
+  createRedisClient, credentialsFrom, describeRedisTarget, hashTagged, redisTargetFrom, type RedisClient,
+} from './store/redis-connection.ts';
+import { createDataLossGuard } from './store/redis-data-loss.ts';
+import { watchRedisHealth, type RedisHealth } from './store/redis-health.ts';
+import { createLastGoodStore } from './store/redis-last-good.ts';
+import { recoverPostsFromSlack, type HistoryPage } from './store/redis-post-recovery.ts';
 import { triage } from './triage/index.ts';
 import { checksFor, verifyClusterOf } from './verify/targets.ts';
 
@@ -33,15 +41,18 @@ export interface RoleOptions {
   env: NodeJS.ProcessEnv;
   /** Resolves to stop the role; default: the first SIGTERM or SIGINT. */
   stopSignal?: Promise<unknown>;
-  /** Called once the role is up (tests, embedding). */
-  onStarted?: (info: { port: number | null }) => void;
+  /** Called once the role is up (tests, embedding); `redisHealth` is what readiness reports. */
+  onStarted?: (info: { port: number | null; redisHealth: RedisHealth }) => void;
 }
 
 interface Common {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
+  /** The deployment's key prefix as a hash tag (`{k8s-advisor}`): every store and queue in one Cluster slot. */
   prefix: string;
+  /** Up/down of Redis for the process: one line per change, readiness. */
+  redisHealth: RedisHealth;
 }
 
 /** What a hub replica does; all three by default. */
@@ -53,16 +64,28 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   const roles = new Set(options.roles ?? HUB_ROLES);
   const slack = slackOptionsFrom(env, { endpoint: roles.has('slack') });
   const common = await open(options, 'hub', [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET]);
-  const { config, logger, redis, prefix } = common;
+  const { config, logger, redis, prefix, redisHealth } = common;
+  const lastGood = createLastGoodStore({ redis, prefix });
 
+  // The refreshed calendar lives in Redis with its read time: one replica's refresh serves every
+  // replica (and a restarted hub) until it is a day old.
   const bundled = loadBundledCalendar();
   let calendar: ReleaseCalendar = bundled;
   const refresh = async () => {
+    const stored = await lastGood.calendar().catch(() => null);
+    if (stored !== null && stored.data.asOf >= bundled.asOf) {
+      calendar = createReleaseCalendar(stored.data, { source: stored.source });
+      if (Date.now() - Date.parse(stored.readAt) < DAY_MS) return;
+    }
     if (!config.releases.refresh) return;
-    calendar = await refreshCalendar({ fetch: globalThis.fetch, url: config.releases.url, timeoutMs: 10_000, logger, bundled });
+    const fresh = await refreshCalendar({ fetch: globalThis.fetch, url: config.releases.url, timeoutMs: 10_000, logger, bundled });
+    if (fresh.source !== 'live') return;
+    calendar = fresh;
+    await lastGood.saveCalendar(fresh.data(), fresh.source, new Date()).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'could not store the refreshed release calendar'));
   };
   await refresh();
-  const refreshTimer = setInterval(() => { void refresh(); }, DAY_MS);
+  // Hourly: pick up another replica's refresh; fetch only when the stored one is a day old.
+  const refreshTimer = setInterval(() => { void refresh().catch(() => undefined); }, DAY_MS / 24);
   refreshTimer.unref();
 
   const snapshots = createSnapshotStore({ redis, prefix });
@@ -82,15 +105,16 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     findings: async (cluster) => (await snapshots.list()).flatMap((s) => s.findings.filter((f) => f.cluster === cluster && f.verdict !== 'not-affected')),
   });
 
-  // Last good inventory per cluster: served (with its age) when a cluster cannot be read.
-  const previous = new Map<string, ClusterInventory>();
+  // Last good inventory per cluster, in Redis: served (with its age) when a cluster cannot be
+  // read, by whichever replica runs the triage, also after a restart.
   const triageFleet = async (advisories: Advisory[]) => {
     const now = new Date();
+    const previous: Map<string, ClusterInventory> = await lastGood.inventories();
     const inventories = await collectInventories({
       config, now, logger, previous,
       readAgent: (cluster) => dispatcher.inventory(cluster.name),
     });
-    for (const inv of inventories) if (inv.error === null) previous.set(inv.cluster, inv);
+    await lastGood.saveInventories(inventories);
     return triage({ advisories, inventories, calendar, now });
   };
 
@@ -115,30 +139,51 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     announceBacklog: config.slack.announceBacklog,
     retriageEveryMs: config.feed.retriage,
     roles: { slack: roles.has('slack'), workers: roles.has('workers'), schedule: roles.has('schedule') },
+    redisHealth,
   });
+
+  // Redis data loss: found at start (no marker) or later (the marker vanished), recovered from
+  // Slack before the workers can post, schedulers recreated.
+  const web = createWebClient({ token: slack.botToken, logger, ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}) });
+  const dataLoss = createDataLossGuard({
+    redis, prefix, logger,
+    feedState: createRedisFeedStateStore({ redis, prefix }),
+    recreateSchedulers: () => hub.schedule(),
+    recoverPosts: () => recoverPostsFromSlack({
+      readHistory: async (args) => (await web.conversations.history(args)) as unknown as HistoryPage,
+      posts: createPostStore({ redis, prefix }),
+      channels: Object.values(config.slack.channels),
+      logger,
+    }),
+    ...(env.K8S_ADVISOR_DATA_CHECK_MS ? { checkEveryMs: Math.max(100, Number(env.K8S_ADVISOR_DATA_CHECK_MS) || 15_000) } : {}),
+  });
+  await dataLoss.start();
+  const onRedisChange = (up: boolean) => { if (up) void dataLoss.check(); };
+  redis.on('ready', () => onRedisChange(redisHealth.isUp()));
 
   const { port } = await hub.start();
   logger.info({ mode: slack.mode.kind, roles: [...roles], port, clusters: config.clusters.length, feed: config.feed.url }, 'hub started');
-  options.onStarted?.({ port });
+  options.onStarted?.({ port, redisHealth });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info('hub stopping');
   clearInterval(refreshTimer);
+  dataLoss.stop();
   await hub.stop();
   await dispatcher.close();
-  await close(redis);
+  await close(redis, redisHealth);
   return 0;
 }
 
 export async function runAgent(options: RoleOptions & { cluster: string; kubeconfig?: string; context?: string }): Promise<number> {
   const common = await open(options, 'agent', []);
-  const { config, logger, redis, prefix } = common;
+  const { config, logger, redis, prefix, redisHealth } = common;
   const cluster = config.clusters.find((c) => c.name === options.cluster);
   if (!cluster) {
-    await close(redis);
+    await close(redis, redisHealth);
     throw new ConfigError([`--cluster: "${options.cluster}" is not one of ${config.clusters.map((c) => c.name).join(', ')}`], options.configFile);
   }
   if (cluster.versions !== undefined) {
-    await close(redis);
+    await close(redis, redisHealth);
     throw new ConfigError([`clusters[${config.clusters.indexOf(cluster)}]: "${cluster.name}" has static versions; an agent serves clusters with agent: true`], options.configFile);
   }
   // The agent normally runs inside its cluster (in-cluster credentials); --kubeconfig serves it from outside.
@@ -149,7 +194,7 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
   try {
     kube = createKubeClient({ cluster: access, timeoutMs: config.verify.probeTimeout, logger });
   } catch (err) {
-    await close(redis);
+    await close(redis, redisHealth);
     throw err;
   }
   const agent = await createAgentWorker({
@@ -163,11 +208,11 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
     calendar: loadBundledCalendar(),
   });
   logger.info({ cluster: cluster.name, queue: agent.queueName }, 'agent started');
-  options.onStarted?.({ port: null });
+  options.onStarted?.({ port: null, redisHealth });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info('agent stopping');
   await agent.close();
-  await close(redis);
+  await close(redis, redisHealth);
   return 0;
 }
 
@@ -201,32 +246,28 @@ async function open(options: RoleOptions, role: 'hub' | 'agent', secrets: (strin
   const config = await loadConfigFile(options.configFile);
   const logger = createLogger({
     level: options.env.LOG_LEVEL ?? 'info',
-    secrets: secrets.filter((s): s is string => typeof s === 'string'),
+    secrets: [...secrets, options.env.REDIS_PASSWORD, options.env.REDIS_SENTINEL_PASSWORD].filter((s): s is string => typeof s === 'string' && s !== ''),
     stdout: true,
   }).child({ role });
-  const url = options.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = options.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor';
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
-  // Later outages are retried by ioredis and BullMQ; log them once per change, without the URL's password.
-  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  const target = redisTargetFrom(config.redis, options.env);
+  // Hash-tagged so that on a Redis Cluster every key of the deployment shares one slot (MULTI, Lua).
+  const prefix = hashTagged(options.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor');
+  const redis = createRedisClient(target, credentialsFrom(options.env), { lazyConnect: true });
+  // Later outages are retried by ioredis and BullMQ; the health watch logs one line per change.
+  const redisHealth = watchRedisHealth({ client: redis, logger: logger.child({ subsystem: 'redis' }) });
   try {
     await withTimeout(redis.connect(), 10_000);
     await redis.ping();
   } catch (err) {
+    redisHealth.close();
     redis.disconnect();
-    throw new AdvisorError('REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorMessage(err)}`, { hint: 'set REDIS_URL to a reachable Redis (redis://host:6379)' });
+    throw new AdvisorError('REDIS_UNREACHABLE', `cannot reach Redis at ${describeRedisTarget(target)}: ${errorMessage(err)}`, {
+      hint: target.kind === 'single'
+        ? 'set REDIS_URL to a reachable Redis (redis://host:6379, rediss:// for TLS; password in REDIS_PASSWORD)'
+        : `check redis.${target.kind} in the config and REDIS_PASSWORD`,
+    });
   }
-  return { config, logger, redis, prefix };
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
+  return { config, logger, redis, prefix, redisHealth };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -253,6 +294,7 @@ function terminationSignal(logger: Logger): Promise<void> {
   });
 }
 
-async function close(redis: Redis): Promise<void> {
+async function close(redis: RedisClient, health: RedisHealth): Promise<void> {
+  health.close();
   await redis.quit().catch(() => redis.disconnect());
 }
