@@ -3,6 +3,7 @@
  * and starts Slack. `runHub` and `runAgent` resolve with an exit code once a SIGTERM/SIGINT has
  * shut everything down in order (Slack, workers, queues, then Redis).
  */
+import type { DestinationStream } from 'pino';
 import { parseItem } from './advisory/parse.ts';
 import type { Advisory } from './advisory/types.ts';
 import { createAgentWorker } from './agent/worker.ts';
@@ -41,6 +42,8 @@ export interface RoleOptions {
   env: NodeJS.ProcessEnv;
   /** Resolves to stop the role; default: the first SIGTERM or SIGINT. */
   stopSignal?: Promise<unknown>;
+  /** Where the JSON log goes (default stdout): tests and embedding. */
+  logDestination?: DestinationStream;
   /** Called once the role is up (tests, embedding); `redisHealth` is what readiness reports. */
   onStarted?: (info: { port: number | null; redisHealth: RedisHealth }) => void;
 }
@@ -248,6 +251,7 @@ async function open(options: RoleOptions, role: 'hub' | 'agent', secrets: (strin
     level: options.env.LOG_LEVEL ?? 'info',
     secrets: [...secrets, options.env.REDIS_PASSWORD, options.env.REDIS_SENTINEL_PASSWORD].filter((s): s is string => typeof s === 'string' && s !== ''),
     stdout: true,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
   }).child({ role });
   const target = redisTargetFrom(config.redis, options.env);
   // Hash-tagged so that on a Redis Cluster every key of the deployment shares one slot (MULTI, Lua).
