@@ -150,6 +150,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   const web = createWebClient({ token: slack.botToken, logger, ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}) });
   const dataLoss = createDataLossGuard({
     redis, prefix, logger,
+    isUp: () => redisHealth.isUp(),
     feedState: createRedisFeedStateStore({ redis, prefix }),
     recreateSchedulers: () => hub.schedule(),
     recoverPosts: () => recoverPostsFromSlack({

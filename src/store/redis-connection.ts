@@ -182,7 +182,15 @@ export function duplicateRedis(client: RedisClient, options: ClientOptions = {})
  * holds a non-empty tag is kept, so wrapping twice never moves keys to another slot.
  */
 export function hashTagged(prefix: string): string {
-  return /\{[^{}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+  return hashTagOf(prefix) !== null ? prefix : `{${prefix}}`;
+}
+
+/** Redis Cluster's rule: the text between the first "{" and the first "}" after it, when not empty. */
+export function hashTagOf(key: string): string | null {
+  const open = key.indexOf('{');
+  if (open < 0) return null;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : null;
 }
 
 /** Errors that mean "Redis cannot be reached right now" (not a bad command). */

@@ -39,6 +39,8 @@ export interface DataLossGuardOptions {
   /** Recreate the BullMQ job schedulers (an upsert: harmless when they exist). */
   recreateSchedulers: () => Promise<void>;
   feedState: Pick<FeedStateStore, 'getKnown' | 'saveKnown'>;
+  /** While this says Redis is down, checks are skipped (no failed-check line every tick of an outage). */
+  isUp?: () => boolean;
   /** How often the marker is checked (default 15 s). */
   checkEveryMs?: number;
   /** How long one replica may hold the recovery lock (default 5 min). */
@@ -122,6 +124,7 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
   };
 
   const checkOnce = async (): Promise<CheckResult> => {
+    if (options.isUp && !options.isUp()) return 'error';
     try {
       const seen = await readMarker();
       if (seen !== null && seen === epoch) return 'ok';

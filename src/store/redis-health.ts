@@ -101,6 +101,8 @@ export function watchRedisHealth(options: RedisHealthOptions): RedisHealth {
       client.off('error', onError);
       client.off('close', onClose);
       client.off('ready', onReady);
+      // A client closing on purpose may still emit an error; never leave it without a listener.
+      client.on('error', () => undefined);
     },
   };
 }
