@@ -10,6 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { hashTagged } from '../../src/store/redis-connection.ts';
 
 const run = promisify(execFile);
 
@@ -114,4 +117,48 @@ export async function startRedisCluster(ports?: number[]): Promise<RedisClusterP
     throw err;
   }
   return { nodes: chosen.map((p) => `127.0.0.1:${p}`), stop };
+}
+
+export interface ClusterTestRedis {
+  /** Hash-tagged and unique per call, e.g. "{cluster-3f2a9c1e}". */
+  prefix: string;
+  /** A Cluster client as main.ts builds one (maxRetriesPerRequest: null for BullMQ). */
+  redis: Cluster;
+  /** Another client to the same cluster. */
+  connect(): Cluster;
+  /** Deletes the test's keys on every master, closes the clients. */
+  cleanup(): Promise<void>;
+}
+
+export async function clusterTestRedis(nodes: string[], label = 'cluster'): Promise<ClusterTestRedis> {
+  const prefix = hashTagged(`${label}-${randomUUID().slice(0, 8)}`);
+  const startup = nodes.map((n) => {
+    const [host, port] = n.split(':');
+    return { host: host ?? '127.0.0.1', port: Number(port) };
+  });
+  const opened: Cluster[] = [];
+  const connect = () => {
+    const c = new Cluster(startup, { redisOptions: { maxRetriesPerRequest: null } });
+    opened.push(c);
+    return c;
+  };
+  const redis = connect();
+  await redis.ping();
+  return {
+    prefix,
+    redis,
+    connect,
+    async cleanup() {
+      const fragment = prefix.slice(1, -1);
+      for (const node of redis.nodes('master')) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `*${fragment}*`, 'COUNT', 500);
+          cursor = next;
+          for (const key of keys) await node.del(key);
+        } while (cursor !== '0');
+      }
+      await Promise.all(opened.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
 }
