@@ -2,6 +2,9 @@
  * Every store and BullMQ on a real 3-master Redis Cluster (started by test/global-setup.ts):
  * with the hash-tagged prefix no MULTI, Lua script or multi-key command crosses a slot.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -11,6 +14,7 @@ import { createVerifyResultsStore } from '../../../src/agent/results-store.ts';
 import { createAgentWorker } from '../../../src/agent/worker.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createKubeClient } from '../../../src/kube/client.ts';
+import { runHub } from '../../../src/main.ts';
 import { bullPrefix } from '../../../src/queue/names.ts';
 import { createSnapshotStore, snapshotHash } from '../../../src/store/advisory-snapshots.ts';
 import { createAuditLog } from '../../../src/store/audit.ts';
@@ -22,6 +26,8 @@ import { createLastGoodStore } from '../../../src/store/redis-last-good.ts';
 import type { VerifyReport } from '../../../src/verify/types.ts';
 import { createFakeApiServer, scenarios } from '../../helpers/fake-apiserver.ts';
 import { startFakeSlack } from '../../helpers/fake-slack.ts';
+import { startFeedServer } from '../../helpers/feed-server.ts';
+import { REPO_ROOT } from '../../helpers/shared-data.ts';
 import { clusterTestRedis, type ClusterTestRedis } from '../../helpers/redis-cluster.ts';
 import type { TestRedis } from '../../helpers/redis.ts';
 import { advisory, manyAdvisories } from '../../unit/slack/fixtures.ts';
@@ -231,5 +237,51 @@ clusters:
     const report = await dispatcher.verify('prod-us');
     expect(report.probes.find((p) => p.id === 'apiserver-health')?.status).toBe('pass');
     expect((await createVerifyResultsStore({ redis: t.redis, prefix: t.prefix }).latest('prod-us'))?.startedAt).toBe(report.startedAt);
+  });
+
+  it('runHub with `redis.cluster.nodes` in the config: polls, posts once per channel, stops cleanly', async () => {
+    const fake = await startFakeSlack();
+    cleanups.push(() => fake.close());
+    const feed = await startFeedServer({ body: readFileSync(resolve(REPO_ROOT, 'data/sample-feed.json'), 'utf8') });
+    cleanups.push(() => feed.close());
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-advisor-cluster-hub-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'fleet.yaml');
+    writeFileSync(file, `
+feed: { url: "${feed.url}", every: 1h }
+releases: { refresh: false }
+slack: { channels: { prod: C0PROD, staging: C0STAGE }, announceBacklog: true }
+environments: { staging: {}, prod: {} }
+clusters:
+  - { name: legacy, environment: prod, versions: { kubernetes: v1.27.9, ingress-nginx: v1.11.4 } }
+  - { name: fresh, environment: staging, versions: { kubernetes: v1.35.2 } }
+redis: { cluster: { nodes: ${JSON.stringify(nodes)} } }
+`);
+    let stop!: () => void;
+    const stopSignal = new Promise<void>((res) => { stop = res; });
+    const lines: string[] = [];
+    const done = runHub({
+      configFile: file,
+      env: {
+        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', SLACK_API_URL: fake.apiUrl,
+        // Not reachable: the config's cluster section wins over REDIS_URL.
+        REDIS_URL: 'redis://127.0.0.1:1', K8S_ADVISOR_PREFIX: t.prefix.slice(1, -1), LOG_LEVEL: 'info',
+      },
+      stopSignal,
+      logDestination: { write: (line: string) => { lines.push(line); } },
+    });
+    try {
+      await waitFor(() => fake.messages.filter((m) => m.threadTs === null && m.text.includes('CVE-2025-1767')).length === 2, 'the gitRepo advisory in both channels', 20_000);
+      const keys = await keysOf(t.redis, t.prefix);
+      expect(keys.some((k) => k.startsWith(`${t.prefix}:post:CVE-2025-1767:`))).toBe(true);
+      expect(keys.some((k) => k === `${t.prefix}:marker`)).toBe(true);
+      expect(new Set(keys.map(hashTagOf))).toEqual(new Set([t.prefix.slice(1, -1)]));
+    } finally {
+      stop();
+      await expect(done).resolves.toBe(0);
+    }
+    const parents = fake.messages.filter((m) => m.threadTs === null).map((m) => `${m.channel} ${m.text.split(' ')[0]}`);
+    expect(new Set(parents).size).toBe(parents.length);
+    expect(lines.filter((l) => /"level":50/.test(l))).toEqual([]);
   });
 });
