@@ -45,6 +45,9 @@ export interface DataLossGuardOptions {
   checkEveryMs?: number;
   /** How long one replica may hold the recovery lock (default 5 min). */
   lockMs?: number;
+  /** At start, recovery attempts before giving up (default 30) and the pause between them (default 2 s). */
+  startAttempts?: number;
+  retryMs?: number;
   now?: () => Date;
 }
 
@@ -149,9 +152,20 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
       if (seen !== null) {
         epoch = seen;
       } else {
-        // Replicas starting together: one recovers, the others wait for its marker.
+        // Replicas starting together: one recovers, the others wait for its marker. A recovery
+        // that could not read Slack (network, rate limits) is retried: posting without it could
+        // post second parents.
+        let failures = 0;
         for (let attempt = 0; ; attempt++) {
-          const r = await recover(false);
+          let r: Awaited<ReturnType<typeof recover>>;
+          try {
+            r = await recover(false);
+          } catch (err) {
+            if (++failures >= (options.startAttempts ?? 30)) throw err;
+            logger.warn({ err: errorMessage(err), attempt: failures }, 'could not check Slack for posts to recover; retrying');
+            await new Promise((resolve) => setTimeout(resolve, options.retryMs ?? 2_000));
+            continue;
+          }
           if (r.result === 'recovered') {
             out = { firstInstall: r.firstInstall, recovered: r.posts };
             break;

@@ -28,6 +28,26 @@ export interface PostRecoveryOptions {
   logger: Pick<Logger, 'warn' | 'info'>;
   /** Pages of 200 messages read per channel at most (default 100: 20,000 messages). */
   maxPages?: number;
+  /** Waits for a rate-limited page (default: a real timer). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Slack answers meaning "this channel's history cannot be read by this app": retrying will not help. */
+const UNREADABLE = new Set(['not_in_channel', 'channel_not_found', 'missing_scope', 'is_archived', 'no_permission', 'access_denied']);
+
+/** Thrown when a channel could not be read for a reason that may pass (network, 5xx, rate limits): recovery must be retried, not skipped. */
+export class RecoveryIncompleteError extends Error {
+  override readonly name = 'RecoveryIncompleteError';
+}
+
+function slackErrorCode(err: unknown): string | null {
+  const data = (err as { data?: { error?: unknown } } | null)?.data;
+  return typeof data?.error === 'string' ? data.error : null;
+}
+
+function retryAfterMs(err: unknown): number | null {
+  const after = (err as { retryAfter?: unknown } | null)?.retryAfter;
+  return typeof after === 'number' && Number.isFinite(after) ? Math.min(60, Math.max(0, after)) * 1000 : null;
 }
 
 export interface PostRecovery {
@@ -56,17 +76,35 @@ export function parentPostsIn(page: HistoryPage, channel: string): Map<string, {
   return out;
 }
 
+/**
+ * Channels Slack says the app cannot read are skipped (named in the log and the result); any
+ * other failure throws RecoveryIncompleteError before a record is written, so the caller retries
+ * the whole recovery later instead of posting a second parent where history was not read.
+ */
 export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promise<PostRecovery> {
   const maxPages = options.maxPages ?? 100;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const page = async (args: Parameters<ReadHistory>[0]): Promise<HistoryPage> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await options.readHistory(args);
+      } catch (err) {
+        const wait = retryAfterMs(err);
+        if (wait === null || attempt >= 5) throw err;
+        await sleep(wait);
+      }
+    }
+  };
   let posts = 0;
   const advisories = new Set<string>();
   const failedChannels: string[] = [];
+  const perChannel = new Map<string, Map<string, { advisory: string; ts: string }>>();
   for (const channel of [...new Set(options.channels)]) {
     const found = new Map<string, { advisory: string; ts: string }>();
     try {
       let cursor: string | undefined;
-      for (let page = 0; page < maxPages; page++) {
-        const res = await options.readHistory({ channel, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+      for (let n = 0; n < maxPages; n++) {
+        const res = await page({ channel, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
         for (const [advisory, hit] of parentPostsIn(res, channel)) {
           const prev = found.get(advisory);
           if (prev === undefined || Number(hit.ts) < Number(prev.ts)) found.set(advisory, hit);
@@ -75,10 +113,18 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
         if (!cursor) break;
       }
     } catch (err) {
-      // A channel we cannot read keeps the others recoverable; its advisories may be posted again there.
+      const code = slackErrorCode(err);
+      if (code === null || !UNREADABLE.has(code)) {
+        throw new RecoveryIncompleteError(`could not read the history of ${channel} to recover posts: ${errorMessage(err)}`, { cause: err });
+      }
+      // The app cannot read this channel: the others stay recoverable; its advisories may be posted again there.
       failedChannels.push(channel);
-      options.logger.warn({ channel, err: errorMessage(err) }, 'could not read the channel history to recover posts');
+      options.logger.warn({ channel, err: code }, 'cannot read the channel history to recover posts; advisories may be posted there again');
+      continue;
     }
+    perChannel.set(channel, found);
+  }
+  for (const [channel, found] of perChannel) {
     for (const { advisory, ts } of found.values()) {
       if (await options.posts.restore({ advisory, channel }, ts)) posts++;
       advisories.add(advisory);

@@ -8,14 +8,15 @@ let r: TestRedis;
 beforeEach(async () => { r = await testRedis('guard'); });
 afterEach(async () => { await r.cleanup(); });
 
-function guard(recovered: RecoveredPosts, opts: { up?: () => boolean } = {}) {
+function guard(recovered: RecoveredPosts | (() => Promise<RecoveredPosts>), opts: { up?: () => boolean } = {}) {
   const warnings: string[] = [];
   const calls = { recover: 0, schedule: 0 };
   const feedState = createRedisFeedStateStore({ redis: r.redis, prefix: r.prefix });
   const g = createDataLossGuard({
     redis: r.redis, prefix: r.prefix, feedState, checkEveryMs: 60_000,
     logger: { warn: (_o: unknown, m: string) => { warnings.push(m); }, info: () => undefined, error: () => undefined } as never,
-    recoverPosts: async () => { calls.recover++; return recovered; },
+    recoverPosts: async () => { calls.recover++; return typeof recovered === 'function' ? recovered() : recovered; },
+    retryMs: 10, startAttempts: 3,
     recreateSchedulers: async () => { calls.schedule++; },
     ...(opts.up ? { isUp: opts.up } : {}),
   });
@@ -90,5 +91,31 @@ describe('data-loss guard', () => {
     expect(warnings).toEqual([]);
     up = true;
     expect(await g.check()).toBe('recovered');
+  });
+
+  it('a recovery that cannot read Slack is retried, never skipped: no marker until it succeeds', async () => {
+    let fail = false;
+    const { g, warnings } = guard(async () => {
+      if (fail) throw new Error('could not read the history of C0PROD to recover posts: connect ETIMEDOUT');
+      return { posts: 1, advisories: ['CVE-2023-2727'] };
+    });
+    await g.start();
+    g.stop();
+    fail = true;
+    warnings.length = 0;
+    await r.redis.del(markerKey(r.prefix));
+    expect(await g.check()).toBe('error');
+    expect(await r.redis.exists(markerKey(r.prefix))).toBe(0);
+    expect(warnings).toEqual(['data-loss check failed; will retry']);
+    fail = false;
+    expect(await g.check()).toBe('recovered');
+    expect(await r.redis.exists(markerKey(r.prefix))).toBe(1);
+  });
+
+  it('at start, retries a failing recovery and then gives up with its error', async () => {
+    const { g, warnings } = guard(async () => { throw new Error('slack unreachable'); });
+    await expect(g.start()).rejects.toThrow('slack unreachable');
+    expect(warnings).toEqual(['could not check Slack for posts to recover; retrying', 'could not check Slack for posts to recover; retrying']);
+    expect(await r.redis.exists(markerKey(r.prefix))).toBe(0);
   });
 });

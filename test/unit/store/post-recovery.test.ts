@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PostKey } from '../../../src/store/posts.ts';
-import { parentPostsIn, recoverPostsFromSlack, type HistoryPage } from '../../../src/store/redis-post-recovery.ts';
+import { parentPostsIn, recoverPostsFromSlack, RecoveryIncompleteError, type HistoryPage } from '../../../src/store/redis-post-recovery.ts';
 
 const msg = (ts: string, marker?: string, eventType = 'k8s_advisor_post') => ({
   ts, ...(marker === undefined ? {} : { metadata: { event_type: eventType, event_payload: { marker } } }),
@@ -39,7 +39,7 @@ describe('recoverPostsFromSlack', () => {
       channels: ['C0PROD', 'C0STAGE', 'C0PROD', 'C0GONE'],
       readHistory: async ({ channel, cursor }) => {
         asked.push(`${channel}@${cursor ?? ''}`);
-        if (channel === 'C0GONE') throw new Error('channel_not_found');
+        if (channel === 'C0GONE') throw Object.assign(new Error('An API error occurred: channel_not_found'), { data: { ok: false, error: 'channel_not_found' } });
         return (pages[channel] ?? [])[cursor === 'p2' ? 1 : 0] ?? {};
       },
       posts: { restore: async (key, ts) => { restored.push([key, ts]); return true; } },
@@ -54,6 +54,43 @@ describe('recoverPostsFromSlack', () => {
     expect(restored).toHaveLength(3);
     expect(result).toEqual({ posts: 3, advisories: ['CVE-2023-2727', 'CVE-2024-9042'], failedChannels: ['C0GONE'] });
     expect(warnings).toEqual([expect.objectContaining({ channel: 'C0GONE', err: 'channel_not_found' })]);
+  });
+
+  it('waits out a rate limit and goes on', async () => {
+    let calls = 0;
+    const waits: number[] = [];
+    const result = await recoverPostsFromSlack({
+      channels: ['C0PROD'],
+      readHistory: async () => {
+        calls++;
+        if (calls < 3) throw Object.assign(new Error('rate limited'), { retryAfter: 2 });
+        return { messages: [msg('1.1', 'CVE-2023-2727/C0PROD/parent')] };
+      },
+      posts: { restore: async () => true },
+      logger: silent as never,
+      sleep: async (ms) => { waits.push(ms); },
+    });
+    expect(waits).toEqual([2000, 2000]);
+    expect(result.posts).toBe(1);
+  });
+
+  it.each([
+    ['a network error', new Error('connect ECONNREFUSED 127.0.0.1:443')],
+    ['a Slack 500', Object.assign(new Error('An HTTP protocol error occurred: statusCode = 500'), { statusCode: 500 })],
+    ['a rate limit that does not end', Object.assign(new Error('rate limited'), { retryAfter: 1 })],
+  ])('%s on one channel: throws before writing any record (recovery is retried, never half-done)', async (_label, failure) => {
+    const restored: string[] = [];
+    await expect(recoverPostsFromSlack({
+      channels: ['C0PROD', 'C0STAGE'],
+      readHistory: async ({ channel }) => {
+        if (channel === 'C0STAGE') throw failure;
+        return { messages: [msg('1.1', 'CVE-2023-2727/C0PROD/parent')] };
+      },
+      posts: { restore: async (key) => { restored.push(key.channel); return true; } },
+      logger: silent as never,
+      sleep: async () => undefined,
+    })).rejects.toThrow(RecoveryIncompleteError);
+    expect(restored).toEqual([]);
   });
 
   it('counts only records it wrote (a post recorded meanwhile by a job stays as it is)', async () => {
