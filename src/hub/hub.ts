@@ -90,7 +90,11 @@ export interface HubOptions {
   logger: Logger;
   /** An ioredis connection (REDIS_URL). The hub only duplicates it (stores, queues, one per worker), closes its duplicates on stop, and leaves this one to the caller. */
   redis: Redis;
-  /** Prefix of every Redis key; BullMQ uses `{prefix}` (one hash slot). Default "k8s-advisor". */
+  /**
+   * Prefix of every Redis key; BullMQ uses it as a hash tag (`{prefix}`, or the prefix itself when it
+   * is one). On a Redis Cluster pass a hash-tagged prefix (main.ts does: `{k8s-advisor}`) so the
+   * stores' keys share the queues' slot. Default "k8s-advisor".
+   */
   prefix?: string;
   slack: HubSlackOptions;
   /** New or changed advisories since the last poll (see `createWatcherSource`). */
