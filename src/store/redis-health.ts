@@ -44,8 +44,10 @@ export function watchRedisHealth(options: RedisHealthOptions): RedisHealth {
   let suppressed = 0;
   let lastError = '';
   let closed = false;
-  // A first connect after watching began is not a return from an outage.
+  // A first connect after watching began is not a return from an outage, and failing to connect
+  // at all is the opener's error to report, not an outage.
   let wasDown = false;
+  let everUp = up;
 
   const down = (reason: string) => {
     if (closed) return;
@@ -61,6 +63,7 @@ export function watchRedisHealth(options: RedisHealthOptions): RedisHealth {
       return;
     }
     suppressed++;
+    if (!everUp) return;
     const t = now();
     if (t - lastReminder >= repeatEveryMs) {
       lastReminder = t;
@@ -78,6 +81,7 @@ export function watchRedisHealth(options: RedisHealthOptions): RedisHealth {
     if (closed || up) return;
     const downForMs = now() - since;
     up = true;
+    everUp = true;
     since = now();
     if (!wasDown) return;
     logger.info({ downForMs }, 'Redis is back');
