@@ -2,6 +2,8 @@
  * An agent confined by the ACL the README documents (src/agent/acl.ts) on a Redis of its own:
  * it serves its cluster's jobs and cannot read or write another cluster's, nor the hub's state.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +17,7 @@ import { createKubeClient } from '../../../src/kube/client.ts';
 import { createAuditLog } from '../../../src/store/audit.ts';
 import { createFakeApiServer, scenarios, type FakeApiServer } from '../../helpers/fake-apiserver.ts';
 import { SKIP_REASON, redisServerAvailable, startPrivateRedis, type PrivateRedis } from '../../helpers/private-redis.ts';
+import { REPO_ROOT } from '../../helpers/shared-data.ts';
 import { waitFor } from '../hub/harness.ts';
 
 const available = redisServerAvailable();
@@ -49,6 +52,14 @@ describe('agent ACL rule', () => {
     ]);
     expect(() => agentAclSetUser({ prefix: PREFIX, cluster: 'prod-eu', password: 'short' })).toThrow(/at least 16 characters/);
     expect(() => agentKeyPatterns(PREFIX, 'prod*')).toThrow(/not a valid cluster name/);
+  });
+
+  it('is the rule the README documents, word for word', () => {
+    const readme = readFileSync(resolve(REPO_ROOT, 'README.md'), 'utf8');
+    const block = /```\n(ACL SETUSER agent-prod-eu[^`]*)```/.exec(readme)?.[1];
+    expect(block, 'README has the agent ACL block').toBeDefined();
+    const documented = (block ?? '').split(/\s+/).filter(Boolean).slice(2);
+    expect(documented).toEqual(agentAclSetUser({ prefix: PREFIX, cluster: 'prod-eu', password: 'LONG-RANDOM-PASSWORD' }));
   });
 });
 
