@@ -160,8 +160,9 @@ export function createHub(options: HubOptions): Hub {
     connections.push(c);
     return c;
   };
-  // Stores and producers share one auto-pipelined connection: under a burst of slash commands the
-  // audit XADDs and job adds of many requests go out in one write (syscalls dominate the ack path).
+  // Stores use one auto-pipelined connection, producers another (below): under a burst of slash
+  // commands the audit XADDs, and the job adds, of many requests go out in one write each (syscalls
+  // dominate the ack path). Two, not one: stores wait out an outage, producers must not.
   const storeRedis = conn(true);
   const posts = createPostStore({ redis: storeRedis, prefix, staleMs: w.staleClaimMs ?? 2 * lockDuration, now: () => now().getTime() });
   const lock = createLock({ redis: storeRedis, prefix });
