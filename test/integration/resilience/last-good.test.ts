@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runHub } from '../../../src/main.ts';
 import { loadBundledCalendar } from '../../../src/releases/index.ts';
 import { hashTagged } from '../../../src/store/redis-connection.ts';
+import { createLastGoodStore } from '../../../src/store/redis-last-good.ts';
+import type { ClusterInventory } from '../../../src/inventory/types.ts';
 import { createFakeApiServer, scenarios, type FakeApiServer } from '../../helpers/fake-apiserver.ts';
 import { startFakeSlack, type FakeSlack } from '../../helpers/fake-slack.ts';
 import { startFeedServer, type FeedServer } from '../../helpers/feed-server.ts';
@@ -119,5 +121,28 @@ clusters:
     // The calendar came from Redis: same data, no second request within the day.
     expect(after?.releaseData).toMatchObject({ asOf: '2099-01-02', source: 'live' });
     expect(releaseRequests).toBe(1);
+  });
+
+  it('the store keeps only good live reads and skips unreadable entries', async () => {
+    const store = createLastGoodStore({ redis: r.redis, prefix: r.prefix });
+    const inv = (cluster: string, over: Partial<ClusterInventory> = {}): ClusterInventory => ({
+      cluster, environment: 'prod', provider: 'eks', source: 'live', collectedAt: '2026-12-01T10:00:00Z',
+      server: 'v1.29.4-eks-036c24b', nodes: [{ name: 'n1', kubelet: 'v1.29.4-eks-036c24b', kubeProxy: null }], components: {}, error: null, ...over,
+    });
+    await store.saveInventories([
+      inv('good'),
+      inv('failed', { error: { code: 'CLUSTER_UNREACHABLE', message: 'x', at: '2026-12-01T10:00:00Z' } }),
+      inv('static', { source: 'static' }),
+      inv('cached', { source: 'cached' }),
+    ]);
+    await r.redis.hset(`${r.prefix}:last-good:inventories`, 'broken', '{not json', 'wrong-name', JSON.stringify(inv('other')));
+    expect([...(await store.inventories()).keys()]).toEqual(['good']);
+
+    expect(await store.calendar()).toBeNull();
+    const bundled = loadBundledCalendar();
+    await store.saveCalendar(bundled.data(), 'live', new Date('2026-12-01T10:00:00Z'));
+    expect(await store.calendar()).toMatchObject({ readAt: '2026-12-01T10:00:00.000Z', source: 'live', data: { asOf: bundled.asOf } });
+    await r.redis.set(`${r.prefix}:last-good:calendar`, JSON.stringify({ readAt: 'x', source: 'live', data: { schemaVersion: 2 } }));
+    expect(await store.calendar()).toBeNull();
   });
 });
