@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Queue, type Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
 import { parseItem } from './advisory/parse.ts';
 import type { Advisory } from './advisory/types.ts';
 import { createAgentWorker } from './agent/worker.ts';
@@ -34,9 +34,18 @@ import { createLogger, type Logger } from './log.ts';
 import { instrumentFetch, instrumentParse, observeWorker, recordVerifyReport } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { PACKAGE_ROOT } from './paths.ts';
-import { loadBundledCalendar, refreshCalendar, STALE_AFTER_DAYS, type ReleaseCalendar } from './releases/index.ts';
+import { createReleaseCalendar, loadBundledCalendar, refreshCalendar, STALE_AFTER_DAYS, type ReleaseCalendar } from './releases/index.ts';
+import { createWebClient } from './slack/web.ts';
 import { createSnapshotStore } from './store/advisory-snapshots.ts';
 import { createRedisFeedStateStore } from './store/feed-state.ts';
+import { createPostStore } from './store/posts.ts';
+import {
+  createRedisClient, credentialsFrom, describeRedisTarget, hashTagged, redisTargetFrom, type RedisClient,
+} from './store/redis-connection.ts';
+import { createDataLossGuard } from './store/redis-data-loss.ts';
+import { watchRedisHealth, type RedisHealth } from './store/redis-health.ts';
+import { createLastGoodStore } from './store/redis-last-good.ts';
+import { recoverPostsFromSlack, type HistoryPage } from './store/redis-post-recovery.ts';
 import { triage } from './triage/index.ts';
 import { checksFor, verifyClusterOf } from './verify/targets.ts';
 
@@ -47,8 +56,13 @@ export interface RoleOptions {
   env: NodeJS.ProcessEnv;
   /** Resolves to stop the role; default: the first SIGTERM or SIGINT. */
   stopSignal?: Promise<unknown>;
-  /** Called once the role is up (tests, embedding); `healthPort` serves /livez, /readyz, /metrics. */
-  onStarted?: (info: { port: number | null; healthPort: number }) => void;
+  /** Where the JSON log goes (default stdout): tests and embedding. */
+  logDestination?: DestinationStream;
+  /**
+   * Called once the role is up (tests, embedding); `healthPort` serves /livez, /readyz, /metrics,
+   * `redisHealth` is what readiness reports for Redis.
+   */
+  onStarted?: (info: { port: number | null; healthPort: number; redisHealth: RedisHealth }) => void;
   /**
    * Ends the process when the grace period ran out with jobs still running (they were released to
    * other replicas, but their code would keep this process alive). Default process.exit.
@@ -59,8 +73,11 @@ export interface RoleOptions {
 interface Common {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
+  /** The deployment's key prefix as a hash tag (`{k8s-advisor}`): every store and queue in one Cluster slot. */
   prefix: string;
+  /** Up/down of Redis for the process: one line per change, readiness. */
+  redisHealth: RedisHealth;
   ops: OpsSettings;
   metrics: Metrics;
   tracker: JobTracker;
@@ -78,23 +95,35 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   const slack = slackOptionsFrom(env, { endpoint: roles.has('slack') });
   let hubRef: ReturnType<typeof createHub> | null = null;
   const startedAt = new Date();
-  let calendar: ReleaseCalendar = loadBundledCalendar();
-  const common = await open(options, 'hub', [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET], (config, redis, prefix) => [
-    redisCheck(() => redis.status === 'ready'),
+  // The refreshed calendar lives in Redis with its read time: one replica's refresh serves every
+  // replica (and a restarted hub) until it is a day old. Readiness reads whichever is current.
+  const bundled = loadBundledCalendar();
+  let calendar: ReleaseCalendar = bundled;
+  const common = await open(options, 'hub', [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET], (config, redis, prefix, redisHealth) => [
+    redisCheck(() => redisHealth.isUp()),
     ...(roles.has('slack') && slack.mode.kind !== 'none' ? [slackCheck(() => hubRef?.slackState() ?? 'not-started')] : []),
     feedCheck({ lastSuccess: () => createFeedSuccessStore({ redis, prefix }).last(), everyMs: config.feed.every, startedAt }),
     releaseCheck({ asOf: () => calendar.asOf, maxAgeDays: STALE_AFTER_DAYS }),
   ], slack.mode.kind === 'http' ? slack.mode.port : null);
-  const { config, logger, redis, prefix, metrics, tracker } = common;
+  const { config, logger, redis, prefix, redisHealth, metrics, tracker } = common;
   const feedSuccess = createFeedSuccessStore({ redis, prefix });
+  const lastGood = createLastGoodStore({ redis, prefix });
 
-  const bundled = calendar;
   const refresh = async () => {
+    const stored = await lastGood.calendar().catch(() => null);
+    if (stored !== null && stored.data.asOf >= bundled.asOf) {
+      calendar = createReleaseCalendar(stored.data, { source: stored.source });
+      if (Date.now() - Date.parse(stored.readAt) < DAY_MS) return;
+    }
     if (!config.releases.refresh) return;
-    calendar = await refreshCalendar({ fetch: globalThis.fetch, url: config.releases.url, timeoutMs: 10_000, logger, bundled });
+    const fresh = await refreshCalendar({ fetch: globalThis.fetch, url: config.releases.url, timeoutMs: 10_000, logger, bundled });
+    if (fresh.source !== 'live') return;
+    calendar = fresh;
+    await lastGood.saveCalendar(fresh.data(), fresh.source, new Date()).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'could not store the refreshed release calendar'));
   };
   await refresh();
-  const refreshTimer = setInterval(() => { void refresh(); }, DAY_MS);
+  // Hourly: pick up another replica's refresh; fetch only when the stored one is a day old.
+  const refreshTimer = setInterval(() => { void refresh().catch(() => undefined); }, DAY_MS / 24);
   refreshTimer.unref();
 
   const snapshots = createSnapshotStore({ redis, prefix });
@@ -121,15 +150,23 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     },
   };
 
-  // Last good inventory per cluster: served (with its age) when a cluster cannot be read.
-  const previous = new Map<string, ClusterInventory>();
+  // Last good inventory per cluster, in Redis: served (with its age) when a cluster cannot be
+  // read, by whichever replica runs the triage, also after a restart. `good` holds the newest
+  // good one this replica has seen (static clusters too) for the inventory age metric.
+  const good = new Map<string, ClusterInventory>();
   const triageFleet = async (advisories: Advisory[]) => {
     const now = new Date();
+    const previous: Map<string, ClusterInventory> = await lastGood.inventories();
+    for (const [cluster, inv] of previous) {
+      const known = good.get(cluster);
+      if (known === undefined || known.collectedAt < inv.collectedAt) good.set(cluster, inv);
+    }
     const inventories = await collectInventories({
       config, now, logger, previous,
       readAgent: (cluster) => dispatcher.inventory(cluster.name),
     });
-    for (const inv of inventories) if (inv.error === null) previous.set(inv.cluster, inv);
+    for (const inv of inventories) if (inv.error === null) good.set(inv.cluster, inv);
+    await lastGood.saveInventories(inventories);
     return triage({ advisories, inventories, calendar, now });
   };
 
@@ -159,12 +196,13 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     announceBacklog: config.slack.announceBacklog,
     retriageEveryMs: config.feed.retriage,
     roles: { slack: roles.has('slack'), workers: roles.has('workers'), schedule: roles.has('schedule') },
+    redisHealth,
   });
 
   hubRef = hub;
   metrics.readFrom({
     releaseAsOf: () => new Date(`${calendar.asOf.slice(0, 10)}T00:00:00Z`),
-    inventories: () => [...previous.values()].map((i) => ({ cluster: i.cluster, collectedAt: new Date(i.collectedAt) })),
+    inventories: () => [...good.values()].map((i) => ({ cluster: i.cluster, collectedAt: new Date(i.collectedAt) })),
     feedLastSuccess: () => feedSuccess.last(),
     queues: () => Promise.all(Object.entries(hub.queues).map(async ([queue, q]) => ({
       queue, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'),
@@ -175,23 +213,45 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     })),
   });
 
+  // Redis data loss: found at start (no marker) or later (the marker vanished), recovered from
+  // Slack before the workers can post, schedulers recreated.
+  const web = createWebClient({ token: slack.botToken, logger, ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}) });
+  const dataLoss = createDataLossGuard({
+    redis, prefix, logger,
+    isUp: () => redisHealth.isUp(),
+    feedState: createRedisFeedStateStore({ redis, prefix }),
+    recreateSchedulers: () => hub.schedule(),
+    recoverPosts: () => recoverPostsFromSlack({
+      readHistory: async (args) => (await web.conversations.history(args)) as unknown as HistoryPage,
+      posts: createPostStore({ redis, prefix }),
+      channels: Object.values(config.slack.channels),
+      logger,
+    }),
+    ...(env.K8S_ADVISOR_DATA_CHECK_MS ? { checkEveryMs: Math.max(100, Number(env.K8S_ADVISOR_DATA_CHECK_MS) || 15_000) } : {}),
+  });
+
   let port: number | null;
   try {
+    await dataLoss.start();
+    const onRedisChange = (up: boolean) => { if (up) void dataLoss.check(); };
+    redis.on('ready', () => onRedisChange(redisHealth.isUp()));
     ({ port } = await hub.start());
   } catch (err) {
-    // A hub that cannot start (port in use, bad token) must not linger on its health port and Redis.
+    // A hub that cannot start (port in use, bad token, recovery given up) must not linger on its health port and Redis.
     clearInterval(refreshTimer);
+    dataLoss.stop();
     await hub.stop().catch(() => {});
     await dispatcher.close().catch(() => {});
     await common.health.stop();
-    await close(redis);
+    await close(redis, redisHealth);
     throw err;
   }
   logger.info({ mode: slack.mode.kind, roles: [...roles], port, healthPort: common.healthPort, clusters: config.clusters.length, feed: config.feed.url }, 'hub started');
-  options.onStarted?.({ port, healthPort: common.healthPort });
+  options.onStarted?.({ port, healthPort: common.healthPort, redisHealth });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info({ graceMs: common.ops.shutdownGraceMs, inFlight: tracker.inFlight() }, 'hub stopping');
   clearInterval(refreshTimer);
+  dataLoss.stop();
   return shutdown(common, options, async () => {
     await hub.stop();
     await dispatcher.close();
@@ -201,30 +261,30 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
 export async function runAgent(options: RoleOptions & { cluster: string; kubeconfig?: string; context?: string }): Promise<number> {
   const startedAt = new Date();
   let contact: ReturnType<typeof watchClusterContact> | null = null;
-  const common = await open(options, 'agent', [], (_config, redis) => [
-    redisCheck(() => redis.status === 'ready'),
+  const common = await open(options, 'agent', [], (_config, _redis, _prefix, redisHealth) => [
+    redisCheck(() => redisHealth.isUp()),
     {
       name: 'cluster',
       // Three missed /version answers (every 30 s) and the agent stops counting as ready.
       run: () => clusterReachable({ cluster: options.cluster, lastContact: contact?.last().at ?? null, lastError: contact?.last().error ?? null, maxAgeMs: 90_000, startedAt, now: new Date() }),
     },
   ]);
-  const { config, logger, redis, prefix, metrics, tracker } = common;
+  const { config, logger, redis, prefix, redisHealth, metrics, tracker } = common;
   const fail = async (err: unknown): Promise<never> => {
     contact?.stop();
     await common.health.stop();
-    await close(redis);
+    await close(redis, redisHealth);
     throw err;
   };
   const cluster = config.clusters.find((c) => c.name === options.cluster);
   if (!cluster) {
     await common.health.stop();
-    await close(redis);
+    await close(redis, redisHealth);
     throw new ConfigError([`--cluster: "${options.cluster}" is not one of ${config.clusters.map((c) => c.name).join(', ')}`], options.configFile);
   }
   if (cluster.versions !== undefined) {
     await common.health.stop();
-    await close(redis);
+    await close(redis, redisHealth);
     throw new ConfigError([`clusters[${config.clusters.indexOf(cluster)}]: "${cluster.name}" has static versions; an agent serves clusters with agent: true`], options.configFile);
   }
   // The agent normally runs inside its cluster (in-cluster credentials); --kubeconfig serves it from outside.
@@ -256,7 +316,7 @@ export async function runAgent(options: RoleOptions & { cluster: string; kubecon
   depth.on('error', () => {});
   metrics.readFrom({ queues: async () => [{ queue: agent.queueName, counts: await depth.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') }] });
   logger.info({ cluster: cluster.name, queue: agent.queueName, healthPort: common.healthPort }, 'agent started');
-  options.onStarted?.({ port: null, healthPort: common.healthPort });
+  options.onStarted?.({ port: null, healthPort: common.healthPort, redisHealth });
   await (options.stopSignal ?? terminationSignal(logger));
   logger.info({ graceMs: common.ops.shutdownGraceMs, inFlight: tracker.inFlight() }, 'agent stopping');
   contact.stop();
@@ -276,14 +336,14 @@ function watchWorker(worker: Worker, metrics: Metrics, tracker: JobTracker): voi
  * period, and when it runs out the jobs still in flight are released and the process ends.
  */
 async function shutdown(common: Common, options: RoleOptions, stop: () => Promise<void>): Promise<number> {
-  const { logger, redis, health, tracker, ops } = common;
+  const { logger, redis, redisHealth, health, tracker, ops } = common;
   health.markShuttingDown();
   const outcome = await stopWithin(stop, ops.shutdownGraceMs, () => tracker.releaseAll());
   await health.stop();
   if (outcome.kind === 'clean') {
     if (outcome.error !== null) logger.warn({ err: outcome.error }, 'a shutdown step failed; stopping anyway');
     // QUIT waits for an answer; a Redis that went away must not hold the exit.
-    await withTimeout(close(redis), 2_000).catch(() => redis.disconnect());
+    await withTimeout(close(redis, redisHealth), 2_000).catch(() => redis.disconnect());
     logger.info('stopped');
     if (options.stopSignal === undefined) {
       // This role owns the process (it took the signal): a library timer still pending after an
@@ -297,6 +357,8 @@ async function shutdown(common: Common, options: RoleOptions, stop: () => Promis
     return 0;
   }
   logger.warn({ graceMs: ops.shutdownGraceMs, released: outcome.released }, 'grace period over: jobs still in flight were released to other workers');
+  // A disconnect on purpose is not an outage.
+  redisHealth.close();
   redis.disconnect();
   (options.exit ?? ((code: number) => process.exit(code)))(0);
   return 0;
@@ -340,7 +402,7 @@ async function open(
   options: RoleOptions,
   role: 'hub' | 'agent',
   secrets: (string | undefined)[],
-  checks: (config: Config, redis: Redis, prefix: string) => ReadinessCheck[],
+  checks: (config: Config, redis: RedisClient, prefix: string, redisHealth: RedisHealth) => ReadinessCheck[],
   slackPort: number | null = null,
 ): Promise<Common> {
   const config = await loadConfigFile(options.configFile);
@@ -350,42 +412,39 @@ async function open(
   }
   const logger = createLogger({
     level: options.env.LOG_LEVEL ?? 'info',
-    secrets: secrets.filter((s): s is string => typeof s === 'string'),
+    secrets: [...secrets, options.env.REDIS_PASSWORD, options.env.REDIS_SENTINEL_PASSWORD].filter((s): s is string => typeof s === 'string' && s !== ''),
     stdout: true,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
   }).child({ role });
-  const url = options.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = options.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor';
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
-  // Later outages are retried by ioredis and BullMQ; log them once per change, without the URL's password.
-  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  const target = redisTargetFrom(config.redis, options.env);
+  // Hash-tagged so that on a Redis Cluster every key of the deployment shares one slot (MULTI, Lua).
+  const prefix = hashTagged(options.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor');
+  const redis = createRedisClient(target, credentialsFrom(options.env), { lazyConnect: true });
+  // Later outages are retried by ioredis and BullMQ; the health watch logs one line per change.
+  const redisHealth = watchRedisHealth({ client: redis, logger: logger.child({ subsystem: 'redis' }) });
   try {
     await withTimeout(redis.connect(), 10_000);
     await redis.ping();
   } catch (err) {
+    redisHealth.close();
     redis.disconnect();
-    throw new AdvisorError('REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorMessage(err)}`, { hint: 'set REDIS_URL to a reachable Redis (redis://host:6379)' });
+    throw new AdvisorError('REDIS_UNREACHABLE', `cannot reach Redis at ${describeRedisTarget(target)}: ${errorMessage(err)}`, {
+      hint: target.kind === 'single'
+        ? 'set REDIS_URL to a reachable Redis (redis://host:6379, rediss:// for TLS; password in REDIS_PASSWORD)'
+        : `check redis.${target.kind} in the config and REDIS_PASSWORD`,
+    });
   }
   const metrics = createMetrics({ role, version: packageVersion() });
   // Up before the role starts (calendar refresh, Slack connect): liveness passes, readiness says what is missing.
-  const health = createHealthServer({ port: ops.healthPort, host: ops.healthHost, checks: checks(config, redis, prefix), metrics, logger });
+  const health = createHealthServer({ port: ops.healthPort, host: ops.healthHost, checks: checks(config, redis, prefix, redisHealth), metrics, logger });
   let healthPort: number;
   try {
     ({ port: healthPort } = await health.start());
   } catch (err) {
-    await close(redis);
+    await close(redis, redisHealth);
     throw err;
   }
-  return { config, logger, redis, prefix, ops, metrics, tracker: createJobTracker(), health, healthPort };
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
+  return { config, logger, redis, prefix, redisHealth, ops, metrics, tracker: createJobTracker(), health, healthPort };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -412,6 +471,7 @@ function terminationSignal(logger: Logger): Promise<void> {
   });
 }
 
-async function close(redis: Redis): Promise<void> {
+async function close(redis: RedisClient, health: RedisHealth): Promise<void> {
+  health.close();
   await redis.quit().catch(() => redis.disconnect());
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient as Redis } from '../store/redis-connection.ts';
 import type { ClusterConfig, Config } from '../config/schema.ts';
 import { AdvisorError, ClusterAccessError, errorMessage } from '../errors.ts';
 import { readInventory as readLiveInventory } from '../inventory/live.ts';
@@ -90,7 +90,7 @@ export function createClusterDispatcher(options: CreateClusterDispatcherOptions)
     let q = queues.get(cluster);
     if (!q) {
       const name = agentQueueName(cluster);
-      const eventsConnection = connection.duplicate({ maxRetriesPerRequest: null });
+      const eventsConnection = duplicateRedis(connection);
       const queue = new Queue(name, { connection, prefix });
       const events = new QueueEvents(name, { connection: eventsConnection, prefix });
       events.setMaxListeners(0);

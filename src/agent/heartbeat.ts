@@ -2,7 +2,7 @@
  * Agent liveness in Redis: a key with a TTL the agent refreshes (alive while it exists) and a
  * last-seen record without one, so the hub can say "no agent seen for prod-us since …".
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../store/redis-connection.ts';
 import { z } from 'zod';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';

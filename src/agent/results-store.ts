@@ -2,7 +2,7 @@
  * Verify reports per cluster in Redis: the latest few runs, newest first, so each run is compared
  * with the one before it. Unreadable entries are skipped (they come from an older format).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../store/redis-connection.ts';
 import { z } from 'zod';
 import { storeKey } from '../store/keys.ts';
 import { PROBE_IDS, PROBE_STATUSES, type VerifyReport } from '../verify/types.ts';

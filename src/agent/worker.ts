@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient as Redis } from '../store/redis-connection.ts';
 import { errorMessage } from '../errors.ts';
 import { readInventory } from '../inventory/live.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -63,7 +63,7 @@ export async function createAgentWorker(options: CreateAgentWorkerOptions): Prom
     ...(options.probes ? { probes: options.probes } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const blocking = options.connection.duplicate({ maxRetriesPerRequest: null });
+  const blocking = duplicateRedis(options.connection);
   // Never an unheard 'error' event on a Redis outage; the worker re-emits it ('agent worker error').
   blocking.on('error', (err: Error) => log?.debug({ err: errorMessage(err) }, 'agent redis connection error'));
   const worker = new Worker<unknown, ClusterJobResult>(queueName, (job) => processor(job as unknown as AgentJobLike), {

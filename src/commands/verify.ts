@@ -10,6 +10,7 @@
  * Exit: 0 nothing failed · 1 a probe failed or errored · 2 bad target, config or usage.
  */
 import type { Redis } from 'ioredis';
+import { hashTagged } from '../store/redis-connection.ts';
 import type { CliIo } from '../cli.ts';
 import type { ClusterConfig, Config } from '../config/schema.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -57,7 +58,8 @@ async function openStore(io: CliIo): Promise<{ store: VerifyResultsStore | null;
     redis.disconnect();
     return { store: null, close: async () => undefined };
   }
-  const prefix = io.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor';
+  // The hub's key layout (hash-tagged prefix): CLI runs and hub runs compare with each other.
+  const prefix = hashTagged(io.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor');
   return { store: createVerifyResultsStore({ redis, prefix }), close: async () => { await redis.quit().catch(() => redis.disconnect()); } };
 }
 

@@ -114,6 +114,18 @@ const permissionsSchema = z.strictObject({
   acknowledge: z.array(z.string()).default([]),
 }).default({ verify: {}, schedule: {}, acknowledge: [] });
 
+const hostPort = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected "host:port", like "10.0.0.5:6379"');
+
+/** Where Redis is when it is not one server at REDIS_URL (password: REDIS_PASSWORD). */
+const redisSchema = z.strictObject({
+  /** Redis Cluster: a few of its nodes; the client discovers the rest. */
+  cluster: z.strictObject({ nodes: z.array(hostPort).min(1, 'name at least one node') }).optional(),
+  /** Sentinel: the master's name and the sentinels to ask for it. */
+  sentinel: z.strictObject({ name: z.string().min(1), sentinels: z.array(hostPort).min(1, 'name at least one sentinel') }).optional(),
+  /** TLS to the cluster nodes or the sentinel-managed servers (one server: a rediss:// REDIS_URL). */
+  tls: z.boolean().default(false),
+}).refine((r) => !(r.cluster && r.sentinel), 'give either cluster or sentinel, not both');
+
 export const configSchema = z.strictObject({
   feed: z.strictObject({
     url: z.string().default(DEFAULT_FEED_URL),
@@ -146,6 +158,7 @@ export const configSchema = z.strictObject({
   clusters: z.array(clusterSchema).min(1, 'define at least one cluster'),
   roles: z.record(z.string(), roleSchema).default({}),
   permissions: permissionsSchema,
+  redis: redisSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

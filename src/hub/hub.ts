@@ -34,7 +34,8 @@
  *   process.once('SIGTERM', () => void hub.stop().then(() => dispatcher.close()).then(() => redis.quit()));
  */
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient as Redis } from '../store/redis-connection.ts';
+import type { RedisHealth } from '../store/redis-health.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { FEED_SCHEDULER_ID, QUEUE_NAMES, RETRIAGE_SCHEDULER_ID, bullPrefix } from '../queue/names.ts';
@@ -89,7 +90,11 @@ export interface HubOptions {
   logger: Logger;
   /** An ioredis connection (REDIS_URL). The hub only duplicates it (stores, queues, one per worker), closes its duplicates on stop, and leaves this one to the caller. */
   redis: Redis;
-  /** Prefix of every Redis key; BullMQ uses `{prefix}` (one hash slot). Default "k8s-advisor". */
+  /**
+   * Prefix of every Redis key; BullMQ uses it as a hash tag (`{prefix}`, or the prefix itself when it
+   * is one). On a Redis Cluster pass a hash-tagged prefix (main.ts does: `{k8s-advisor}`) so the
+   * stores' keys share the queues' slot. Default "k8s-advisor".
+   */
   prefix?: string;
   slack: HubSlackOptions;
   /** New or changed advisories since the last poll (see `createWatcherSource`). */
@@ -119,6 +124,8 @@ export interface HubOptions {
   dispatcher?: Verifier;
   /** Called with every worker the hub creates, before it runs (metrics, shutdown tracking). */
   onWorker?: (worker: Worker) => void;
+  /** Redis up/down for the process: queue and worker connection errors are counted there instead of logged one by one. */
+  redisHealth?: Pick<RedisHealth, 'connectionError'>;
 }
 
 export interface Hub {
@@ -129,6 +136,8 @@ export interface Hub {
   pollNow(): Promise<void>;
   /** Queue one fleet re-triage now (runs on whichever replica picks it up). */
   retriageNow(): Promise<void>;
+  /** Create (or keep) the feed poll and re-triage job schedulers; a no-op without the schedule role. After Redis lost its data, this brings polling back. */
+  schedule(): Promise<void>;
   /** Listeners registered (empty when slack mode is "none"). */
   registry: ListenerRegistry;
   queues: Queues;
@@ -147,30 +156,35 @@ export function createHub(options: HubOptions): Hub {
   const roles = { slack: true, workers: true, schedule: true, ...options.roles };
 
   const connections: Redis[] = [];
-  const conn = (autoPipeline = false) => {
-    const c = options.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: autoPipeline });
+  const conn = (autoPipeline = false, offlineQueue = true) => {
+    const c = duplicateRedis(options.redis, { autoPipelining: autoPipeline, offlineQueue });
     // Never an unheard 'error' event on a Redis outage (ioredis reconnects by itself); the queues
     // and workers re-emit it and log it at error level, so the connection only logs at debug.
     c.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
     connections.push(c);
     return c;
   };
-  // Stores and producers share one auto-pipelined connection: under a burst of slash commands the
-  // audit XADDs and job adds of many requests go out in one write (syscalls dominate the ack path).
+  // Stores use one auto-pipelined connection, producers another (below): under a burst of slash
+  // commands the audit XADDs, and the job adds, of many requests go out in one write each (syscalls
+  // dominate the ack path). Two, not one: stores wait out an outage, producers must not.
   const storeRedis = conn(true);
   const posts = createPostStore({ redis: storeRedis, prefix, staleMs: w.staleClaimMs ?? 2 * lockDuration, now: () => now().getTime() });
   const lock = createLock({ redis: storeRedis, prefix });
   const snapshots = createSnapshotStore({ redis: storeRedis, prefix });
   const audit = createAuditLog({ redis: storeRedis, prefix, now });
 
-  const queueOpts = { connection: storeRedis, prefix: bullPrefix(prefix) };
+  // Producers fail fast during an outage (no offline queue): a slash command answers "Redis is
+  // unavailable" at once instead of waiting for Redis with the user's request.
+  const producerRedis = conn(true, false);
+  const queueOpts = { connection: producerRedis, prefix: bullPrefix(prefix) };
   const queues: Queues = {
     feed: new Queue<FeedPollJob>(QUEUE_NAMES.feed, queueOpts),
     retriage: new Queue<RetriageJob>(QUEUE_NAMES.retriage, queueOpts),
     slack: new Queue<SlackJob>(QUEUE_NAMES.slack, queueOpts),
     commands: new Queue<CommandJob>(QUEUE_NAMES.commands, queueOpts),
   };
-  for (const q of Object.values(queues)) q.on('error', (err: Error) => log.error({ err: err.message }, 'queue error'));
+  const redisDown = (err: unknown) => options.redisHealth?.connectionError(err) === true;
+  for (const q of Object.values(queues)) q.on('error', (err: Error) => { if (!redisDown(err)) log.error({ err: err.message }, 'queue error'); });
   const producers = createProducers(queues, retry);
 
   const web = createWebClient({ token: options.slack.botToken, logger: options.logger, ...(options.slack.apiUrl ? { apiUrl: options.slack.apiUrl } : {}) });
@@ -227,6 +241,19 @@ export function createHub(options: HubOptions): Hub {
   let started = false;
   let stopping: Promise<void> | null = null;
 
+  const schedule = async () => {
+    if (!roles.schedule) return;
+    const every = options.pollEveryMs ?? options.config.feed.every;
+    await queues.feed.upsertJobScheduler(FEED_SCHEDULER_ID, { every }, {
+      name: 'poll', data: { reason: 'schedule' }, opts: { ...jobOptions({ attempts: 3, backoffMs: 5_000 }) },
+    });
+    const retriageEvery = options.retriageEveryMs ?? options.config.feed.retriage;
+    await queues.retriage.upsertJobScheduler(RETRIAGE_SCHEDULER_ID, { every: retriageEvery }, {
+      name: 'retriage', data: { reason: 'schedule' }, opts: { ...jobOptions({ attempts: 3, backoffMs: 5_000 }) },
+    });
+    log.info({ every, retriageEvery }, 'feed poll and fleet retriage scheduled');
+  };
+
   return {
     registry,
     queues,
@@ -238,6 +265,7 @@ export function createHub(options: HubOptions): Hub {
     async retriageNow() {
       await producers.retriageNow();
     },
+    schedule,
     async start() {
       if (started) throw new Error('hub already started');
       started = true;
@@ -263,7 +291,7 @@ export function createHub(options: HubOptions): Hub {
           } : {}),
         }), workerOpts(8));
         for (const worker of [feedWorker, retriageWorker, slackWorker, commandWorker]) {
-          worker.on('error', (err) => log.error({ err: err.message, queue: worker.name }, 'worker error'));
+          worker.on('error', (err) => { if (!redisDown(err)) log.error({ err: err.message, queue: worker.name }, 'worker error'); });
           worker.on('failed', (job, err) => {
             const final = job !== undefined && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError');
             log[final ? 'error' : 'warn']({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, reason: err.message, final }, final ? 'job failed for good' : 'job failed; will retry');
@@ -273,17 +301,7 @@ export function createHub(options: HubOptions): Hub {
           void worker.run().catch((err: unknown) => log.error({ err, queue: worker.name }, 'worker stopped'));
         }
       }
-      if (roles.schedule) {
-        const every = options.pollEveryMs ?? options.config.feed.every;
-        await queues.feed.upsertJobScheduler(FEED_SCHEDULER_ID, { every }, {
-          name: 'poll', data: { reason: 'schedule' }, opts: { ...jobOptions({ attempts: 3, backoffMs: 5_000 }) },
-        });
-        const retriageEvery = options.retriageEveryMs ?? options.config.feed.retriage;
-        await queues.retriage.upsertJobScheduler(RETRIAGE_SCHEDULER_ID, { every: retriageEvery }, {
-          name: 'retriage', data: { reason: 'schedule' }, opts: { ...jobOptions({ attempts: 3, backoffMs: 5_000 }) },
-        });
-        log.info({ every, retriageEvery }, 'feed poll and fleet retriage scheduled');
-      }
+      await schedule();
       const res = slackApp ? await slackApp.start() : { port: null };
       log.info({ port: res.port, mode: mode.kind, workers: roles.workers }, 'hub started');
       return res;

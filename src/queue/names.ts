@@ -3,6 +3,8 @@
  * hash tag (`{k8s-advisor}`), so every key of every queue lands in one Redis Cluster slot.
  * Job ids never contain ":" and are never all digits (BullMQ reserves both).
  */
+import { hashTagged } from '../store/redis-connection.ts';
+
 export const QUEUE_NAMES = {
   /** Feed polls: one job per scheduler tick, run by one replica. */
   feed: 'feed',
@@ -25,8 +27,9 @@ export const FEED_SCHEDULER_ID = 'feed-poll';
  */
 export const RETRIAGE_SCHEDULER_ID = 'fleet-retriage';
 
+/** The BullMQ prefix: the key prefix as a hash tag (kept when it is one already, so stores and queues share a slot). */
 export function bullPrefix(prefix: string): string {
-  return `{${prefix}}`;
+  return hashTagged(prefix);
 }
 
 /** A BullMQ-safe job id from parts: unsafe characters become "_", parts joined by "-". */

@@ -4,7 +4,7 @@
  * state however late it runs; /k8s advisories, /k8s triage and the Home tab read it too.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo } from '../triage/types.ts';
 

@@ -2,7 +2,8 @@
  * Audit log: every command and button press, who/what/when/result, in a capped Redis stream
  * (`XADD MAXLEN ~`), newest last. Read with `recent()` or `XREVRANGE <prefix>:audit + - COUNT n`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
+import { storeKey } from './keys.ts';
 
 export type AuditResult = 'ok' | 'queued' | 'refused' | 'invalid' | 'unavailable' | 'error';
 
@@ -29,7 +30,7 @@ export interface AuditLog {
 }
 
 export interface AuditLogOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** Approximate cap on entries kept (default 10 000). */
   maxLen?: number;
@@ -37,7 +38,7 @@ export interface AuditLogOptions {
 }
 
 export function createAuditLog(options: AuditLogOptions): AuditLog {
-  const key = `${options.prefix}:audit`;
+  const key = storeKey(options.prefix, 'audit');
   const maxLen = options.maxLen ?? 10_000;
   const now = options.now ?? (() => new Date());
   return {

@@ -7,7 +7,7 @@
  * Writes are per-field overwrites and deletes, so two pollers saving the same feed leave the
  * same state in any order; no compare-and-set is needed.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { z } from 'zod';
 import { feedValidatorsSchema, type FeedValidators } from '../feed/item.ts';
 import { storeKey } from './keys.ts';
@@ -67,14 +67,17 @@ export function createMemoryFeedStateStore(): FeedStateStore {
 }
 
 export interface RedisFeedStateStoreOptions {
-  redis: Redis;
-  /** Deployment key prefix; keys are `${prefix}:feed:known` and `${prefix}:feed:validators`. */
+  redis: RedisClient;
+  /**
+   * Deployment key prefix; keys are `${prefix}:feed-state:known` and `${prefix}:feed-state:validators`
+   * (not `feed:`: that is the BullMQ feed queue's namespace once the prefix is the BullMQ prefix too).
+   */
   prefix: string;
 }
 
 export function createRedisFeedStateStore({ redis, prefix }: RedisFeedStateStoreOptions): FeedStateStore {
-  const knownKey = storeKey(prefix, 'feed', 'known');
-  const validatorsKey = storeKey(prefix, 'feed', 'validators');
+  const knownKey = storeKey(prefix, 'feed-state', 'known');
+  const validatorsKey = storeKey(prefix, 'feed-state', 'validators');
 
   return {
     async getValidators(source) {

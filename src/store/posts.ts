@@ -10,7 +10,7 @@
  * (look for the message's metadata marker in the channel history since `since`) before posting.
  * A definite "Slack did not post" (an error response) releases the claim.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis-connection.ts';
 
 export type PostState = 'posting' | 'posted';
 
@@ -28,6 +28,8 @@ export interface PostRecord {
   rev: number;
   ackUser: string | null;
   ackAt: string | null;
+  /** Rebuilt from the channel history after Redis lost its data: what the message showed is unknown. */
+  recovered: boolean;
 }
 
 export type ClaimResult =
@@ -52,6 +54,11 @@ export interface PostStore {
   acknowledge(key: PostKey, user: string, at: string): Promise<boolean>;
   /** Channels where this advisory has a parent post record. */
   channels(advisory: string): Promise<string[]>;
+  /**
+   * A post found in Slack (its metadata marker) after Redis lost its data: recorded as posted
+   * unless a record exists already. True when recorded.
+   */
+  restore(key: PostKey, ts: string): Promise<boolean>;
 }
 
 export interface PostStoreOptions {
@@ -86,6 +93,12 @@ if state == 'posted' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'posted', 'ts', ARGV[1], 'owner', ARGV[2], 'postedAt', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'hash', ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'summary', ARGV[5]) end
+return 1
+`;
+
+const RESTORE = `
+if redis.call('HGET', KEYS[1], 'state') == 'posted' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'posted', 'ts', ARGV[1], 'owner', 'recovered', 'since', ARGV[2], 'postedAt', ARGV[2], 'recovered', '1')
 return 1
 `;
 
@@ -140,10 +153,12 @@ export function createPostStore(options: PostStoreOptions): PostStore {
         rev: Number(h.rev ?? 0),
         ackUser: h.ackUser ?? null,
         ackAt: h.ackAt ?? null,
+        recovered: h.recovered === '1',
       };
     },
     async setRendered(key, hash, summary) {
-      await redis.multi().hset(keyOf(key), 'hash', hash, 'summary', summary).hincrby(keyOf(key), 'rev', 1).exec();
+      // Once rendered by us again, a recovered record knows what its message shows.
+      await redis.multi().hset(keyOf(key), 'hash', hash, 'summary', summary).hincrby(keyOf(key), 'rev', 1).hdel(keyOf(key), 'recovered').exec();
     },
     async acknowledge(key, user, at) {
       // Only the first acknowledgement counts; HSETNX keeps it.
@@ -153,6 +168,11 @@ export function createPostStore(options: PostStoreOptions): PostStore {
     },
     async channels(advisory) {
       return (await redis.smembers(indexKey(advisory))).sort();
+    },
+    async restore(key, ts) {
+      const res = await redis.eval(RESTORE, 1, keyOf(key), ts, String(now()));
+      if (key.reply === undefined) await redis.sadd(indexKey(key.advisory), key.channel);
+      return res === 1;
     },
   };
 }

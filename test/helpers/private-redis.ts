@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,11 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Start again on the same port over the same data directory (stops first if running). */
   restart(): Promise<void>;
+  /**
+   * A restart that loses every key (a Redis without persistence, or a failover to an empty
+   * replica): stop, delete the data files, start empty on the same port.
+   */
+  restartEmpty(): Promise<void>;
   /** Clients as the hub uses them (maxRetriesPerRequest: null), closed by `close()`. */
   connect(): Redis;
   /** A TestRedis over this server for the hub harness (unique prefix; cleanup closes its clients). */
@@ -147,6 +152,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     stop,
     async restart() {
       await stop();
+      await spawnServer();
+    },
+    async restartEmpty() {
+      await stop();
+      for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
       await spawnServer();
     },
     connect,

@@ -128,7 +128,9 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
       if (current(fresh?.hash)) return 'up-to-date';
       const prevSummary = parseSummary(fresh?.summary ?? null);
       const message = render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null);
-      if (sameAsLegacy(prevSummary, summary)) {
+      // A record rebuilt from Slack after Redis lost its data does not know what the message said:
+      // refresh it quietly rather than announce "details updated" in every thread.
+      if (fresh?.recovered === true || sameAsLegacy(prevSummary, summary)) {
         await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
         await deps.posts.setRendered(parentKey, hash, JSON.stringify(summary));
         log.info({ advisory: data.advisory, channel: data.channel }, 'advisory refreshed without a reply');

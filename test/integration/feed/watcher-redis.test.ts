@@ -57,12 +57,12 @@ describe('createRedisFeedStateStore', () => {
     expect(await store.getValidators('b')).toEqual({ etag: null, lastModified: 'Sun, 02 Mar 2031 10:00:00 GMT' });
     expect([...(await store.getKnown())]).toEqual([['CVE-2031-0001', { hash: 'h1', bodyHash: 'b1', status: 'open', url: 'u1' }]]);
     const keys = (await t.redis.keys(`${t.prefix}:*`)).sort();
-    expect(keys).toEqual([`${t.prefix}:feed:known`, `${t.prefix}:feed:validators`]);
+    expect(keys).toEqual([`${t.prefix}:feed-state:known`, `${t.prefix}:feed-state:validators`]);
   });
 
   it('drops unreadable entries instead of failing', async () => {
     const store = newStore();
-    await t.redis.hset(`${t.prefix}:feed:known`, 'CVE-2031-0001', '{not json', 'CVE-2031-0002', '{"hash":1}', 'CVE-2031-0003', '{"hash":"h","status":null,"url":"u"}');
+    await t.redis.hset(`${t.prefix}:feed-state:known`, 'CVE-2031-0001', '{not json', 'CVE-2031-0002', '{"hash":1}', 'CVE-2031-0003', '{"hash":"h","status":null,"url":"u"}');
     expect([...(await store.getKnown())]).toEqual([['CVE-2031-0003', { hash: 'h', bodyHash: '', status: null, url: 'u' }]]);
   });
 

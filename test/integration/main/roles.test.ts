@@ -10,6 +10,7 @@ import { run } from '../../../src/cli.ts';
 import { createClusterDispatcher } from '../../../src/agent/dispatcher.ts';
 import { loadConfigFile } from '../../../src/config/load.ts';
 import { runAgent, runHub, slackOptionsFrom } from '../../../src/main.ts';
+import { hashTagged } from '../../../src/store/redis-connection.ts';
 import { createFakeApiServer, scenarios } from '../../helpers/fake-apiserver.ts';
 import { startFakeSlack, type FakeSlack } from '../../helpers/fake-slack.ts';
 import { startFeedServer, type FeedServer } from '../../helpers/feed-server.ts';
@@ -127,7 +128,7 @@ describe('runAgent', () => {
     const stopSignal = new Promise<void>((res) => { stop = res; });
     let started = false;
     const done = runAgent({ configFile: file, cluster: 'remote', kubeconfig: await api.writeKubeconfig(), env: env(), stopSignal, onStarted: () => { started = true; } });
-    const dispatcher = createClusterDispatcher({ connection: r.redis, prefix: r.prefix, config: await loadConfigFile(file), store: null });
+    const dispatcher = createClusterDispatcher({ connection: r.redis, prefix: hashTagged(r.prefix), config: await loadConfigFile(file), store: null });
     try {
       await until(() => started, 'the agent to start');
       const inventory = await dispatcher.inventory('remote');
@@ -143,7 +144,7 @@ describe('runAgent', () => {
       await api.close();
     }
     // Once the agent is gone the hub says so instead of waiting.
-    const after = createClusterDispatcher({ connection: r.redis, prefix: r.prefix, config: await loadConfigFile(file), store: null });
+    const after = createClusterDispatcher({ connection: r.redis, prefix: hashTagged(r.prefix), config: await loadConfigFile(file), store: null });
     await expect(after.verify('remote')).resolves.toMatchObject({ error: { message: expect.stringMatching(/agent/) } });
     await after.close();
   });

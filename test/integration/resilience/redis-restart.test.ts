@@ -105,7 +105,7 @@ describe.skipIf(!available)('hub across a Redis restart', () => {
     expect(unheardErrors()).toEqual([]);
   });
 
-  it('acks a slash command while Redis is down, then answers it and audits it once Redis is back', async () => {
+  it('answers a slash command while Redis is down with "Redis is unavailable" (ephemeral, at once), audits it once Redis is back, and answers normally again', async () => {
     let url: string;
     ({ hub, url } = await startHub({ redis, fake, advisories: manyAdvisories(2) }));
     cleanups.push(() => hub.stop());
@@ -117,20 +117,27 @@ describe.skipIf(!available)('hub across a Redis restart', () => {
     const res = await postSigned(url, commandBody({ text: 'advisories', response_url: responseUrl }), { secret: SIGNING_SECRET });
     expect(res.status).toBe(200);
     expect(String((await res.json() as { text?: string }).text)).toContain('Looking that up');
-    await pause(300);
-    expect(fake.responses).toEqual([]);
+    // Producers fail fast: the answer comes while Redis is still down, not when it is back.
+    const id = responseUrl.split('/').pop();
+    const refusal = await waitFor(() => fake.responses.find((r) => r.id === id), 'the unavailable answer');
+    expect(refusal.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Redis is unavailable, try again in a minute') });
+    expect(server.running).toBe(false);
     await server.restart();
 
-    const id = responseUrl.split('/').pop();
-    const answer = await waitFor(() => fake.responses.find((r) => r.id === id), 'advisories answer');
-    expect(JSON.stringify(answer.body.blocks)).toContain('CVE-2099-10001');
     const audit = createAuditLog({ redis: redis.redis, prefix: redis.prefix });
     const entries = await waitFor(async () => {
       const recent = (await audit.recent(10)).filter((e) => e.what === 'advisories');
       return recent.length > 0 ? recent : null;
     }, 'audit record');
-    expect(entries.map((e) => ({ user: e.user, result: e.result }))).toEqual([{ user: 'U01AAA', result: 'queued' }]);
+    expect(entries.map((e) => ({ user: e.user, result: e.result }))).toEqual([{ user: 'U01AAA', result: 'error' }]);
     expect(fake.responses.filter((r) => r.id === id)).toHaveLength(1);
+
+    // Redis back: the same command is answered from the stores again.
+    const again = fake.responseUrl();
+    const res2 = await postSigned(url, commandBody({ text: 'advisories', response_url: again }), { secret: SIGNING_SECRET });
+    expect(res2.status).toBe(200);
+    const answer = await waitFor(() => fake.responses.find((r) => r.id === again.split('/').pop()), 'advisories answer');
+    expect(JSON.stringify(answer.body.blocks)).toContain('CVE-2099-10001');
     expect(unheardErrors()).toEqual([]);
   });
 });

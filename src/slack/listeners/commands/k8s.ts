@@ -1,5 +1,6 @@
 /** `/k8s`: parse, validate, ack at once; slow answers go to the commands queue. */
 import { errorMessage } from '../../../errors.ts';
+import { isRedisUnavailable } from '../../../store/redis-connection.ts';
 import { windowsMessage } from '../../../maintenance/blocks.ts';
 import { environmentWindows } from '../../../maintenance/occurrences.ts';
 import { helpMessage, notice, usageError } from '../../blocks/replies.ts';
@@ -10,6 +11,13 @@ import type { CommandHandler, ListenerDeps, ListenerTarget } from '../types.ts';
 
 export const K8S_COMMAND = '/k8s';
 
+/** The ephemeral answer when a job cannot be queued; an outage gets its own words (producers fail fast). */
+export function queueFailureText(err: unknown, what: string): string {
+  return isRedisUnavailable(err)
+    ? ':warning: Redis is unavailable, try again in a minute.'
+    : `:x: Sorry, ${what} could not be queued. Try again in a minute.`;
+}
+
 export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
   const log = deps.logger.child({ subsystem: 'slack', listener: 'command' });
 
@@ -18,9 +26,10 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
       await deps.producers.answer({ kind: 'answer', command, user: body.user_id, channel: body.channel_id, responseUrl: body.response_url });
       await deps.audit.record({ user: body.user_id, kind: 'command', what: describeCommand(command), result: 'queued', channel: body.channel_id });
     } catch (err) {
-      log.error({ err, command: command.kind }, 'could not queue command answer');
+      log.error({ err: errorMessage(err), command: command.kind }, 'could not queue command answer');
+      // Answer first: the audit write needs Redis too and may wait for it.
+      await deps.respond(body.response_url, notice(queueFailureText(err, 'that'))).catch(() => undefined);
       await deps.audit.record({ user: body.user_id, kind: 'command', what: describeCommand(command), result: 'error', detail: errorMessage(err) }).catch(() => undefined);
-      await deps.respond(body.response_url, notice(':x: Sorry, that could not be queued. Try again in a minute.')).catch(() => undefined);
     }
   };
 
@@ -90,9 +99,9 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
           });
           await deps.audit.record({ user: cmd.user_id, kind: 'command', what, result: 'queued', channel: cmd.channel_id, detail: `clusters: ${command.clusters.join(', ')}` });
         } catch (err) {
-          log.error({ err, command: command.kind }, 'could not queue verification');
+          log.error({ err: errorMessage(err), command: command.kind }, 'could not queue verification');
+          await deps.respond(cmd.response_url, notice(queueFailureText(err, 'the verification'))).catch(() => undefined);
           await deps.audit.record({ user: cmd.user_id, kind: 'command', what, result: 'error', channel: cmd.channel_id, detail: errorMessage(err) }).catch(() => undefined);
-          await deps.respond(cmd.response_url, notice(':x: Sorry, the verification could not be queued. Try again in a minute.')).catch(() => undefined);
         }
         return;
       }
