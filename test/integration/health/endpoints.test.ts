@@ -16,6 +16,7 @@ import { redisCheck } from '../../../src/health/checks.ts';
 import { createHealthServer } from '../../../src/health/server.ts';
 import { runAgent, runHub } from '../../../src/main.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
+import { hashTagged } from '../../../src/store/redis-connection.ts';
 import { createFakeApiServer, scenarios, type FakeApiServer } from '../../helpers/fake-apiserver.ts';
 import { startFakeSlack, type FakeSlack } from '../../helpers/fake-slack.ts';
 import { startFeedServer, type FeedServer } from '../../helpers/feed-server.ts';
@@ -135,7 +136,7 @@ describe('hub and agent operations endpoints', { timeout: 60_000 }, () => {
       configFile: file, env: env(),
       stopSignal: new Promise<void>((res) => { stopHub = res; }), onStarted: (info) => { hubPort = info.healthPort; },
     });
-    const dispatcher = createClusterDispatcher({ connection: r.redis, prefix: r.prefix, config: await loadConfigFile(file), store: null });
+    const dispatcher = createClusterDispatcher({ connection: r.redis, prefix: hashTagged(r.prefix), config: await loadConfigFile(file), store: null });
     try {
       await until(() => hubPort > 0, 'the hub to start');
       expect(hubPort).not.toBe(agentPort);

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentQueueName } from '../../../src/agent/queue.ts';
+import { hashTagged } from '../../../src/store/redis-connection.ts';
 import { createFakeApiServer, scenarios } from '../../helpers/fake-apiserver.ts';
 import { startFakeSlack } from '../../helpers/fake-slack.ts';
 import { startFeedServer } from '../../helpers/feed-server.ts';
@@ -138,7 +139,7 @@ clusters:
     const api = await createFakeApiServer({ scenario: scenarios.eks() });
     const config = join(dir, 'fleet.yaml');
     writeFileSync(config, 'environments: { prod: {} }\nclusters:\n  - { name: remote, environment: prod, agent: true }\n');
-    const queue = new Queue(agentQueueName('remote'), { connection: r.connect(), prefix: r.prefix });
+    const queue = new Queue(agentQueueName('remote'), { connection: r.connect(), prefix: hashTagged(r.prefix) });
     try {
       const trace = await traced(['agent', '--config', config, '--cluster', 'remote', '--kubeconfig', await api.writeKubeconfig()], {}, async (lines) => {
         await until(() => lines.some((l) => l.msg === 'agent started'), 'the agent to start');

@@ -12,6 +12,7 @@ import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentQueueName } from '../../../src/agent/queue.ts';
 import { QUEUE_NAMES, bullPrefix } from '../../../src/queue/names.ts';
+import { hashTagged } from '../../../src/store/redis-connection.ts';
 import { createFakeApiServer, scenarios, type FakeApiServer, type FakeRouteOverride } from '../../helpers/fake-apiserver.ts';
 import { startFakeSlack } from '../../helpers/fake-slack.ts';
 import { startFeedServer } from '../../helpers/feed-server.ts';
@@ -97,7 +98,7 @@ async function queueVerify(queue: Queue, id: string): Promise<void> {
 describe('SIGTERM', { timeout: 120_000 }, () => {
   it('lets the job in flight finish within the grace period, then exits 0', async () => {
     const agent = await startAgent({ 'GET /api/v1/nodes': { latencyMs: 1_500 } }, '20s');
-    const queue = new Queue(agentQueueName('remote'), { connection: r.connect(), prefix: r.prefix });
+    const queue = new Queue(agentQueueName('remote'), { connection: r.connect(), prefix: hashTagged(r.prefix) });
     try {
       await queueVerify(queue, 'verify-remote-finish');
       await until(nodesAsked, 'the job to be in flight');
@@ -109,7 +110,7 @@ describe('SIGTERM', { timeout: 120_000 }, () => {
       expect(agent.lines.some((l) => l.msg === 'signal received' && l.signal === 'SIGTERM')).toBe(true);
       expect(agent.lines.some((l) => l.msg === 'stopped')).toBe(true);
       // Graceful stop forgets the heartbeat at once: the hub says "no agent" instead of waiting.
-      expect(await r.redis.exists(`${r.prefix}:agent:{remote}:heartbeat`)).toBe(0);
+      expect(await r.redis.exists(`${hashTagged(r.prefix)}:agent:{remote}:heartbeat`)).toBe(0);
     } finally {
       await queue.close();
     }
@@ -117,7 +118,7 @@ describe('SIGTERM', { timeout: 120_000 }, () => {
 
   it('releases a job still in flight when the grace period runs out, and exits 0', async () => {
     const agent = await startAgent({ 'GET /api/v1/nodes': { hang: true } }, '1s');
-    const queue = new Queue(agentQueueName('remote'), { connection: r.connect(), prefix: r.prefix });
+    const queue = new Queue(agentQueueName('remote'), { connection: r.connect(), prefix: hashTagged(r.prefix) });
     try {
       await queueVerify(queue, 'verify-remote-release');
       await until(nodesAsked, 'the job to be in flight');
@@ -201,7 +202,7 @@ clusters:
       const port = agent.lines.find((l) => l.msg === 'agent started')?.healthPort as number;
       const readyz = async () => { const res = await fetch(`http://127.0.0.1:${port}/readyz`); return { status: res.status, body: await res.text() }; };
       expect((await readyz()).status).toBe(200);
-      const queue = new Queue(agentQueueName('remote'), { connection: own.connect(), prefix: r.prefix });
+      const queue = new Queue(agentQueueName('remote'), { connection: own.connect(), prefix: hashTagged(r.prefix) });
       await queueVerify(queue, 'verify-remote-outage');
       await until(nodesAsked, 'the job to be in flight');
       await queue.close();

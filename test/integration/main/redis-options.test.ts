@@ -24,7 +24,7 @@ async function exitOf(args: string[], env: Record<string, string>): Promise<{ co
   const err: string[] = [];
   const code = await run(args, {
     stdout: () => undefined, stderr: (t) => { err.push(t); },
-    env: { SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', LOG_LEVEL: 'silent', ...env },
+    env: { SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0', LOG_LEVEL: 'silent', ...env },
   });
   return { code, err: err.join('') };
 }

@@ -263,7 +263,7 @@ redis: { cluster: { nodes: ${JSON.stringify(nodes)} } }
     const done = runHub({
       configFile: file,
       env: {
-        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', SLACK_API_URL: fake.apiUrl,
+        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0', SLACK_API_URL: fake.apiUrl,
         // Not reachable: the config's cluster section wins over REDIS_URL.
         REDIS_URL: 'redis://127.0.0.1:1', K8S_ADVISOR_PREFIX: t.prefix.slice(1, -1), LOG_LEVEL: 'info',
       },

@@ -86,7 +86,7 @@ redis: { sentinel: { name: mymaster, sentinels: ["127.0.0.1:${sentinelPort}"] } 
     const done = runHub({
       configFile: file,
       env: {
-        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', SLACK_API_URL: slack.apiUrl,
+        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0', SLACK_API_URL: slack.apiUrl,
         REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent',
       },
       stopSignal,

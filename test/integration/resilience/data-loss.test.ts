@@ -79,7 +79,7 @@ async function startHubProcess(): Promise<() => Promise<void>> {
   const done = runHub({
     configFile: configFile(),
     env: {
-      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0',
+      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0',
       SLACK_API_URL: slack.apiUrl, REDIS_URL: server.url, LOG_LEVEL: 'info', K8S_ADVISOR_DATA_CHECK_MS: '200',
     },
     stopSignal,

@@ -72,7 +72,7 @@ async function hubOnce(configFile: string, until: () => Promise<boolean>): Promi
   const done = runHub({
     configFile,
     env: {
-      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0',
+      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0',
       SLACK_API_URL: slack.apiUrl, REDIS_URL, K8S_ADVISOR_PREFIX: r.prefix, LOG_LEVEL: process.env.TEST_LOG ?? 'silent',
     },
     stopSignal,

@@ -60,7 +60,7 @@ clusters:
     const done = runHub({
       configFile: file,
       env: {
-        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0',
+        SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0',
         SLACK_API_URL: slack.apiUrl, REDIS_URL: server.url, LOG_LEVEL: 'info',
       },
       stopSignal,
