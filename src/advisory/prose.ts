@@ -401,8 +401,10 @@ export function buildRanges(affected: AffectedEntry[], fixed: FixedEntry[], defa
     const pool = fixedPool(fixed, component);
     const { drafts, used } = draftsFor(component, entries, pool, warnings);
     pairAcrossMinors(drafts, pool, used, warnings);
+    // A fix stated for some branches (a list, "< v1.29.7", an inline "fixed in") but not for this one.
+    const someFixed = pool.length > 0 || drafts.some((x) => x.fixed !== null);
     for (const d of drafts) {
-      if (d.fixed === null && !d.oldest && !unfixed && d.minor !== null && pool.length > 0) missing.push(d.minor);
+      if (d.fixed === null && !d.oldest && !unfixed && d.minor !== null && someFixed) missing.push(d.minor);
     }
     const highest = drafts.reduce<VersionToken | null>((hi, d) => (d.upper && (!hi || compareTokens(d.upper, hi) > 0) ? d.upper : hi), null);
     for (const f of pool) {
@@ -458,18 +460,31 @@ function draftsFor(component: string, entries: AffectedEntry[], pool: VersionTok
   const lowerOf = (t: VersionToken): VersionToken => ({ ...t, patch: 0, pre: null });
   for (const e of bounded) {
     const { op, lo, hi } = e.expr;
+    if (op === 'lt' && hi && lo) {
+      // ">= v1.30.0, < v1.30.3", "v1.30.0 up to but not including v1.30.3": the upper version is the fix.
+      const first = { ...hi, patch: hi.patch ?? 0 };
+      const f = pool.find((p) => tokenString(p) === tokenString(first));
+      if (f) used.add(f);
+      drafts.push(draft(component, tokenString(lo, 'lower'), null, tokenString(e.fix ?? first), hi, lo, minorKey(hi), false));
+      continue;
+    }
     if (op === 'lt' && hi) {
       if (hi.patch === null || hi.patch === 0) {
         const below = effectiveUpper(e.expr);
+        const first = { ...hi, patch: 0 };
+        const f = pool.find((p) => tokenString(p) === tokenString(first));
         if (!isOldest(below)) {
           // "prior to 1.15.0" among per-branch bounds: 1.15 ships fixed; nothing of it is affected.
-          const f = pool.find((p) => tokenString(p) === tokenString({ ...hi, patch: 0 }));
           if (f) used.add(f);
           continue;
         }
-        // "< v1.11.0" as the oldest line: every older minor, no fix of its own.
-        if (below && below !== hi) drafts.push(draft(component, null, tokenString(below, 'upper'), null, below, null, minorKey(below), true));
-        else drafts.push(draft(component, null, null, tokenString({ ...hi, patch: 0 }), hi, null, minorKey(hi), true));
+        // "< v1.11.0" beside "v1.11.0 - v1.11.4": every older minor, no fix of its own. Alone
+        // ("All versions prior to v1.30.0 are affected"), the version named is the fix.
+        const covered = entries.some((o) => o !== e && coversMinorOf(o.expr, hi));
+        const fix = covered ? null : tokenString(first);
+        if (fix && f) used.add(f);
+        if (below && below !== hi) drafts.push(draft(component, null, tokenString(below, 'upper'), fix, below, null, minorKey(below), true));
+        else drafts.push(draft(component, null, null, tokenString(first), hi, null, minorKey(hi), true));
         continue;
       }
       const inPool = pool.find((p) => minorKey(p) === minorKey(hi) && !p.pre);
@@ -538,6 +553,15 @@ function pairAcrossMinors(drafts: Draft[], pool: VersionToken[], used: Set<Versi
     // A next minor's first release is the usual "fixed from 1.14 on"; a later patch is a guess worth flagging.
     if (next.patch !== 0) warnings.push({ level: 'medium', text: `fix for ${d.minor ?? 'the oldest branch'} taken from the later release ${tokenString(next)}` });
   }
+}
+
+/** Does the expression state anything about the minor of `t` (so "< t" is not the whole story)? */
+function coversMinorOf(expr: VersionExpr, t: VersionToken): boolean {
+  const key = minorKey(t);
+  if ((expr.lo && minorKey(expr.lo) === key) || (expr.hi && minorKey(expr.hi) === key)) return true;
+  if (expr.op === 'ge' && expr.lo) return compareTokens(expr.lo, t) <= 0;
+  if (expr.lo && expr.hi) return compareTokens(expr.lo, t) <= 0 && compareTokens(expr.hi, t) >= 0;
+  return false;
 }
 
 /** The highest affected version an expression stands for; "< 1.11.0" stands for 1.10.x. */
