@@ -47,11 +47,13 @@ describe('parseItem', () => {
     expect(a?.status).toBe(status);
   });
 
-  it('warns when the feed says fixed but the text says no fix exists', () => {
+  it('keeps the feed status fixed but says no fix will be released when the text says so', () => {
     const [a] = parseItem(item({ status: 'fixed', content_text: fixture('all-versions-unfixed.md') }));
     expect(a?.unfixed).toBe(true);
+    expect(a?.status).toBe('fixed');
+    expect(a?.fixState).toBe('none');
     expect(a?.parse.confidence).toBe('medium');
-    expect(a?.parse.warnings.join()).toContain('says no fix exists');
+    expect(a?.parse.warnings.join()).toContain('feed status is fixed but the text says no fix will be released');
   });
 
   it('splits combined ids into advisories that share the body and name each other', () => {

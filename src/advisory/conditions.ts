@@ -1,0 +1,212 @@
+/**
+ * Conditions an advisory puts on exploitation beyond the version (only Windows nodes, only when a
+ * gitRepo volume is used, only with a feature gate on, only with the ingress-nginx admission
+ * webhook enabled), read from the text. Kinds and the phrases that signal them are one table.
+ *
+ * A wrong `os` condition turns into a wrong "not affected" in triage, so every rule wants the text
+ * to *restrict* ("affects only Windows nodes", "clusters are only affected if they include Windows
+ * nodes"); a mention in passing ("run kubectl get nodes -l kubernetes.io/os=windows", "Linux and
+ * Windows nodes") is not a condition. Mitigation text counts only where it says what to switch off
+ * ("disable the X feature gate", "disable the validating admission controller of ingress-nginx"):
+ * "enable X" there is the fix, not a condition.
+ */
+import type { AdvisoryCondition, ConditionKind } from './types.ts';
+import type { BodyLine } from './text.ts';
+import { sentences } from './text.ts';
+import type { Heading, SectionKind } from './sections.ts';
+
+/** Where a sentence was read: describing the issue, or saying how to mitigate it. */
+type Where = 'title' | 'describe' | 'mitigate';
+
+interface Sentence {
+  text: string;
+  where: Where;
+  /** A fenced code line (a list of gate names under "the following feature gates enabled:"). */
+  code?: boolean;
+}
+
+interface ConditionRule {
+  kind: ConditionKind;
+  /** The condition's value for each match (the gate's name, "windows" …); [] = no condition here. */
+  read: (s: Sentence, ctx: RuleContext) => string[];
+}
+
+interface RuleContext {
+  components: readonly string[];
+}
+
+const DESCRIBE_SECTIONS: readonly (SectionKind | 'none')[] = ['none', 'affected', 'components', 'vulnerable', 'other'];
+const MITIGATE_SECTIONS: readonly SectionKind[] = ['mitigation'];
+
+// ── os ──────────────────────────────────────────────────────────────────────────────────────
+const WINDOWS_THING = String.raw`windows\s+(?:worker\s+)?(?:nodes?|hosts?|machines?|servers?|workloads?|containers?|pods?)\b`;
+const WINDOWS_THING_RE = new RegExp(String.raw`\b${WINDOWS_THING}`, 'i');
+const LINUX_THING_RE = /\blinux\s+(?:worker\s+)?(?:nodes?|hosts?|machines?|servers?|workloads?|containers?|pods?)\b/i;
+const AFFECT_RE = /\b(?:affect(?:s|ed|ing)?|impact(?:s|ed|ing)?|vulnerable|exploitable)\b/i;
+/** "… with Windows nodes is impacted", "… only affected if they include Windows nodes", "running Windows workloads". */
+const HAVING_WINDOWS_RE = new RegExp(
+  String.raw`\b(?:with|includes?|including|ha(?:ve|s)|running|runs?|use|uses|using|utili[sz]e)\s+(?:any\s+|one\s+or\s+more\s+)?${WINDOWS_THING}`,
+  'i',
+);
+const AFFECTING_WINDOWS_RE = new RegExp(String.raw`\baffect(?:s|ed|ing)?\s+(?:only\s+)?(?:kubernetes\s+)?${WINDOWS_THING}`, 'i');
+/** Titles: "… privilege escalation on Windows nodes", "… bypass for Windows containers". */
+const TITLE_WINDOWS_RE = new RegExp(String.raw`\b(?:on|for|affecting|in)\s+(?:kubernetes\s+)?${WINDOWS_THING}`, 'i');
+/** Not a restriction: the other OS too, "also", a negation near the word. */
+const NOT_ONLY_WINDOWS_RE = /\blinux\b|\balso\b|\bboth\b|\bas\s+well\b|\bin\s+addition\b|\bnot\b[^.]{0,40}\bwindows\b|\bwindows\b[^.]{0,60}\b(?:is|are)\s+not\b|\bno[tn]?-windows\b|\bn't\b/i;
+const ONLY_LINUX_RE = /\bonly\b[^.]{0,60}\blinux\b|\blinux\b[^.]{0,40}\bonly\b/i;
+const NOT_ONLY_LINUX_RE = /\bwindows\b|\balso\b|\bboth\b|\bnot\b[^.]{0,40}\blinux\b|\blinux\b[^.]{0,60}\b(?:is|are)\s+not\b|\bn't\b/i;
+
+function osRule(s: Sentence): string[] {
+  const t = s.text;
+  if (s.where === 'mitigate' || s.code) return [];
+  if (WINDOWS_THING_RE.test(t) && !NOT_ONLY_WINDOWS_RE.test(t)) {
+    if (s.where === 'title' && TITLE_WINDOWS_RE.test(t)) return ['windows'];
+    if (/\bonly\b|\bexclusively\b/i.test(t) && (AFFECT_RE.test(t) || HAVING_WINDOWS_RE.test(t) || /\bonly\s+(?:on\s+)?windows\b/i.test(t))) return ['windows'];
+    if (AFFECTING_WINDOWS_RE.test(t)) return ['windows'];
+    if (HAVING_WINDOWS_RE.test(t) && AFFECT_RE.test(t)) return ['windows'];
+  }
+  if (LINUX_THING_RE.test(t) && ONLY_LINUX_RE.test(t) && AFFECT_RE.test(t) && !NOT_ONLY_LINUX_RE.test(t)) return ['linux'];
+  return [];
+}
+
+// ── volume ──────────────────────────────────────────────────────────────────────────────────
+/** In-tree volume types whose use a cluster can show (pods' spec.volumes); only ones advisories single out. */
+const VOLUME_TYPES: readonly { value: string; re: RegExp }[] = [{ value: 'gitRepo', re: /\bgit[\s-]?repo\b(?:\s+volumes?)?/i }];
+const USE_RE = /\b(?:use[sd]?|using|utili[sz]e[sd]?|associate[sd]?|mount(?:s|ed|ing)?|exploit(?:s|ed|ing)?|leverag(?:e|es|ing)|through|via|with|affect(?:s|ed)?|vulnerable)\b/i;
+/** A sentence about volumes in general ("with any volume type, including gitRepo") names no condition. */
+const ANY_VOLUME_RE = /\b(?:any|all|other|every)\s+(?:in-tree\s+)?volume\s+types?\b|\bhostPath\b|\bemptyDir\b|\bconfigMap\b|\bprojected\b|\bnfs\b/i;
+
+function volumeRule(s: Sentence): string[] {
+  if (s.where === 'mitigate' || s.code || ANY_VOLUME_RE.test(s.text)) return [];
+  return VOLUME_TYPES.filter((v) => v.re.test(s.text) && (s.where === 'title' || USE_RE.test(s.text))).map((v) => v.value);
+}
+
+// ── admission-webhook ───────────────────────────────────────────────────────────────────────
+/** Add-ons whose own validating admission webhook can be the way in. */
+const WEBHOOK_ADDONS: readonly { value: string; re: RegExp }[] = [{ value: 'ingress-nginx', re: /\bingress[\s-]nginx\b|\bnginx\s+ingress\b/i }];
+const WEBHOOK_RE = /\b(?:validating\s+)?admission\s+(?:webhook|controller)s?\b/i;
+const DISABLE_RE = /\b(?:disabl(?:e|es|ed|ing)|turn(?:ing)?\s+off|switch(?:ing)?\s+off|admissionWebhooks\.enabled\s*=\s*false)\b/i;
+const EXPOSE_RE = /\b(?:affect(?:s|ed)?|vulnerable|exploit(?:s|ed|able)?|expos(?:e|es|ed)|reach(?:able)?|access\s+to|enabled|send(?:ing)?|crafted|malicious)\b/i;
+
+function webhookRule(s: Sentence, ctx: RuleContext): string[] {
+  if (s.code || !WEBHOOK_RE.test(s.text)) return [];
+  const cue = s.where === 'mitigate' ? DISABLE_RE.test(s.text) : s.where === 'title' || EXPOSE_RE.test(s.text);
+  if (!cue) return [];
+  return WEBHOOK_ADDONS.filter((a) => a.re.test(s.text) || (ctx.components.includes(a.value) && /\b(?:its|the\s+controller's|the)\s+(?:validating\s+)?admission\b/i.test(s.text))).map((a) => a.value);
+}
+
+// ── feature-gate ────────────────────────────────────────────────────────────────────────────
+/** Gate names are CamelCase with at least two capitals ("StreamingProxyRedirects", "ExpandCSIVolumes", "CSIMigration"). */
+const GATE = String.raw`(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z])[A-Z][A-Za-z0-9]{3,}`;
+const GATE_LIST = String.raw`${GATE}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)${GATE})*`;
+/** "the X feature gate (is) enabled", "with the X feature enabled", "when X feature gate is on". */
+const GATE_ENABLED_RE = new RegExp(String.raw`(?:\b(without|no|disabled?)\s+)?(?:the\s+)?\b(${GATE_LIST})\s+(?:kubernetes\s+)?feature(?:[\s-]gates?)?\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:enabled|turned\s+on|on)\b`, 'g');
+/** "the feature gate X enabled", "feature gates X and Y are enabled". */
+const GATE_AFTER_RE = new RegExp(String.raw`(?:\b(without|no|disabled?)\s+)?\bfeature[\s-]gates?\s+(${GATE_LIST})\s+(?:is\s+|are\s+)?(?:enabled|turned\s+on|on)\b`, 'g');
+/** "the X feature gate" in a sentence saying it affects ("clusters using the X feature gate are affected"). */
+const GATE_NAMED_RE = new RegExp(String.raw`(?:\b(without|no|disabled?)\s+)?(?:the\s+)?\b(${GATE_LIST})\s+(?:kubernetes\s+)?feature[\s-]gates?\b`, 'g');
+/** "--feature-gates=A=true,B=false". */
+const GATE_FLAG_RE = /--feature-gates[=\s]+((?:[A-Za-z0-9]+=(?:true|false),?)+)/g;
+/** Mitigation: "disable the A, B, and C feature gates". */
+const GATE_DISABLE_RE = new RegExp(String.raw`\b(?:disabl(?:e|ing)|turn(?:ing)?\s+off|switch(?:ing)?\s+off)\s+(?:the\s+)?(${GATE_LIST})\s+(?:kubernetes\s+)?feature[\s-]gates?\b`, 'g');
+const GATE_NAME_RE = new RegExp(GATE, 'g');
+/** "Check if you have the following feature gates enabled:" introduces a list of gates, one a line. */
+export const GATE_LIST_INTRO_RE = /\bfollowing\s+(?:kubernetes\s+)?feature[\s-]gates?\b[^.]*\benabled\b|\bfeature[\s-]gates?\b[^.]*\benabled\b[^.]*:\s*$/i;
+
+function namesIn(list: string): string[] {
+  return list.match(GATE_NAME_RE) ?? [];
+}
+
+function gateRule(s: Sentence): string[] {
+  const t = s.text;
+  if (s.code) {
+    const m = new RegExp(String.raw`^\s*(${GATE})\s*(?::|=|$)`).exec(t);
+    return m?.[1] ? [m[1]] : [];
+  }
+  const out: string[] = [];
+  const flags = [...t.matchAll(GATE_FLAG_RE)].flatMap((m) =>
+    (m[1] ?? '').split(',').map((kv) => kv.split('=')).filter(([, v]) => v === (s.where === 'mitigate' ? 'false' : 'true')).map(([k]) => k ?? ''),
+  );
+  if (s.where === 'mitigate') {
+    for (const m of t.matchAll(GATE_DISABLE_RE)) out.push(...namesIn(m[1] ?? ''));
+    return [...out, ...flags.filter((f) => f.length > 0)];
+  }
+  for (const re of [GATE_ENABLED_RE, GATE_AFTER_RE]) {
+    for (const m of t.matchAll(re)) if (!m[1]) out.push(...namesIn(m[2] ?? ''));
+  }
+  if (out.length === 0 && AFFECT_RE.test(t) && !/\b(?:disabl|mitigat|workaround)/i.test(t)) {
+    for (const m of t.matchAll(GATE_NAMED_RE)) if (!m[1]) out.push(...namesIn(m[2] ?? ''));
+  }
+  return [...out, ...flags.filter((f) => f.length > 0)];
+}
+
+const RULES: readonly ConditionRule[] = [
+  { kind: 'os', read: osRule },
+  { kind: 'volume', read: volumeRule },
+  { kind: 'admission-webhook', read: webhookRule },
+  { kind: 'feature-gate', read: gateRule },
+];
+
+/** The sentences conditions are read from: the title, the description, and mitigations. */
+function sentencesOf(lines: BodyLine[], heads: (Heading | null)[], summary: string): Sentence[] {
+  const out: Sentence[] = [];
+  let ctx: SectionKind | 'none' = 'none';
+  let gateList = false;
+  lines.forEach((line, i) => {
+    const head = heads[i];
+    if (head) {
+      ctx = head.kind;
+      gateList = false;
+      return;
+    }
+    const where: Where | null = DESCRIBE_SECTIONS.includes(ctx) ? 'describe' : MITIGATE_SECTIONS.includes(ctx as SectionKind) ? 'mitigate' : null;
+    if (where === null) return;
+    if (line.code) {
+      if (gateList) out.push({ text: line.raw, where, code: true });
+      return;
+    }
+    if (line.clean.length === 0) return;
+    // A list of gates follows "the following feature gates enabled:" (as code or bullets), up to the next prose.
+    if (gateList && line.bullet) {
+      out.push({ text: line.clean, where, code: true });
+      return;
+    }
+    gateList = where === 'describe' && GATE_LIST_INTRO_RE.test(line.clean);
+    for (const text of sentences(line.clean)) out.push({ text, where });
+  });
+  // The title last: a body sentence explains a condition better than the title does.
+  if (summary.trim()) out.push({ text: summary.trim(), where: 'title' });
+  return out;
+}
+
+const MAX_TEXT = 300;
+
+/** Conditions in the text, one per kind and value, each with the sentence it was read from. */
+export function conditionsFrom(lines: BodyLine[], heads: (Heading | null)[], summary: string, components: readonly string[]): AdvisoryCondition[] {
+  const found = new Map<string, AdvisoryCondition>();
+  const ctx: RuleContext = { components };
+  for (const s of sentencesOf(lines, heads, summary)) {
+    for (const rule of RULES) {
+      for (const value of rule.read(s, ctx)) {
+        const key = `${rule.kind}\u0000${value}`;
+        if (!found.has(key)) found.set(key, { kind: rule.kind, value, text: capSentence(s.text) });
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** Merges conditions from several sources (OSV block, text), first one wins per kind and value. */
+export function mergeConditions(...lists: AdvisoryCondition[][]): AdvisoryCondition[] {
+  const found = new Map<string, AdvisoryCondition>();
+  for (const c of lists.flat()) {
+    const key = `${c.kind}\u0000${c.value}`;
+    if (!found.has(key)) found.set(key, c);
+  }
+  return [...found.values()];
+}
+
+function capSentence(text: string): string {
+  const t = text.trim();
+  return t.length <= MAX_TEXT ? t : `${t.slice(0, MAX_TEXT - 1).trimEnd()}…`;
+}
