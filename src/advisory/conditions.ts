@@ -99,16 +99,23 @@ function webhookRule(s: Sentence, ctx: RuleContext): string[] {
 /** Gate names are CamelCase with at least two capitals ("StreamingProxyRedirects", "ExpandCSIVolumes", "CSIMigration"). */
 const GATE = String.raw`(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z])[A-Z][A-Za-z0-9]{3,}`;
 const GATE_LIST = String.raw`${GATE}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)${GATE})*`;
+// Gate names are case-sensitive (no `i` flag), so the words around them spell both cases.
+const NEG = String.raw`(?:\b([Ww]ithout|[Nn]o|[Dd]isabled?)\s+)?(?:[Tt]he\s+)?`;
+const FEATURE = String.raw`(?:[Kk]ubernetes\s+)?[Ff]eature`;
+const ON = String.raw`(?:is\s+|are\s+|was\s+|were\s+)?(?:enabled|turned\s+on|on)\b`;
 /** "the X feature gate (is) enabled", "with the X feature enabled", "when X feature gate is on". */
-const GATE_ENABLED_RE = new RegExp(String.raw`(?:\b(without|no|disabled?)\s+)?(?:the\s+)?\b(${GATE_LIST})\s+(?:kubernetes\s+)?feature(?:[\s-]gates?)?\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:enabled|turned\s+on|on)\b`, 'g');
+const GATE_ENABLED_RE = new RegExp(String.raw`${NEG}\b(${GATE_LIST})\s+${FEATURE}(?:[\s-][Gg]ates?)?\s+${ON}`, 'g');
 /** "the feature gate X enabled", "feature gates X and Y are enabled". */
-const GATE_AFTER_RE = new RegExp(String.raw`(?:\b(without|no|disabled?)\s+)?\bfeature[\s-]gates?\s+(${GATE_LIST})\s+(?:is\s+|are\s+)?(?:enabled|turned\s+on|on)\b`, 'g');
+const GATE_AFTER_RE = new RegExp(String.raw`${NEG}\b[Ff]eature[\s-][Gg]ates?\s+(${GATE_LIST})\s+${ON}`, 'g');
 /** "the X feature gate" in a sentence saying it affects ("clusters using the X feature gate are affected"). */
-const GATE_NAMED_RE = new RegExp(String.raw`(?:\b(without|no|disabled?)\s+)?(?:the\s+)?\b(${GATE_LIST})\s+(?:kubernetes\s+)?feature[\s-]gates?\b`, 'g');
+const GATE_NAMED_RE = new RegExp(String.raw`${NEG}\b(${GATE_LIST})\s+${FEATURE}[\s-][Gg]ates?\b`, 'g');
 /** "--feature-gates=A=true,B=false". */
 const GATE_FLAG_RE = /--feature-gates[=\s]+((?:[A-Za-z0-9]+=(?:true|false),?)+)/g;
 /** Mitigation: "disable the A, B, and C feature gates". */
-const GATE_DISABLE_RE = new RegExp(String.raw`\b(?:disabl(?:e|ing)|turn(?:ing)?\s+off|switch(?:ing)?\s+off)\s+(?:the\s+)?(${GATE_LIST})\s+(?:kubernetes\s+)?feature[\s-]gates?\b`, 'g');
+const GATE_DISABLE_RE = new RegExp(
+  String.raw`\b(?:[Dd]isabl(?:e|ing)|[Tt]urn(?:ing)?\s+off|[Ss]witch(?:ing)?\s+off)\s+(?:[Tt]he\s+)?(${GATE_LIST})\s+${FEATURE}[\s-][Gg]ates?\b`,
+  'g',
+);
 const GATE_NAME_RE = new RegExp(GATE, 'g');
 /** "Check if you have the following feature gates enabled:" introduces a list of gates, one a line. */
 export const GATE_LIST_INTRO_RE = /\bfollowing\s+(?:kubernetes\s+)?feature[\s-]gates?\b[^.]*\benabled\b|\bfeature[\s-]gates?\b[^.]*\benabled\b[^.]*:\s*$/i;
