@@ -45,23 +45,26 @@ const LINUX_THING_RE = /\blinux\s+(?:worker\s+)?(?:nodes?|hosts?|machines?|serve
 const AFFECT_RE = /\b(?:affect(?:s|ed|ing)?|impact(?:s|ed|ing)?|vulnerable|exploitable)\b/i;
 /** "… with Windows nodes is impacted", "… only affected if they include Windows nodes", "running Windows workloads". */
 const HAVING_WINDOWS_RE = new RegExp(
-  String.raw`\b(?:with|includes?|including|ha(?:ve|s)|running|runs?|use|uses|using|utili[sz]e)\s+(?:any\s+|one\s+or\s+more\s+)?${WINDOWS_THING}`,
+  String.raw`\b(?:with|includes?|ha(?:ve|s)|running|runs?|use|uses|using|utili[sz]e)\s+(?:any\s+|one\s+or\s+more\s+)?${WINDOWS_THING}`,
   'i',
 );
+/** "only" next to the OS, not somewhere else in the sentence ("affected only when X … on Windows nodes too"). */
+const ONLY_WINDOWS_RE = /\b(?:only|exclusively)\b[^.;]{0,80}\bwindows\b|\bwindows\b[^.;]{0,40}\b(?:only|exclusively)\b/i;
 const AFFECTING_WINDOWS_RE = new RegExp(String.raw`\baffect(?:s|ed|ing)?\s+(?:only\s+)?(?:kubernetes\s+)?${WINDOWS_THING}`, 'i');
 /** Titles: "… privilege escalation on Windows nodes", "… bypass for Windows containers". */
 const TITLE_WINDOWS_RE = new RegExp(String.raw`\b(?:on|for|affecting|in)\s+(?:kubernetes\s+)?${WINDOWS_THING}`, 'i');
 /** Not a restriction: the other OS too, "also", a negation near the word. */
-const NOT_ONLY_WINDOWS_RE = /\blinux\b|\balso\b|\bboth\b|\bas\s+well\b|\bin\s+addition\b|\bnot\b[^.]{0,40}\bwindows\b|\bwindows\b[^.]{0,60}\b(?:is|are)\s+not\b|\bno[tn]?-windows\b|\bn't\b/i;
-const ONLY_LINUX_RE = /\bonly\b[^.]{0,60}\blinux\b|\blinux\b[^.]{0,40}\bonly\b/i;
-const NOT_ONLY_LINUX_RE = /\bwindows\b|\balso\b|\bboth\b|\bnot\b[^.]{0,40}\blinux\b|\blinux\b[^.]{0,60}\b(?:is|are)\s+not\b|\bn't\b/i;
+const NOT_ONLY_WINDOWS_RE =
+  /\blinux\b|\balso\b|\bboth\b|\btoo\b|\beven\b|\bincluding\b|\bas\s+well\b|\bin\s+addition\b|\bnot\b[^.]{0,40}\bwindows\b|\bwindows\b[^.]{0,60}\b(?:is|are)\s+not\b|\bno[tn]?-windows\b|\bn't\b|\bnever\b/i;
+const ONLY_LINUX_RE = /\b(?:only|exclusively)\s+(?:on\s+|affects\s+)?linux\b|\blinux\s+(?:worker\s+)?(?:nodes?|hosts?)\s+only\b|\baffects\s+only\s+linux\b/i;
+const NOT_ONLY_LINUX_RE = /\bwindows\b|\balso\b|\bboth\b|\btoo\b|\bincluding\b|\bnot\b[^.]{0,40}\blinux\b|\blinux\b[^.]{0,60}\b(?:is|are)\s+not\b|\bn't\b|\bnever\b/i;
 
 function osRule(s: Sentence): string[] {
   const t = s.text;
   if (s.where === 'mitigate' || s.code) return [];
   if (WINDOWS_THING_RE.test(t) && !NOT_ONLY_WINDOWS_RE.test(t)) {
     if (s.where === 'title' && TITLE_WINDOWS_RE.test(t)) return ['windows'];
-    if (/\bonly\b|\bexclusively\b/i.test(t) && (AFFECT_RE.test(t) || HAVING_WINDOWS_RE.test(t) || /\bonly\s+(?:on\s+)?windows\b/i.test(t))) return ['windows'];
+    if (ONLY_WINDOWS_RE.test(t) && (AFFECT_RE.test(t) || HAVING_WINDOWS_RE.test(t) || /\bonly\s+(?:on\s+)?windows\b/i.test(t))) return ['windows'];
     if (AFFECTING_WINDOWS_RE.test(t)) return ['windows'];
     if (HAVING_WINDOWS_RE.test(t) && AFFECT_RE.test(t)) return ['windows'];
   }

@@ -59,6 +59,11 @@ describe('os conditions', () => {
     ['A user that can create pods on Windows nodes may escalate privileges.', []],
     ['Environment: Linux', []],
     ['Nodes running Linux or Windows are affected.', []],
+    ['All nodes, including Windows nodes, are affected.', []],
+    ['Clusters with Windows nodes are affected too.', []],
+    ['Clusters are only affected when the attacker can create pods; this works on Windows nodes.', []],
+    ['The kubelet on Linux nodes is affected only when the flag is set.', []],
+    ['Windows nodes are never affected.', []],
   ])('%s → %j', (sentence, expected) => {
     expect(conditionsOf(body(sentence))).toEqual(expected);
   });
