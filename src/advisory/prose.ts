@@ -522,7 +522,8 @@ function draftsFor(component: string, entries: AffectedEntry[], pool: VersionTok
   };
 
   const drafts: Draft[] = [];
-  const lowerOf = (t: VersionToken): VersionToken => ({ ...t, patch: 0, pre: null });
+  // The first version of a bound's minor; "<= v2.0.0-alpha.0" starts at 2.0.0's first prerelease, not at 2.0.0.
+  const lowerOf = (t: VersionToken): VersionToken => (t.pre && t.patch === 0 ? { ...t, pre: '0' } : { ...t, patch: 0, pre: null });
   for (const e of bounded) {
     const { op, lo, hi } = e.expr;
     if (op === 'lt' && hi && lo) {

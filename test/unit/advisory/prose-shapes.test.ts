@@ -88,6 +88,11 @@ describe('"everything before X": introduced 0, fixed X', () => {
     expect(rows(`#### Affected Versions\n\n${line}\n`)).toEqual(sortRows(expected));
   });
 
+  it('a prerelease upper bound starts at its minor\'s first prerelease, not above itself', () => {
+    const text = '#### Affected Versions\n\n- kubernetes-csi-proxy <= v2.0.0-alpha.0\n- kubernetes-csi-proxy <= v1.1.2\n\n#### Fixed Versions\n\n- kubernetes-csi-proxy v2.0.0-alpha.1\n- kubernetes-csi-proxy v1.1.3\n';
+    expect(rows(text, 'csi-proxy flaw')).toEqual(sortRows([['csi-proxy', null, '1.1.2', '1.1.3'], ['csi-proxy', '2.0.0-0', '2.0.0-alpha.0', '2.0.0-alpha.1']]));
+  });
+
   it('"up to and including" stays inclusive', () => {
     expect(rows('#### Affected Versions\n\n- kubelet up to and including v1.30.2\n')).toEqual([['kubelet', null, '1.30.2', null]]);
   });
