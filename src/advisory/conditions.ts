@@ -27,6 +27,8 @@ interface Sentence {
 
 interface ConditionRule {
   kind: ConditionKind;
+  /** A cheap test first: most sentences mention none of the words a rule needs. */
+  hint: RegExp;
   /** The condition's value for each match (the gate's name, "windows" …); [] = no condition here. */
   read: (s: Sentence, ctx: RuleContext) => string[];
 }
@@ -151,11 +153,13 @@ function gateRule(s: Sentence): string[] {
 }
 
 const RULES: readonly ConditionRule[] = [
-  { kind: 'os', read: osRule },
-  { kind: 'volume', read: volumeRule },
-  { kind: 'admission-webhook', read: webhookRule },
-  { kind: 'feature-gate', read: gateRule },
+  { kind: 'os', hint: /windows|linux/i, read: osRule },
+  { kind: 'volume', hint: /git/i, read: volumeRule },
+  { kind: 'admission-webhook', hint: /admission/i, read: webhookRule },
+  { kind: 'feature-gate', hint: /feature/i, read: gateRule },
 ];
+/** Every rule's hint at once: a line with none of these words holds no condition. */
+const ANY_HINT_RE = /windows|linux|git|admission|feature/i;
 
 /** The sentences conditions are read from: the title, the description, and mitigations. */
 function sentencesOf(lines: BodyLine[], heads: (Heading | null)[], summary: string): Sentence[] {
@@ -181,6 +185,10 @@ function sentencesOf(lines: BodyLine[], heads: (Heading | null)[], summary: stri
       out.push({ text: line.clean, where, code: true });
       return;
     }
+    if (!ANY_HINT_RE.test(line.clean)) {
+      gateList = false;
+      return;
+    }
     gateList = where === 'describe' && GATE_LIST_INTRO_RE.test(line.clean);
     for (const text of sentences(line.clean)) out.push({ text, where });
   });
@@ -197,6 +205,7 @@ export function conditionsFrom(lines: BodyLine[], heads: (Heading | null)[], sum
   const ctx: RuleContext = { components };
   for (const s of sentencesOf(lines, heads, summary)) {
     for (const rule of RULES) {
+      if (!s.code && !rule.hint.test(s.text)) continue;
       for (const value of rule.read(s, ctx)) {
         const key = `${rule.kind}\u0000${value}`;
         if (!found.has(key)) found.set(key, { kind: rule.kind, value, text: capSentence(s.text) });

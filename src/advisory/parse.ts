@@ -86,7 +86,7 @@ export function parseBody(text: string, context: { summary?: string; id?: string
     }
   }
 
-  const held = isPlaceholder(lines, prose.ranges.length > 0);
+  const held = isPlaceholder(lines, plainText, prose.ranges.length > 0);
   if (held.placeholder) {
     // Nothing to judge yet: no ranges (a guess would become a verdict), the components the title names.
     return {

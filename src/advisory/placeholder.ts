@@ -30,11 +30,23 @@ export interface PlaceholderResult {
  * that states versions keeps them (they are facts) even beside "details to follow": the caller
  * lowers confidence instead (`why` is set, `placeholder` false).
  */
-export function isPlaceholder(lines: readonly BodyLine[], hasRanges: boolean): PlaceholderResult {
-  const content = lines.filter((l) => !l.code && l.clean.length > 0 && !NOISE_RE.test(l.clean) && !/^#{1,6}\s/.test(l.raw.trim()));
-  if (content.length === 0) return { placeholder: true, why: 'empty body (placeholder issue)' };
-  const text = content.map((l) => l.clean).join('\n');
-  const phrase = PLACEHOLDER_RES.map((re) => re.exec(text)).find((m) => m !== null);
+const isContent = (l: BodyLine): boolean => !l.code && l.clean.length > 0 && !NOISE_RE.test(l.clean) && !/^\s{0,3}#{1,6}\s/.test(l.raw);
+
+const firstPhrase = (text: string): RegExpExecArray | null => {
+  for (const re of PLACEHOLDER_RES) {
+    const m = re.exec(text);
+    if (m) return m;
+  }
+  return null;
+};
+
+/** `plainText`: the body's prose lines (BodyLine.clean) joined, as the parser has them at hand. */
+export function isPlaceholder(lines: readonly BodyLine[], plainText: string, hasRanges: boolean): PlaceholderResult {
+  // Stops at the first line with content: a real body answers on its first lines.
+  if (!lines.some(isContent)) return { placeholder: true, why: 'empty body (placeholder issue)' };
+  // Most bodies hold no phrase at all; only then is the content (without bot commands) looked at again.
+  if (!firstPhrase(plainText)) return { placeholder: false, why: null };
+  const phrase = firstPhrase(lines.filter(isContent).map((l) => l.clean).join('\n'));
   if (!phrase) return { placeholder: false, why: null };
   if (hasRanges) return { placeholder: false, why: `the body says "${phrase[0]}": the versions stated may still change` };
   return { placeholder: true, why: `placeholder issue ("${phrase[0]}"): no details yet; read again when the body is edited` };

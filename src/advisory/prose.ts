@@ -118,7 +118,7 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
     }
   }
 
-  const upgrades = upgradeTargets(lines, heads);
+  const upgrades = affected.length > 0 ? upgradeTargets(lines, heads) : [];
   const resolved = resolveContradictions(affected, fixed, upgrades);
   if (resolved.contradicted.length > 0) {
     affected = resolved.affected;
@@ -151,7 +151,8 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
 function upgradeTargets(lines: BodyLine[], heads: (Heading | null)[]): FixedEntry[] {
   const out: FixedEntry[] = [];
   lines.forEach((line, i) => {
-    if (line.code || heads[i] || !/\bupgrad/i.test(line.clean)) return;
+    // "pgrad" finds Upgrade/upgrading without a regular expression per line (this runs on every body).
+    if (line.code || heads[i] || !line.clean.includes('pgrad')) return;
     for (const s of sentences(line.clean)) {
       const m = /\bupgrad(?:e|ing)\b[^.]*?\bto\b/i.exec(s);
       if (!m) continue;
