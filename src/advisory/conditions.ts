@@ -42,7 +42,8 @@ const MITIGATE_SECTIONS: readonly SectionKind[] = ['mitigation'];
 
 // ── os ──────────────────────────────────────────────────────────────────────────────────────
 const WINDOWS_THING = String.raw`windows\s+(?:worker\s+)?(?:nodes?|hosts?|machines?|servers?|workloads?|containers?|pods?)\b`;
-const WINDOWS_THING_RE = new RegExp(String.raw`\b${WINDOWS_THING}`, 'i');
+/** Windows as a place things run: "Windows nodes", "kubelets running on Windows", "a Windows-only issue". */
+const WINDOWS_THING_RE = new RegExp(String.raw`\b${WINDOWS_THING}|\b(?:running|runs?)\s+on\s+windows\b|\bwindows[\s-]only\b`, 'i');
 const LINUX_THING_RE = /\blinux\s+(?:worker\s+)?(?:nodes?|hosts?|machines?|servers?|workloads?|containers?|pods?)\b/i;
 const AFFECT_RE = /\b(?:affect(?:s|ed|ing)?|impact(?:s|ed|ing)?|vulnerable|exploitable)\b/i;
 /** "… with Windows nodes is impacted", "… only affected if they include Windows nodes", "running Windows workloads". */
@@ -66,6 +67,7 @@ function osRule(s: Sentence): string[] {
   if (s.where === 'mitigate' || s.code) return [];
   if (WINDOWS_THING_RE.test(t) && !NOT_ONLY_WINDOWS_RE.test(t)) {
     if (s.where === 'title' && TITLE_WINDOWS_RE.test(t)) return ['windows'];
+    if (/\bwindows[\s-]only\b/i.test(t)) return ['windows'];
     if (ONLY_WINDOWS_RE.test(t) && (AFFECT_RE.test(t) || HAVING_WINDOWS_RE.test(t) || /\bonly\s+(?:on\s+)?windows\b/i.test(t))) return ['windows'];
     if (AFFECTING_WINDOWS_RE.test(t)) return ['windows'];
     if (HAVING_WINDOWS_RE.test(t) && AFFECT_RE.test(t)) return ['windows'];
@@ -203,7 +205,9 @@ const MAX_TEXT = 300;
 export function conditionsFrom(lines: BodyLine[], heads: (Heading | null)[], summary: string, components: readonly string[]): AdvisoryCondition[] {
   const found = new Map<string, AdvisoryCondition>();
   const ctx: RuleContext = { components };
+  const said = new Set<string>();
   for (const s of sentencesOf(lines, heads, summary)) {
+    for (const os of osSaidAffected(s)) said.add(os);
     for (const rule of RULES) {
       if (!s.code && !rule.hint.test(s.text)) continue;
       for (const value of rule.read(s, ctx)) {
@@ -212,7 +216,21 @@ export function conditionsFrom(lines: BodyLine[], heads: (Heading | null)[], sum
       }
     }
   }
-  return [...found.values()];
+  // "Clusters with Windows nodes are affected …" next to "Linux nodes are affected when …": neither OS
+  // alone, so no os condition (one would turn the other OS's clusters into a wrong "not affected").
+  return [...found.values()].filter((c) => c.kind !== 'os' || ![...said].some((os) => os !== c.value));
+}
+
+const LINUX_AFFECTED_RE = /\blinux\s+(?:worker\s+)?(?:nodes?|hosts?|machines?|workloads?|containers?|pods?)\b[^.;]{0,60}\b(?:are|is)\s+(?:also\s+)?(?:affected|impacted|vulnerable)\b|\baffects?\s+(?:both\s+)?linux\b/i;
+const WINDOWS_AFFECTED_RE = /\bwindows\s+(?:worker\s+)?(?:nodes?|hosts?|machines?|workloads?|containers?|pods?)\b[^.;]{0,60}\b(?:are|is)\s+(?:also\s+)?(?:affected|impacted|vulnerable)\b|\baffects?\s+(?:both\s+)?windows\b/i;
+
+/** Operating systems a describing sentence calls affected, restricted or not ("Linux nodes are affected when …"). */
+function osSaidAffected(s: Sentence): string[] {
+  if (s.where !== 'describe' || s.code || !/windows|linux/i.test(s.text) || /\bnot\b|\bn't\b|\bnever\b/i.test(s.text)) return [];
+  const out: string[] = [];
+  if (LINUX_AFFECTED_RE.test(s.text)) out.push('linux');
+  if (WINDOWS_AFFECTED_RE.test(s.text)) out.push('windows');
+  return out;
 }
 
 /** Merges conditions from several sources (OSV block, text), first one wins per kind and value. */

@@ -50,6 +50,9 @@ describe('os conditions', () => {
     ['Clusters running Windows workloads with runAsNonRoot are impacted.', ['os=windows']],
     ['Only Windows nodes are vulnerable.', ['os=windows']],
     ['This issue only affects Linux nodes.', ['os=linux']],
+    ['This only affects kubelets running on Windows.', ['os=windows']],
+    ['This is a Windows-only issue.', ['os=windows']],
+    ['The bug is in code that runs on Windows and Linux.', []],
     // Mentions in passing: no condition.
     ['Both Linux and Windows nodes are affected.', []],
     ['Windows nodes are also affected.', []],
@@ -76,6 +79,17 @@ describe('os conditions', () => {
     ['kubelet crashes on a crafted pod', []],
   ])('title %s → %j', (summary, expected) => {
     expect(conditionsOf(body('If your cluster runs an affected version, it is vulnerable.'), summary)).toEqual(expected);
+  });
+
+  it.each([
+    'Clusters with Windows nodes are affected when the flag is set. Linux nodes are affected when the other flag is set.',
+    'Any cluster with Windows nodes is impacted. Linux nodes are also vulnerable if they run the proxy.',
+  ])('one sentence restricting to Windows beside another calling Linux affected gives no os condition: %s', (text) => {
+    expect(conditionsOf(body(text))).toEqual([]);
+  });
+
+  it('"Linux nodes are not affected" beside a Windows restriction keeps the condition', () => {
+    expect(conditionsOf(body('This CVE affects only Windows worker nodes. Linux nodes are not affected.'))).toEqual(['os=windows']);
   });
 
   it('upgrading the kubelet "on your Windows nodes" in the mitigation is no condition', () => {
