@@ -124,8 +124,10 @@ const GATE_DISABLE_RE = new RegExp(
   'g',
 );
 const GATE_NAME_RE = new RegExp(GATE, 'g');
+/** One gate a line in a list: "VolumeSnapshotDataSource: alpha starting with K8s 1.12", "FooBar=true". */
+const GATE_LINE_RE = new RegExp(String.raw`^\s*(${GATE})\s*(?::|=|$)`);
 /** "Check if you have the following feature gates enabled:" introduces a list of gates, one a line. */
-export const GATE_LIST_INTRO_RE = /\bfollowing\s+(?:kubernetes\s+)?feature[\s-]gates?\b[^.]*\benabled\b|\bfeature[\s-]gates?\b[^.]*\benabled\b[^.]*:\s*$/i;
+const GATE_LIST_INTRO_RE = /\bfollowing\s+(?:kubernetes\s+)?feature[\s-]gates?\b[^.]*\benabled\b|\bfeature[\s-]gates?\b[^.]*\benabled\b[^.]*:\s*$/i;
 
 function namesIn(list: string): string[] {
   return list.match(GATE_NAME_RE) ?? [];
@@ -134,7 +136,7 @@ function namesIn(list: string): string[] {
 function gateRule(s: Sentence): string[] {
   const t = s.text;
   if (s.code) {
-    const m = new RegExp(String.raw`^\s*(${GATE})\s*(?::|=|$)`).exec(t);
+    const m = GATE_LINE_RE.exec(t);
     return m?.[1] ? [m[1]] : [];
   }
   const out: string[] = [];
