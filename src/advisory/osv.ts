@@ -110,7 +110,7 @@ export function fromOsv(record: OsvRecord): OsvResult {
     components: [...new Set(ranges.map((r) => r.component))],
     ranges,
     severity: osvSeverity(record),
-    conditions: osvConditions(record),
+    conditions: osvConditions(record, warnings),
     componentSource: generic ? 'assumed' : 'stated',
     warnings,
   };
@@ -124,7 +124,7 @@ const VOLUME_KEY_RE = /^(?:volumes?|volume[_-]?types?)$/i;
  * OSV leaves platform data to `ecosystem_specific` / `database_specific`; read the obvious keys.
  * One OS named means "only there"; several (linux and windows) is no condition.
  */
-function osvConditions(record: OsvRecord): AdvisoryCondition[] {
+function osvConditions(record: OsvRecord, warnings: Warning[]): AdvisoryCondition[] {
   const out: AdvisoryCondition[] = [];
   const bags: [string, Record<string, unknown> | undefined][] = [
     ['database_specific', record.database_specific],
@@ -135,12 +135,18 @@ function osvConditions(record: OsvRecord): AdvisoryCondition[] {
   ];
   for (const [where, bag] of bags) {
     for (const [key, raw] of Object.entries(bag ?? {})) {
-      const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter((v) => v.length > 0);
+      if (!OS_KEY_RE.test(key) && !GATE_KEY_RE.test(key) && !VOLUME_KEY_RE.test(key)) continue;
+      const list = Array.isArray(raw) ? raw : [raw];
+      const values = list.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter((v) => v.length > 0);
+      if (values.length !== list.length) warnings.push({ level: 'medium', text: `OSV ${where}.${key} holds values that are not names; ignored` });
       if (values.length === 0) continue;
       const text = `OSV block: ${where}.${key} = ${values.join(', ')}`;
       if (OS_KEY_RE.test(key)) {
-        const oses = [...new Set(values.map((v) => v.toLowerCase()))].filter((v) => v === 'windows' || v === 'linux');
-        if (oses.length === 1 && oses[0]) out.push({ kind: 'os', value: oses[0], text });
+        // "Windows Server 2022" is Windows; anything else is named in a warning rather than dropped unseen.
+        const oses = [...new Set(values.map((v) => (/windows/i.test(v) ? 'windows' : /linux/i.test(v) ? 'linux' : v)))];
+        const unknown = oses.filter((v) => v !== 'windows' && v !== 'linux');
+        if (unknown.length > 0) warnings.push({ level: 'medium', text: `OSV ${where}.${key} names an operating system not judged: ${unknown.join(', ')}` });
+        else if (oses.length === 1 && oses[0]) out.push({ kind: 'os', value: oses[0], text });
       } else if (GATE_KEY_RE.test(key)) {
         for (const v of values) out.push({ kind: 'feature-gate', value: v, text });
       } else if (VOLUME_KEY_RE.test(key)) {

@@ -198,12 +198,26 @@ describe('conditions from the OSV block', () => {
     [', "ecosystem_specific": { "os": ["linux", "windows"] }', []],
     [', "ecosystem_specific": { "feature_gates": ["FooBarBaz"] }', ['feature-gate=FooBarBaz']],
     [', "ecosystem_specific": { "volumes": ["gitRepo"] }', ['volume=gitRepo']],
+    [', "ecosystem_specific": { "os": "Windows Server 2022" }', ['os=windows']],
     ['', []],
   ])('%s → %j', (extra, expected) => {
     const result = parseBody(osv(extra));
     expect(result.parse.source).toBe('osv-block');
     expect(result.conditions.map((c) => `${c.kind}=${c.value}`).sort()).toEqual(expected);
     for (const c of result.conditions) expect(c.text).toMatch(/^OSV block: /);
+  });
+});
+
+describe('OSV platform fields that cannot be judged are named, not dropped', () => {
+  it.each([
+    ['{ "os": ["darwin"] }', 'names an operating system not judged: darwin'],
+    ['{ "os": [5] }', 'holds values that are not names'],
+  ])('%s', (bag, warning) => {
+    const block = `{ "id": "CVE-2099-0011", "affected": [ { "package": { "ecosystem": "Kubernetes", "name": "kubelet" }, "ranges": [ { "type": "SEMVER", "events": [ { "introduced": "0" }, { "fixed": "1.33.3" } ] } ], "ecosystem_specific": ${bag} } ] }`;
+    const result = parseBody(`Our own advisory.\n\n\`\`\`json osv\n${block}\n\`\`\``);
+    expect(result.conditions).toEqual([]);
+    expect(result.parse.confidence).toBe('medium');
+    expect(result.parse.warnings.join('\n')).toContain(warning);
   });
 });
 
