@@ -115,13 +115,18 @@ export function parseBody(text: string, context: { summary?: string; id?: string
     else warnings.push({ level: 'low', text: 'no affected versions stated' });
   }
   const fix = fixStateOf({ ranges: prose.ranges, text: plainText, allVersions: prose.allVersions, unfixed: prose.unfixed });
+  const conditions = conditionsFrom(lines, heads, summary, prose.components);
+  // The title is read last: an os condition quoting it has no sentence of the body behind it.
+  for (const c of conditions) {
+    if (c.kind === 'os' && c.text === summary) warnings.push({ level: 'medium', text: `only ${c.value} nodes are affected according to the title alone; the body does not say so` });
+  }
   return {
     components: prose.components,
     ranges: prose.ranges,
     unfixed: prose.unfixed,
     fixState: fix.fixState,
     fixWhy: fix.why,
-    conditions: conditionsFrom(lines, heads, summary, prose.components),
+    conditions,
     componentSource: prose.componentSource,
     placeholder: false,
     severity: proseSeverity,

@@ -81,6 +81,14 @@ describe('os conditions', () => {
     expect(conditionsOf(body('If your cluster runs an affected version, it is vulnerable.'), summary)).toEqual(expected);
   });
 
+  it('a Windows condition from the title alone lowers confidence and says why', () => {
+    const result = parseBody(body('If your cluster runs an affected version, it is vulnerable.'), { summary: 'Privilege escalation on Windows nodes through a crafted volume path' });
+    expect(result.parse.confidence).toBe('medium');
+    expect(result.parse.warnings.join()).toContain('according to the title alone');
+    const confirmed = parseBody(body('This CVE affects only Windows worker nodes.'), { summary: 'Privilege escalation on Windows nodes through a crafted volume path' });
+    expect(confirmed.parse.confidence).toBe('high');
+  });
+
   it.each([
     'Clusters with Windows nodes are affected when the flag is set. Linux nodes are affected when the other flag is set.',
     'Any cluster with Windows nodes is impacted. Linux nodes are also vulnerable if they run the proxy.',
