@@ -45,7 +45,7 @@ function unparsed(reason: string, placeholder = false): BodyResult {
 }
 
 /** Parses one advisory body. `id` picks that CVE's part of a body announcing several. */
-export function parseBody(text: string, context: { summary?: string; id?: string; status?: AdvisoryStatus } = {}): BodyResult {
+export function parseBody(text: string, context: { summary?: string; id?: string } = {}): BodyResult {
   const summary = context.summary?.trim() ?? '';
   const normalized = stripHtmlComments(normalizeNewlines(text));
   const body = context.id ? sectionFor(normalized, context.id) : normalized;
@@ -67,7 +67,8 @@ export function parseBody(text: string, context: { summary?: string; id?: string
     const osv = fromOsv(picked.record);
     if (osv.ranges.length > 0 || prose.ranges.length === 0) {
       const fix = fixStateOf({ ranges: osv.ranges, text: plainText, allVersions: prose.allVersions, unfixed: prose.unfixed });
-      const warnings = [...osv.warnings];
+      const conditions = mergeConditions(osv.conditions, conditionsFrom(lines, heads, summary, osv.components));
+      const warnings = [...osv.warnings, ...titleOnly(conditions, summary)];
       if (osv.componentSource === 'assumed') warnings.push({ level: 'medium', text: 'OSV package is Kubernetes as a whole; assuming every core component' });
       return {
         components: osv.components,
@@ -75,7 +76,7 @@ export function parseBody(text: string, context: { summary?: string; id?: string
         unfixed: prose.unfixed,
         fixState: fix.fixState,
         fixWhy: fix.why,
-        conditions: mergeConditions(osv.conditions, conditionsFrom(lines, heads, summary, osv.components)),
+        conditions,
         componentSource: osv.componentSource,
         placeholder: false,
         severity: osv.severity ?? proseSeverity,
@@ -116,10 +117,7 @@ export function parseBody(text: string, context: { summary?: string; id?: string
   }
   const fix = fixStateOf({ ranges: prose.ranges, text: plainText, allVersions: prose.allVersions, unfixed: prose.unfixed });
   const conditions = conditionsFrom(lines, heads, summary, prose.components);
-  // The title is read last: an os condition quoting it has no sentence of the body behind it.
-  for (const c of conditions) {
-    if (c.kind === 'os' && c.text === summary) warnings.push({ level: 'medium', text: `only ${c.value} nodes are affected according to the title alone; the body does not say so` });
-  }
+  warnings.push(...titleOnly(conditions, summary));
   return {
     components: prose.components,
     ranges: prose.ranges,
@@ -134,6 +132,16 @@ export function parseBody(text: string, context: { summary?: string; id?: string
     mitigation,
     parse: info(prose.ranges.length > 0 ? 'prose' : 'none', warnings),
   };
+}
+
+/**
+ * The title is read last, so an os condition quoting it has no sentence of the body behind it: a
+ * restriction that turns into "not affected" deserves more than a title.
+ */
+function titleOnly(conditions: AdvisoryCondition[], summary: string): Warning[] {
+  return conditions
+    .filter((c) => c.kind === 'os' && summary.length > 0 && c.text === summary)
+    .map((c) => ({ level: 'medium', text: `only ${c.value} nodes are affected according to the title alone; the body does not say so` }));
 }
 
 /** One Advisory per CVE id; a combined "CVE-2023-2727, CVE-2023-2728" item becomes two sharing the body. */
