@@ -91,8 +91,8 @@ function volumeRule(s: Sentence): string[] {
 // ── admission-webhook ───────────────────────────────────────────────────────────────────────
 /** Add-ons whose own validating admission webhook can be the way in. */
 const WEBHOOK_ADDONS: readonly { value: string; re: RegExp }[] = [{ value: 'ingress-nginx', re: /\bingress[\s-]nginx\b|\bnginx\s+ingress\b/i }];
-const WEBHOOK_RE = /\b(?:validating\s+)?admission\s+(?:webhook|controller)s?\b/i;
-const DISABLE_RE = /\b(?:disabl(?:e|es|ed|ing)|turn(?:ing)?\s+off|switch(?:ing)?\s+off|admissionWebhooks\.enabled\s*=\s*false)\b/i;
+const WEBHOOK_RE = /\b(?:validating\s+)?admission\s+(?:webhook|controller)s?\b|\bValidatingWebhookConfiguration\b|--validating-webhook\b/i;
+const DISABLE_RE = /\b(?:disabl(?:e|es|ed|ing)|turn(?:ing)?\s+off|switch(?:ing)?\s+off|delet(?:e|es|ing)|remov(?:e|es|ing)|admissionWebhooks\.enabled\s*=\s*false)\b/i;
 const EXPOSE_RE = /\b(?:affect(?:s|ed)?|vulnerable|exploit(?:s|ed|able)?|expos(?:e|es|ed)|reach(?:able)?|access\s+to|enabled|send(?:ing)?|crafted|malicious)\b/i;
 
 function webhookRule(s: Sentence, ctx: RuleContext): string[] {

@@ -143,6 +143,8 @@ describe('admission-webhook conditions', () => {
   it.each([
     ['Disabling the Validating Admission Controller feature of ingress-nginx mitigates this issue.', ['admission-webhook=ingress-nginx']],
     ['Until you can upgrade, turn off the ingress-nginx admission webhook (controller.admissionWebhooks.enabled=false).', ['admission-webhook=ingress-nginx']],
+    ['Before you can upgrade, reduce the risk by turning off the Validating Admission Controller feature of ingress-nginx.', ['admission-webhook=ingress-nginx']],
+    ['If ingress-nginx was installed by hand, delete the ValidatingWebhookConfiguration called ingress-nginx-admission.', ['admission-webhook=ingress-nginx']],
     // A webhook the user should write, or the API server's admission chain: no condition.
     ['You can create a validating admission webhook that rejects such Ingresses.', []],
     ['Use admission control to keep untrusted users from creating Ingresses.', []],
