@@ -10,7 +10,7 @@ const PLACEHOLDER_RES: readonly RegExp[] = [
   /\bplace[\s-]?holder\b/i,
   /\bTB[DA]\b/,
   /\bto\s+be\s+(?:determined|announced|published|updated)\b/i,
-  /\b(?:more\s+|further\s+|full\s+)?details?\s+(?:to\s+follow|will\s+follow|to\s+come|(?:are\s+|will\s+be\s+)?coming\s+soon|will\s+be\s+(?:added|published|shared|provided|posted|released))\b/i,
+  /\bdetails?\s+(?:to\s+follow|will\s+follow|to\s+come|(?:are\s+|will\s+be\s+)?coming\s+soon|will\s+be\s+(?:added|published|shared|provided|posted|released))\b/i,
   /\bcoming\s+soon\b/i,
   // The announcement template with its variables unfilled ("$COMPONENT $VERSION_RANGE_1").
   /\$(?:COMPONENT|VERSION_RANGE\w*|SUMMARY|REPORTER|FIXTEAM|RELEASE_MANAGERS|RELEVANT_SIGS|IMPACTED_COMPONENTS)\b/,

@@ -147,14 +147,16 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
   return { components: mentioned.names, ranges, unfixed, noImpact, stated: false, componentSource: mentioned.source, allVersions: allVersions !== null, warnings };
 }
 
+const UPGRADE_TO_RE = /\bupgrad(?:e|ing)\b[^.]*?\bto\b/i;
+
 /** "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version": the versions after "to". */
 function upgradeTargets(lines: BodyLine[], heads: (Heading | null)[]): FixedEntry[] {
   const out: FixedEntry[] = [];
   lines.forEach((line, i) => {
     // "pgrad" finds Upgrade/upgrading without a regular expression per line (this runs on every body).
-    if (line.code || heads[i] || !line.clean.includes('pgrad')) return;
+    if (line.code || heads[i] || !line.clean.includes('pgrad') || !UPGRADE_TO_RE.test(line.clean)) return;
     for (const s of sentences(line.clean)) {
-      const m = /\bupgrad(?:e|ing)\b[^.]*?\bto\b/i.exec(s);
+      const m = UPGRADE_TO_RE.exec(s);
       if (!m) continue;
       const comps = componentsIn(s).names;
       for (const version of tokenize(s)) if (version.start >= m.index + m[0].length && version.patch !== null) out.push({ comps, version, origin: 'mitigation' });
