@@ -73,7 +73,7 @@ export function parseBody(text: string, context: { summary?: string; id?: string
       return {
         components: osv.components,
         ranges: osv.ranges,
-        unfixed: prose.unfixed,
+        unfixed: prose.unfixed || fix.fixState === 'none',
         fixState: fix.fixState,
         fixWhy: fix.why,
         conditions,
@@ -116,12 +116,14 @@ export function parseBody(text: string, context: { summary?: string; id?: string
     else warnings.push({ level: 'low', text: 'no affected versions stated' });
   }
   const fix = fixStateOf({ ranges: prose.ranges, text: plainText, allVersions: prose.allVersions, unfixed: prose.unfixed });
+  // "No fix will be released" is the strongest "no fix exists": `unfixed` says so too.
+  const unfixed = prose.unfixed || fix.fixState === 'none';
   const conditions = conditionsFrom(lines, heads, summary, prose.components);
   warnings.push(...titleOnly(conditions, summary));
   return {
     components: prose.components,
     ranges: prose.ranges,
-    unfixed: prose.unfixed,
+    unfixed,
     fixState: fix.fixState,
     fixWhy: fix.why,
     conditions,

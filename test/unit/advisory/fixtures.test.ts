@@ -108,7 +108,7 @@ const CASES: Case[] = [
     ranges: [['ingress-nginx', null, null, '1.11.5'], ['ingress-nginx', '1.12.0', null, '1.12.1']],
   },
   {
-    file: 'wont-fix.md', source: 'prose', confidence: 'high', rating: 'medium', score: 6.5, fixState: 'none', conditions: ['volume=gitRepo'],
+    file: 'wont-fix.md', source: 'prose', confidence: 'high', unfixed: true, rating: 'medium', score: 6.5, fixState: 'none', conditions: ['volume=gitRepo'],
     ranges: [['kubelet', null, null, null]],
   },
   {

@@ -173,7 +173,7 @@ describe('fix state', () => {
 
   it('a feed status "fixed" is kept, but the conflict with "no fix will be released" is explained', () => {
     const [a] = parseItem({ id: 'CVE-2099-0021', url: 'https://github.com/kubernetes/kubernetes/issues/21', summary: 'gitRepo volume flaw', status: 'fixed', content_text: fixture('wont-fix.md') });
-    expect(a).toMatchObject({ status: 'fixed', fixState: 'none', unfixed: false });
+    expect(a).toMatchObject({ status: 'fixed', fixState: 'none', unfixed: true });
     expect(a?.parse.confidence).toBe('medium');
     expect(a?.parse.warnings.join('\n')).toMatch(/feed status is fixed but the text says no fix will be released \("no fix will be released"\): mitigate/);
     expect(a?.conditions.map((c) => `${c.kind}=${c.value}`)).toEqual(['volume=gitRepo']);
