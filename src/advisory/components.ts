@@ -32,7 +32,11 @@ const PATTERNS: readonly ComponentPattern[] = [
   { name: 'azure-file-csi-driver', re: /\bazure[\s-]?file[\s-]csi[\s-]driver\b|\bazure\s+file\s+csi\b/i, scan: true },
   { name: 'azure-disk-csi-driver', re: /\bazure[\s-]?disk[\s-]csi[\s-]driver\b/i, scan: true },
   { name: 'csi-proxy', re: /\bcsi[\s-]proxy\b/i, scan: true },
-  { name: 'kubernetes-client-csharp', re: /\bkubernetes[\s-]client[\s-]csharp\b|\bc#\s+client\b|\bcsharp\s+client\b|\bkubernetes-client\/csharp\b/i, scan: true },
+  // Clients and libraries (types.ts CLIENT_COMPONENTS): judged as their own section, not as cluster components.
+  { name: 'kubernetes-client-csharp', re: /\bkubernetes[\s-]client[\s-]csharp\b|\bc#\s+client\b|\bcsharp\s+client\b|\bkubernetes-client\/csharp\b|\bKubernetesClient\s+(?:nuget|package)\b/i, scan: true },
+  { name: 'kubernetes-client-python', re: /\bkubernetes[\s-]client[\s-]python\b|\bkubernetes-client\/python\b|\b(?:kubernetes\s+)?python\s+client\b/i, scan: true },
+  { name: 'kubernetes-client-java', re: /\bkubernetes[\s-]client[\s-]java\b|\bkubernetes-client\/java\b|\b(?:kubernetes\s+)?java\s+client\b/i, scan: true },
+  { name: 'kubernetes-client-javascript', re: /\bkubernetes[\s-]client[\s-]javascript\b|\bkubernetes-client\/javascript\b|@kubernetes\/client-node\b|\b(?:kubernetes\s+)?(?:javascript|node(?:\.js)?)\s+client\b/i, scan: true },
   { name: 'client-go', re: /\bclient-go\b/i, scan: true },
   { name: 'external-provisioner', re: /\bexternal-provisioner\b/i, scan: true },
   { name: 'external-snapshotter', re: /\bexternal-snapshotter\b/i, scan: true },
@@ -93,6 +97,9 @@ export function componentAtStart(text: string): string | null {
 
 /** OSV package names: "kube-apiserver", "k8s.io/kubernetes", "kubernetes/ingress-nginx", "github.com/kubernetes-sigs/…". */
 export function normalizeComponentName(name: string): string[] {
+  // "kubernetes-client/csharp" is only recognisable before the owner is stripped.
+  const whole = componentsIn(name).names;
+  if (whole.length > 0) return whole;
   const bare = name
     .trim()
     .replace(/^(?:https?:\/\/)?(?:github\.com\/)?/i, '')

@@ -4,7 +4,7 @@
  * permissively: unknown fields are ignored, odd ones become warnings.
  */
 import { z } from 'zod';
-import type { AffectedRange, Severity } from './types.ts';
+import type { AdvisoryCondition, AffectedRange, ComponentSource, Severity } from './types.ts';
 import type { Warning } from './prose.ts';
 import { normalizeComponentName } from './components.ts';
 import { cvss3BaseScore, normalizeVector, ratingOf } from './severity.ts';
@@ -27,6 +27,7 @@ const osvSchema = z.object({
         package: z.object({ ecosystem: z.string().optional(), name: z.string() }),
         ranges: z.array(z.object({ type: z.string(), events: z.array(eventSchema) })).optional(),
         versions: z.array(z.string()).optional(),
+        ecosystem_specific: z.record(z.string(), z.unknown()).optional(),
         database_specific: z.record(z.string(), z.unknown()).optional(),
       }),
     )
@@ -40,6 +41,10 @@ export interface OsvResult {
   components: string[];
   ranges: AffectedRange[];
   severity: Severity | null;
+  /** Platform conditions from `ecosystem_specific` / `database_specific` ({ "os": ["windows"] }). */
+  conditions: AdvisoryCondition[];
+  /** `stated`, or `assumed` when a package is the whole of Kubernetes (k8s.io/kubernetes): which binary is a guess. */
+  componentSource: ComponentSource;
   warnings: Warning[];
 }
 
@@ -100,7 +105,56 @@ export function fromOsv(record: OsvRecord): OsvResult {
     if (own.length === 0) warnings.push({ level: 'medium', text: `OSV entry ${entry.package.name} has no ranges` });
     for (const component of names) for (const r of own) ranges.push({ component, ...r });
   }
-  return { components: [...new Set(ranges.map((r) => r.component))], ranges, severity: osvSeverity(record), warnings };
+  const generic = affected.some((e) => /^(?:(?:https?:\/\/)?(?:github\.com\/)?(?:k8s\.io\/|kubernetes\/)?(?:kubernetes|k8s))$/i.test(e.package.name.trim()));
+  return {
+    components: [...new Set(ranges.map((r) => r.component))],
+    ranges,
+    severity: osvSeverity(record),
+    conditions: osvConditions(record, warnings),
+    componentSource: generic ? 'assumed' : 'stated',
+    warnings,
+  };
+}
+
+const OS_KEY_RE = /^(?:os|oses|platforms?|operating[_-]?systems?|node[_-]?os)$/i;
+const GATE_KEY_RE = /^(?:feature[_-]?gates?)$/i;
+const VOLUME_KEY_RE = /^(?:volumes?|volume[_-]?types?)$/i;
+
+/**
+ * OSV leaves platform data to `ecosystem_specific` / `database_specific`; read the obvious keys.
+ * One OS named means "only there"; several (linux and windows) is no condition.
+ */
+function osvConditions(record: OsvRecord, warnings: Warning[]): AdvisoryCondition[] {
+  const out: AdvisoryCondition[] = [];
+  const bags: [string, Record<string, unknown> | undefined][] = [
+    ['database_specific', record.database_specific],
+    ...(record.affected ?? []).flatMap((a): [string, Record<string, unknown> | undefined][] => [
+      [`affected[${a.package.name}].ecosystem_specific`, a.ecosystem_specific],
+      [`affected[${a.package.name}].database_specific`, a.database_specific],
+    ]),
+  ];
+  for (const [where, bag] of bags) {
+    for (const [key, raw] of Object.entries(bag ?? {})) {
+      if (!OS_KEY_RE.test(key) && !GATE_KEY_RE.test(key) && !VOLUME_KEY_RE.test(key)) continue;
+      const list = Array.isArray(raw) ? raw : [raw];
+      const values = list.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter((v) => v.length > 0);
+      if (values.length !== list.length) warnings.push({ level: 'medium', text: `OSV ${where}.${key} holds values that are not names; ignored` });
+      if (values.length === 0) continue;
+      const text = `OSV block: ${where}.${key} = ${values.join(', ')}`;
+      if (OS_KEY_RE.test(key)) {
+        // "Windows Server 2022" is Windows; anything else is named in a warning rather than dropped unseen.
+        const oses = [...new Set(values.map((v) => (/windows/i.test(v) ? 'windows' : /linux/i.test(v) ? 'linux' : v)))];
+        const unknown = oses.filter((v) => v !== 'windows' && v !== 'linux');
+        if (unknown.length > 0) warnings.push({ level: 'medium', text: `OSV ${where}.${key} names an operating system not judged: ${unknown.join(', ')}` });
+        else if (oses.length === 1 && oses[0]) out.push({ kind: 'os', value: oses[0], text });
+      } else if (GATE_KEY_RE.test(key)) {
+        for (const v of values) out.push({ kind: 'feature-gate', value: v, text });
+      } else if (VOLUME_KEY_RE.test(key)) {
+        for (const v of values) if (/^git[-_]?repo$/i.test(v)) out.push({ kind: 'volume', value: 'gitRepo', text });
+      }
+    }
+  }
+  return out;
 }
 
 /** introduced/fixed pairs in order; an unclosed introduced means "and every later version". */

@@ -5,7 +5,10 @@
  */
 import { contentHash } from '../feed/hash.ts';
 import type { FeedItem } from '../feed/item.ts';
-import type { AffectedRange, Advisory, AdvisoryStatus, Confidence, ParseInfo, ParseSource, Severity } from './types.ts';
+import type { AdvisoryCondition, AffectedRange, Advisory, AdvisoryStatus, ComponentSource, Confidence, FixState, ParseInfo, ParseSource, Severity } from './types.ts';
+import { conditionsFrom, mergeConditions } from './conditions.ts';
+import { fixStateOf } from './fix-state.ts';
+import { isPlaceholder } from './placeholder.ts';
 import { advisoryLines, parseProse } from './prose.ts';
 import type { Warning } from './prose.ts';
 import { fromOsv, osvBlocks, pickOsv } from './osv.ts';
@@ -17,6 +20,12 @@ export interface BodyResult {
   components: string[];
   ranges: AffectedRange[];
   unfixed: boolean;
+  fixState: FixState;
+  /** Why fixState is `none` (the phrase read), for the feed-status conflict warning. */
+  fixWhy: string | null;
+  conditions: AdvisoryCondition[];
+  componentSource: ComponentSource;
+  placeholder: boolean;
   severity: Severity;
   vulnerableIf: string | null;
   mitigation: string | null;
@@ -26,20 +35,21 @@ export interface BodyResult {
 const CVE_RE = /\bCVE-\d{4}-\d{4,}\b/gi;
 const STATUSES: readonly AdvisoryStatus[] = ['open', 'fixed', 'unfixed', 'unknown'];
 
-/** Parses one advisory body. `id` picks that CVE's part of a body announcing several. */
 /** No ranges, no components: `confidence: low` with the reason. */
-function unparsed(reason: string): BodyResult {
+function unparsed(reason: string, placeholder = false): BodyResult {
   return {
-    components: [], ranges: [], unfixed: false, severity: NO_SEVERITY, vulnerableIf: null, mitigation: null,
+    components: [], ranges: [], unfixed: false, fixState: 'pending', fixWhy: null, conditions: [], componentSource: 'inferred', placeholder,
+    severity: NO_SEVERITY, vulnerableIf: null, mitigation: null,
     parse: info('none', [{ level: 'low', text: reason }]),
   };
 }
 
+/** Parses one advisory body. `id` picks that CVE's part of a body announcing several. */
 export function parseBody(text: string, context: { summary?: string; id?: string } = {}): BodyResult {
   const summary = context.summary?.trim() ?? '';
   const normalized = stripHtmlComments(normalizeNewlines(text));
   const body = context.id ? sectionFor(normalized, context.id) : normalized;
-  if (body.trim().length === 0) return unparsed('empty body (placeholder issue)');
+  if (body.trim().length === 0) return unparsed('empty body (placeholder issue)', true);
 
   const allLines = toLines(body);
   const allHeads = allLines.map(headingOf);
@@ -49,41 +59,91 @@ export function parseBody(text: string, context: { summary?: string; id?: string
   const mitigation = mitigationText(lines, heads);
   const prose = parseProse(lines, heads, summary);
   const proseSeverity = severityFromLines(lines.map((l) => l.clean));
+  const plainText = lines.filter((l) => !l.code).map((l) => l.clean).join('\n');
 
   const blocks = osvBlocks(body);
   const picked = blocks.length > 0 ? pickOsv(blocks, context.id) : null;
   if (picked && 'record' in picked) {
     const osv = fromOsv(picked.record);
     if (osv.ranges.length > 0 || prose.ranges.length === 0) {
+      const fix = fixStateOf({ ranges: osv.ranges, text: plainText, allVersions: prose.allVersions, unfixed: prose.unfixed });
+      const conditions = mergeConditions(osv.conditions, conditionsFrom(lines, heads, summary, osv.components));
+      const warnings = [...osv.warnings, ...titleOnly(conditions, summary)];
+      if (osv.componentSource === 'assumed') warnings.push({ level: 'medium', text: 'OSV package is Kubernetes as a whole; assuming every core component' });
       return {
         components: osv.components,
         ranges: osv.ranges,
-        unfixed: prose.unfixed,
+        unfixed: prose.unfixed || fix.fixState === 'none',
+        fixState: fix.fixState,
+        fixWhy: fix.why,
+        conditions,
+        componentSource: osv.componentSource,
+        placeholder: false,
         severity: osv.severity ?? proseSeverity,
         vulnerableIf,
         mitigation,
-        parse: info('osv-block', osv.warnings),
+        parse: info('osv-block', warnings),
       };
     }
+  }
+
+  const held = isPlaceholder(lines, plainText, prose.ranges.length > 0);
+  if (held.placeholder) {
+    // Nothing to judge yet: no ranges (a guess would become a verdict), the components the title names.
+    return {
+      components: prose.components,
+      ranges: [],
+      unfixed: false,
+      fixState: 'pending',
+      fixWhy: null,
+      conditions: [],
+      componentSource: prose.componentSource === 'assumed' ? 'inferred' : prose.componentSource,
+      placeholder: true,
+      severity: proseSeverity,
+      vulnerableIf,
+      mitigation,
+      parse: info('none', [{ level: 'low', text: held.why ?? 'placeholder issue' }]),
+    };
   }
 
   const warnings: Warning[] = [];
   if (picked && 'error' in picked) warnings.push({ level: 'medium', text: `${picked.error}; versions taken from the prose` });
   else if (picked) warnings.push({ level: 'medium', text: 'OSV block lists no ranges; versions taken from the prose' });
   warnings.push(...prose.warnings);
+  if (held.why) warnings.push({ level: 'medium', text: held.why });
   if (prose.ranges.length === 0) {
     if (prose.noImpact) warnings.push({ level: 'medium', text: 'text says Kubernetes is not affected; no ranges' });
     else warnings.push({ level: 'low', text: 'no affected versions stated' });
   }
+  const fix = fixStateOf({ ranges: prose.ranges, text: plainText, allVersions: prose.allVersions, unfixed: prose.unfixed });
+  // "No fix will be released" is the strongest "no fix exists": `unfixed` says so too.
+  const unfixed = prose.unfixed || fix.fixState === 'none';
+  const conditions = conditionsFrom(lines, heads, summary, prose.components);
+  warnings.push(...titleOnly(conditions, summary));
   return {
     components: prose.components,
     ranges: prose.ranges,
-    unfixed: prose.unfixed,
+    unfixed,
+    fixState: fix.fixState,
+    fixWhy: fix.why,
+    conditions,
+    componentSource: prose.componentSource,
+    placeholder: false,
     severity: proseSeverity,
     vulnerableIf,
     mitigation,
     parse: info(prose.ranges.length > 0 ? 'prose' : 'none', warnings),
   };
+}
+
+/**
+ * The title is read last, so an os condition quoting it has no sentence of the body behind it: a
+ * restriction that turns into "not affected" deserves more than a title.
+ */
+function titleOnly(conditions: AdvisoryCondition[], summary: string): Warning[] {
+  return conditions
+    .filter((c) => c.kind === 'os' && summary.length > 0 && c.text === summary)
+    .map((c) => ({ level: 'medium', text: `only ${c.value} nodes are affected according to the title alone; the body does not say so` }));
 }
 
 /** One Advisory per CVE id; a combined "CVE-2023-2727, CVE-2023-2728" item becomes two sharing the body. */
@@ -108,11 +168,10 @@ export function parseItem(item: FeedItem): Advisory[] {
       components: result.components,
       ranges: result.ranges,
       unfixed: result.unfixed,
-      // Filled by the condition/fix-state rules (issue 8); neutral defaults until then.
-      fixState: result.ranges.some((r) => r.fixed !== null) ? 'available' : result.unfixed ? 'pending' : 'available',
-      conditions: [],
-      componentSource: 'stated',
-      placeholder: text.trim().length === 0,
+      fixState: result.fixState,
+      conditions: result.conditions,
+      componentSource: result.componentSource,
+      placeholder: result.placeholder,
       vulnerableIf: result.vulnerableIf,
       mitigation: result.mitigation,
       contentHash: hash,
@@ -166,12 +225,17 @@ function externalUrlFor(url: string | null, rawId: string, id: string): string |
   return rawId.includes(',') ? url.replace(rawId, id) : url;
 }
 
+/** The feed's status is kept as the feed says; where the text disagrees, a warning says so. */
 function statusOf(given: string | null | undefined, result: BodyResult): { status: AdvisoryStatus; warning: string | null } {
   const hasFix = result.ranges.some((r) => r.fixed !== null);
   const normalized = given?.trim().toLowerCase();
   const known = STATUSES.find((s) => s === normalized);
   if (known) {
-    const warning = known === 'fixed' && result.unfixed && !hasFix ? 'feed status is fixed but the text says no fix exists' : null;
+    let warning: string | null = null;
+    if (known === 'fixed' && result.fixState === 'none') {
+      warning = `feed status is fixed but the text says no fix will be released${result.fixWhy ? ` (${result.fixWhy})` : ''}: mitigate`;
+    } else if (known === 'fixed' && result.unfixed && !hasFix) warning = 'feed status is fixed but the text says no fix exists';
+    else if (known === 'fixed' && !hasFix && result.ranges.length > 0) warning = 'feed status is fixed but the text names no fixed version';
     return { status: known, warning };
   }
   if (result.unfixed && !hasFix) return { status: 'unfixed', warning: null };

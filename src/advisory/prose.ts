@@ -6,7 +6,7 @@
  * 3. sentences ("discovered in kubectl versions v1.13.10, v1.14.6 …") — lowers confidence.
  * Then affected lines are paired with fixed versions by minor (see `buildRanges`).
  */
-import type { AffectedRange } from './types.ts';
+import type { AffectedRange, ComponentSource } from './types.ts';
 import { CORE_COMPONENTS } from './types.ts';
 import type { BodyLine } from './text.ts';
 import { cleanLine, sentences } from './text.ts';
@@ -44,6 +44,10 @@ export interface ProseResult {
   noImpact: boolean;
   /** Any affected-version statement was found (lines, "all versions", sentences). */
   stated: boolean;
+  /** How `components` was obtained (types.ts ComponentSource). */
+  componentSource: ComponentSource;
+  /** An "all versions are affected" statement was read. */
+  allVersions: boolean;
   warnings: Warning[];
 }
 
@@ -97,8 +101,11 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
     warnings.push({ level: 'medium', text: 'no affected-versions section; versions taken from a list after a sentence' });
   }
 
-  const needsDefault = affected.some((e) => e.comps.length === 0) || allVersions !== null;
-  const defaults = needsDefault ? defaultComponents(walked.sectionComps, text.described, summary, warnings) : [];
+  const needsDefault = affected.some((e) => e.comps.length === 0) || (allVersions !== null && allVersions.length === 0);
+  const fallback = needsDefault ? defaultComponents(walked.sectionComps, text.described, summary, warnings) : { names: [], source: 'stated' as const };
+  const defaults = fallback.names;
+  // The weakest source of any range's component is the advisory's (one guessed component makes the list a guess).
+  const componentSource: ComponentSource = needsDefault ? fallback.source : 'stated';
 
   if (allVersions !== null) {
     const comps = allVersions.length > 0 ? allVersions : defaults;
@@ -107,8 +114,20 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
       // "All versions are affected" plus fixed versions: every branch up to its fix.
       for (const c of comps) affected.push({ comps: [c], expr: { op: 'ge', lo: null, hi: null }, fix: null, origin: 'section' });
     } else {
-      return { components: uniq(comps), ranges, unfixed, noImpact: false, stated: true, warnings };
+      return { components: uniq(comps), ranges, unfixed, noImpact: false, stated: true, componentSource, allVersions: true, warnings };
     }
+  }
+
+  const upgrades = affected.length > 0 ? upgradeTargets(lines, heads) : [];
+  const resolved = resolveContradictions(affected, fixed, upgrades);
+  if (resolved.contradicted.length > 0) {
+    affected = resolved.affected;
+    const list = resolved.contradicted.join(', ');
+    warnings.push({
+      level: 'medium',
+      text: `sections contradict: ${list} ${resolved.contradicted.length > 1 ? 'are' : 'is'} listed as affected and as the version to upgrade to; read as fixed in ${list} (the remediation sentence)`,
+    });
+    if (fixed.length === 0) fixed.push(...upgrades);
   }
 
   if (affected.length > 0 && fixed.length === 0 && affected.every((e) => e.fix === null) && !unfixed) {
@@ -121,8 +140,52 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
 
   const ranges = buildRanges(affected, fixed, defaults, unfixed, warnings);
   const noImpact = ranges.length === 0 && NO_IMPACT_RES.some((re) => re.test(text.all));
-  const components = ranges.length > 0 ? uniq(ranges.map((r) => r.component)) : noImpact ? [] : mentionedComponents(walked.sectionComps, text.described, summary);
-  return { components, ranges, unfixed, noImpact, stated: ranges.length > 0, warnings };
+  if (ranges.length > 0) {
+    return { components: uniq(ranges.map((r) => r.component)), ranges, unfixed, noImpact, stated: true, componentSource, allVersions: allVersions !== null, warnings };
+  }
+  const mentioned = noImpact ? { names: [], source: 'stated' as const } : mentionedComponents(walked.sectionComps, text.described, summary);
+  return { components: mentioned.names, ranges, unfixed, noImpact, stated: false, componentSource: mentioned.source, allVersions: allVersions !== null, warnings };
+}
+
+const UPGRADE_TO_RE = /\bupgrad(?:e|ing)\b[^.]*?\bto\b/i;
+
+/** "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version": the versions after "to". */
+function upgradeTargets(lines: BodyLine[], heads: (Heading | null)[]): FixedEntry[] {
+  const out: FixedEntry[] = [];
+  lines.forEach((line, i) => {
+    // "pgrad" finds Upgrade/upgrading without a regular expression per line (this runs on every body).
+    if (line.code || heads[i] || !line.clean.includes('pgrad') || !UPGRADE_TO_RE.test(line.clean)) return;
+    for (const s of sentences(line.clean)) {
+      const m = UPGRADE_TO_RE.exec(s);
+      if (!m) continue;
+      const comps = componentsIn(s).names;
+      for (const version of tokenize(s)) if (version.start >= m.index + m[0].length && version.patch !== null) out.push({ comps, version, origin: 'mitigation' });
+    }
+  });
+  return out;
+}
+
+/**
+ * An Affected list naming exactly a version the text says to upgrade to (or lists as fixed) cannot
+ * both be right; the remediation sentence is the one people act on, and reading it the other way
+ * would call the fixed release vulnerable and the old ones clean. Such entries become "before vX".
+ */
+function resolveContradictions(affected: AffectedEntry[], fixed: FixedEntry[], upgrades: FixedEntry[]): { affected: AffectedEntry[]; contradicted: string[] } {
+  const fixes = [...fixed, ...upgrades].filter((f) => f.version.patch !== null);
+  if (fixes.length === 0) return { affected, contradicted: [] };
+  const contradicted: string[] = [];
+  const out = affected.map((e): AffectedEntry => {
+    const { op, lo, hi } = e.expr;
+    if (!hi || hi.patch === null || (op !== 'exact' && op !== 'range' && op !== 'le')) return e;
+    const v = tokenString(hi);
+    // Only a fix for the same component contradicts ("external-snapshotter v0.4.2" fixes nothing of external-provisioner).
+    const same = fixes.some((f) => tokenString(f.version) === v && (f.comps.length === 0 || e.comps.length === 0 || f.comps.some((c) => e.comps.includes(c))));
+    if (!same) return e;
+    contradicted.push(`v${v}`);
+    const lower = op === 'range' && lo && compareTokens(lo, hi) < 0 ? lo : null;
+    return { ...e, expr: { op: 'lt', lo: lower, hi } };
+  });
+  return { affected: out, contradicted: uniq(contradicted) };
 }
 
 interface WalkResult {
@@ -327,25 +390,30 @@ const STATEMENT_RES = [
   /\b(?:discovered|found)\s+in\s+(?:the\s+)?(?:kubernetes\s+)?/gi,
 ];
 
+interface Named {
+  names: string[];
+  source: ComponentSource;
+}
+
 /** Components for lines that name none, and a warning when they had to be inferred. */
-function defaultComponents(sectionComps: string[], described: string, summary: string, warnings: Warning[]): string[] {
-  if (sectionComps.length > 0) return sectionComps;
+function defaultComponents(sectionComps: string[], described: string, summary: string, warnings: Warning[]): Named {
+  if (sectionComps.length > 0) return { names: sectionComps, source: 'stated' };
   const stated = statedComponents(described);
-  if (stated.length > 0) return stated;
+  if (stated.length > 0) return { names: stated, source: 'inferred' };
   const inSummary = componentsIn(summary).names;
-  if (inSummary.length > 0) return inSummary;
+  if (inSummary.length > 0) return { names: inSummary, source: 'inferred' };
   const scanned = componentsIn(described, { scan: true }).names;
   if (scanned.length > 0) {
     warnings.push({ level: 'medium', text: `component not named with the versions; taken from the description (${scanned.join(', ')})` });
-    return scanned;
+    return { names: scanned, source: 'inferred' };
   }
   const implied = impliedComponents(summary);
   if (implied.length > 0) {
     warnings.push({ level: 'medium', text: `component not named; implied by the title (${implied.join(', ')})` });
-    return implied;
+    return { names: implied, source: 'inferred' };
   }
   warnings.push({ level: 'medium', text: 'component not named; assuming every core component' });
-  return [...CORE_COMPONENTS];
+  return { names: [...CORE_COMPONENTS], source: 'assumed' };
 }
 
 /** "This bug affects Kubelet", "discovered in kube-apiserver": the component right after the phrase. */
@@ -362,13 +430,13 @@ function statedComponents(described: string): string[] {
 }
 
 /** Components to report when no ranges were found (placeholders, advisories without versions). */
-function mentionedComponents(sectionComps: string[], described: string, summary: string): string[] {
-  if (sectionComps.length > 0) return sectionComps;
+function mentionedComponents(sectionComps: string[], described: string, summary: string): Named {
+  if (sectionComps.length > 0) return { names: sectionComps, source: 'stated' };
   const stated = statedComponents(described);
-  if (stated.length > 0) return stated;
+  if (stated.length > 0) return { names: stated, source: 'inferred' };
   const inSummary = componentsIn(summary).names;
-  if (inSummary.length > 0) return inSummary;
-  return componentsIn(described, { scan: true }).names;
+  if (inSummary.length > 0) return { names: inSummary, source: 'inferred' };
+  return { names: componentsIn(described, { scan: true }).names, source: 'inferred' };
 }
 
 // ── pairing ────────────────────────────────────────────────────────────────────────────────
@@ -401,8 +469,10 @@ export function buildRanges(affected: AffectedEntry[], fixed: FixedEntry[], defa
     const pool = fixedPool(fixed, component);
     const { drafts, used } = draftsFor(component, entries, pool, warnings);
     pairAcrossMinors(drafts, pool, used, warnings);
+    // A fix stated for some branches (a list, "< v1.29.7", an inline "fixed in") but not for this one.
+    const someFixed = pool.length > 0 || drafts.some((x) => x.fixed !== null);
     for (const d of drafts) {
-      if (d.fixed === null && !d.oldest && !unfixed && d.minor !== null && pool.length > 0) missing.push(d.minor);
+      if (d.fixed === null && !d.oldest && !unfixed && d.minor !== null && someFixed) missing.push(d.minor);
     }
     const highest = drafts.reduce<VersionToken | null>((hi, d) => (d.upper && (!hi || compareTokens(d.upper, hi) > 0) ? d.upper : hi), null);
     for (const f of pool) {
@@ -455,21 +525,35 @@ function draftsFor(component: string, entries: AffectedEntry[], pool: VersionTok
   };
 
   const drafts: Draft[] = [];
-  const lowerOf = (t: VersionToken): VersionToken => ({ ...t, patch: 0, pre: null });
+  // The first version of a bound's minor; "<= v2.0.0-alpha.0" starts at 2.0.0's first prerelease, not at 2.0.0.
+  const lowerOf = (t: VersionToken): VersionToken => (t.pre && t.patch === 0 ? { ...t, pre: '0' } : { ...t, patch: 0, pre: null });
   for (const e of bounded) {
     const { op, lo, hi } = e.expr;
+    if (op === 'lt' && hi && lo) {
+      // ">= v1.30.0, < v1.30.3", "v1.30.0 up to but not including v1.30.3": the upper version is the fix.
+      const first = { ...hi, patch: hi.patch ?? 0 };
+      const f = pool.find((p) => tokenString(p) === tokenString(first));
+      if (f) used.add(f);
+      drafts.push(draft(component, tokenString(lo, 'lower'), null, tokenString(e.fix ?? first), hi, lo, minorKey(hi), false));
+      continue;
+    }
     if (op === 'lt' && hi) {
       if (hi.patch === null || hi.patch === 0) {
         const below = effectiveUpper(e.expr);
+        const first = { ...hi, patch: 0 };
+        const f = pool.find((p) => tokenString(p) === tokenString(first));
         if (!isOldest(below)) {
           // "prior to 1.15.0" among per-branch bounds: 1.15 ships fixed; nothing of it is affected.
-          const f = pool.find((p) => tokenString(p) === tokenString({ ...hi, patch: 0 }));
           if (f) used.add(f);
           continue;
         }
-        // "< v1.11.0" as the oldest line: every older minor, no fix of its own.
-        if (below && below !== hi) drafts.push(draft(component, null, tokenString(below, 'upper'), null, below, null, minorKey(below), true));
-        else drafts.push(draft(component, null, null, tokenString({ ...hi, patch: 0 }), hi, null, minorKey(hi), true));
+        // "< v1.11.0" beside "v1.11.0 - v1.11.4": every older minor, no fix of its own. Alone
+        // ("All versions prior to v1.30.0 are affected"), the version named is the fix.
+        const covered = entries.some((o) => o !== e && coversMinorOf(o.expr, hi));
+        const fix = covered ? null : tokenString(first);
+        if (fix && f) used.add(f);
+        if (below && below !== hi) drafts.push(draft(component, null, tokenString(below, 'upper'), fix, below, null, minorKey(below), true));
+        else drafts.push(draft(component, null, null, tokenString(first), hi, null, minorKey(hi), true));
         continue;
       }
       const inPool = pool.find((p) => minorKey(p) === minorKey(hi) && !p.pre);
@@ -538,6 +622,15 @@ function pairAcrossMinors(drafts: Draft[], pool: VersionToken[], used: Set<Versi
     // A next minor's first release is the usual "fixed from 1.14 on"; a later patch is a guess worth flagging.
     if (next.patch !== 0) warnings.push({ level: 'medium', text: `fix for ${d.minor ?? 'the oldest branch'} taken from the later release ${tokenString(next)}` });
   }
+}
+
+/** Does the expression state anything about the minor of `t` (so "< t" is not the whole story)? */
+function coversMinorOf(expr: VersionExpr, t: VersionToken): boolean {
+  const key = minorKey(t);
+  if ((expr.lo && minorKey(expr.lo) === key) || (expr.hi && minorKey(expr.hi) === key)) return true;
+  if (expr.op === 'ge' && expr.lo) return compareTokens(expr.lo, t) <= 0;
+  if (expr.lo && expr.hi) return compareTokens(expr.lo, t) <= 0 && compareTokens(expr.hi, t) >= 0;
+  return false;
 }
 
 /** The highest affected version an expression stands for; "< 1.11.0" stands for 1.10.x. */

@@ -68,8 +68,33 @@ function readScoreAndRating(text: string, vector: string): { score: number | nul
   return { score: score !== null && score >= 0 && score <= 10 ? score : null, rating: r ? normalizeRating(r[1] ?? '') : null };
 }
 
+const RATING_LINE_RE = /^\W*CVSS\s+(?:v?\d(?:\.\d)?\s+)?(?:rating|score)\s*:?\s*(.*)$/i;
+
+/**
+ * The template's "CVSS Rating:" line without a vector: "CVSS Rating: 8.1 High", "CVSS Rating: High - 8.1",
+ * "CVSS Rating: 7.5 / High", "CVSS Rating: 8.1", or the value alone on the next line.
+ */
+function ratingLineCandidate(lines: string[]): Candidate | null {
+  for (let i = 0; i < lines.length; i++) {
+    const m = RATING_LINE_RE.exec(lines[i] ?? '');
+    if (!m) continue;
+    let value = (m[1] ?? '').trim();
+    if (value.length === 0) value = (lines.slice(i + 1).find((l) => l.trim().length > 0) ?? '').trim();
+    const rest = value.replace(VECTOR_RE, ' ').replace(/\bCVSS\s*v?\d(?:\.\d)?\b/gi, ' ');
+    const s = SCORE_RE.exec(rest);
+    const r = RATING_RE.exec(rest);
+    const score = s ? Number(s[1]) : null;
+    const rating = r ? normalizeRating(r[1] ?? '') : null;
+    if ((score === null || score > 10) && rating === null) continue;
+    return { vector: null, score: score !== null && score <= 10 ? score : null, rating };
+  }
+  return null;
+}
+
 /** No vector: "This issue has been rated low", "The issue is of medium severity", "CVSS Rating: High (8.1)". */
 function wordCandidate(lines: string[]): Candidate | null {
+  const line = ratingLineCandidate(lines);
+  if (line) return line;
   const patterns = [
     /\bCVSS\s+(?:rating|score)\s*:?\s*(?:(\d{1,2}\.\d)\s*)?\(?\s*(none|low|medium|moderate|high|critical)\b/i,
     /\brated\s+(?:as\s+)?(none|low|medium|moderate|high|critical)\b/i,

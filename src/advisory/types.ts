@@ -95,9 +95,12 @@ export interface Advisory {
   unfixed: boolean;
   /** available | pending (no fix yet) | none (no fix will be released). */
   fixState: FixState;
-  /** Conditions beyond the version (platform, feature, use). Empty when the advisory names none. */
+  /**
+   * Conditions beyond the version (platform, feature, use). Empty when the advisory names none.
+   * Several of one kind are alternatives (any one gate on exposes the cluster); different kinds all apply.
+   */
   conditions: AdvisoryCondition[];
-  /** How `components` was obtained; `assumed` is a guess. */
+  /** How `components` was obtained; `assumed` is a guess. With no components at all: `inferred` (or `stated` when the text says nothing is affected). */
   componentSource: ComponentSource;
   /** True for an empty or placeholder issue body (re-parsed when the body is edited). */
   placeholder: boolean;

@@ -17,7 +17,7 @@ export interface VersionToken {
 
 export type ExprOp = 'range' | 'le' | 'lt' | 'ge' | 'exact';
 
-/** `lo`/`hi` are inclusive except for `lt`, whose `hi` is the first unaffected version. */
+/** `lo`/`hi` are inclusive except for `lt`, whose `hi` is the first unaffected version (its `lo`, when set, is inclusive). */
 export interface VersionExpr {
   op: ExprOp;
   lo: VersionToken | null;
@@ -91,9 +91,29 @@ const LE_SUFFIX_RE = /^\s*(?:or|and)\s+(?:earlier|older|below|lower|prior)\b/i;
 const RANGE_SEP_RE = /^\s*(?:-|–|—|to|through|thru|\.\.\.?)\s*$/i;
 const LIST_SEP_RE = /^\s*(?:,|and|or|&|\/)(?:\s*(?:,|and|or))*\s*$/i;
 
+// "up to but not including v1.30.3", "up to (but not including) v1.30.3", "up to, but excluding, v1.30.3":
+// the version named is the first one NOT affected. Read as "before" so it never becomes "<=" (an inverted answer).
+const EXCLUSIVE_BEFORE_RE = /\bup\s+to\s*[,(]?\s*(?:but\s+)?(?:not\s+including|excluding|exclusive(?:ly)?)\s*[,)]?\s*/gi;
+// "up to v1.30.3 (exclusive)", "v1.30.3 (not included)": the same, written after the version.
+const EXCLUSIVE_AFTER_RE = new RegExp(
+  String.raw`\b(?:up\s+to|through|until|to)?\s*(${VERSION_SRC})\s*\(\s*(?:exclusive|excluded|not\s+included|not\s+inclusive)\s*\)`,
+  'gi',
+);
+/** Between two versions: the second is the first unaffected one ("v1.30.0 up to but not including v1.30.3" → "v1.30.0 before v1.30.3"). */
+const HALF_OPEN_SEP_RE = /^\s*(?:,\s*)?(?:-|–|to\s+)?\s*(?:before|prior\s+to|<)\s*$/i;
+/** ">= v1.30.0, < v1.30.3", ">=1.30.0 <1.30.3": one branch with an exclusive upper bound. */
+const AND_SEP_RE = /^\s*(?:,|and|&|&&)?\s*$/i;
+
+export function exclusiveToBefore(text: string): string {
+  let s = text;
+  if (/\bup\s+to\b/i.test(s)) s = s.replace(EXCLUSIVE_BEFORE_RE, 'before ');
+  if (s.includes('(')) s = s.replace(EXCLUSIVE_AFTER_RE, (_whole, version: string) => `before ${version}`);
+  return s;
+}
+
 /** Affected-version expressions on one (cleaned) line; parenthetical notes are ignored. */
 export function parseExpressions(text: string): { exprs: VersionExpr[]; fixes: VersionToken[]; prefix: string; suffix: string } {
-  const { fixes, rest } = takeFixClauses(text);
+  const { fixes, rest } = takeFixClauses(exclusiveToBefore(text));
   let line = rest;
   // "(Note: EndpointSlices were not enabled by default in 1.16-1.18)" is not a version statement.
   for (let i = 0; i < 3; i++) line = line.replace(/\([^()]*\)/g, ' ');
@@ -112,7 +132,22 @@ export function parseExpressions(text: string): { exprs: VersionExpr[]; fixes: V
       i++;
       continue;
     }
+    if (next && HALF_OPEN_SEP_RE.test(line.slice(tok.end, next.start)) && !LT_RE.test(gap) && !LE_RE.test(gap)) {
+      exprs.push({ op: 'lt', lo: tok, hi: next });
+      prevEnd = next.end;
+      i++;
+      continue;
+    }
     prevEnd = tok.end;
+    if (previous?.op === 'ge' && previous.lo && LT_RE.test(gap) && AND_SEP_RE.test(gap.replace(LT_RE, ''))) {
+      // ">= v1.30.0, < v1.30.3": the lower bound and the first unaffected version of one branch.
+      exprs[exprs.length - 1] = { op: 'lt', lo: previous.lo, hi: tok };
+      continue;
+    }
+    if (previous?.op === 'ge' && previous.lo && LE_RE.test(gap) && AND_SEP_RE.test(gap.replace(LE_RE, ''))) {
+      exprs[exprs.length - 1] = { op: 'range', lo: previous.lo, hi: tok };
+      continue;
+    }
     if (LE_RE.test(gap) || LE_SUFFIX_RE.test(line.slice(tok.end))) exprs.push({ op: 'le', lo: null, hi: tok });
     else if (LT_RE.test(gap)) exprs.push({ op: 'lt', lo: null, hi: tok });
     else if (GE_RE.test(gap) || GE_SUFFIX_RE.test(line.slice(tok.end))) exprs.push({ op: 'ge', lo: tok, hi: null });

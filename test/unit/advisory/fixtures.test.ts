@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBody } from '../../../src/advisory/parse.ts';
-import type { Confidence, ParseSource, SeverityRating } from '../../../src/advisory/types.ts';
+import type { Confidence, FixState, ParseSource, SeverityRating } from '../../../src/advisory/types.ts';
 import { CORE_COMPONENTS } from '../../../src/advisory/types.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
@@ -24,6 +24,10 @@ interface Case {
   score?: number | null;
   /** Substrings that must appear among the warnings. */
   warn?: string[];
+  fixState?: FixState;
+  /** "kind=value" of every condition (default: none). */
+  conditions?: string[];
+  placeholder?: boolean;
 }
 
 const CASES: Case[] = [
@@ -57,7 +61,7 @@ const CASES: Case[] = [
     ranges: [['kube-apiserver', '1.0.0', '1.9.x', null], ['kube-apiserver', '1.10.0-beta.3', '1.10.10', '1.10.11'], ['kube-apiserver', '1.11.0', '1.11.4', '1.11.5']],
   },
   {
-    file: 'all-versions-unfixed.md', source: 'prose', confidence: 'high', unfixed: true, rating: 'medium',
+    file: 'all-versions-unfixed.md', source: 'prose', confidence: 'high', unfixed: true, rating: 'medium', fixState: 'none',
     ranges: [['kube-proxy', null, null, null]],
   },
   {
@@ -94,7 +98,37 @@ const CASES: Case[] = [
     file: 'csharp-client.md', source: 'prose', confidence: 'high',
     ranges: [['kubernetes-client-csharp', null, '13.0.11', '13.0.12'], ['kubernetes-client-csharp', '14.0.0', '14.0.8', '14.0.9']],
   },
-  { file: 'empty.md', source: 'none', confidence: 'low', components: [], warn: ['empty body'], ranges: [] },
+  { file: 'empty.md', source: 'none', confidence: 'low', components: [], warn: ['empty body'], ranges: [], fixState: 'pending', placeholder: true },
+  {
+    file: 'ingress-admission.md', source: 'prose', confidence: 'medium', rating: 'critical', score: 9.8, fixState: 'available', conditions: ['admission-webhook=ingress-nginx'],
+    ranges: [['ingress-nginx', null, '1.10.x', null], ['ingress-nginx', '1.11.0', '1.11.4', '1.11.5'], ['ingress-nginx', '1.12.0', '1.12.0', '1.12.1']],
+  },
+  {
+    file: 'contradiction.md', source: 'prose', confidence: 'medium', rating: 'high', score: 8.8, warn: ['sections contradict'],
+    ranges: [['ingress-nginx', null, null, '1.11.5'], ['ingress-nginx', '1.12.0', null, '1.12.1']],
+  },
+  {
+    file: 'wont-fix.md', source: 'prose', confidence: 'high', unfixed: true, rating: 'medium', score: 6.5, fixState: 'none', conditions: ['volume=gitRepo'],
+    ranges: [['kubelet', null, null, null]],
+  },
+  {
+    file: 'no-fix-yet.md', source: 'prose', confidence: 'high', unfixed: true, rating: 'high', score: 7.5, fixState: 'pending',
+    ranges: [['kube-scheduler', null, '1.33.6', null], ['kube-scheduler', '1.34.0', '1.34.2', null]],
+  },
+  {
+    file: 'windows-only.md', source: 'prose', confidence: 'high', rating: 'high', score: 8.8, conditions: ['os=windows'],
+    ranges: [['kubelet', null, '1.33.5', '1.33.6'], ['kubelet', '1.34.0', '1.34.1', '1.34.2']],
+  },
+  {
+    file: 'feature-gate-enabled.md', source: 'prose', confidence: 'high', rating: 'medium', score: 6.3, conditions: ['feature-gate=InPlacePodVerticalScaling'],
+    ranges: [['kube-apiserver', '1.33.0', '1.33.3', '1.33.4']],
+  },
+  {
+    file: 'prior-to.md', source: 'prose', confidence: 'medium', rating: 'medium', score: 5.4, warn: ['versions taken from a sentence'],
+    ranges: [['kubelet', null, null, '1.30.12'], ['kubelet', '1.31.0', null, '1.31.8'], ['kubelet', '1.32.0', null, '1.32.4']],
+  },
+  { file: 'placeholder.md', source: 'none', confidence: 'low', components: ['kubelet'], warn: ['placeholder issue'], ranges: [], fixState: 'pending', placeholder: true },
+  { file: 'template-unfilled.md', source: 'none', confidence: 'low', components: [], warn: ['placeholder issue'], ranges: [], fixState: 'pending', placeholder: true },
 ];
 
 const read = (file: string): string => readFileSync(resolve(REPO_ROOT, 'test/fixtures/advisories', file), 'utf8');
@@ -113,6 +147,9 @@ describe('parseBody on our fixtures', () => {
     expect(result.unfixed).toBe(c.unfixed ?? false);
     if (c.rating !== undefined) expect(result.severity.rating).toBe(c.rating);
     if (c.score !== undefined) expect(result.severity.score).toBe(c.score);
+    expect(result.fixState).toBe(c.fixState ?? (result.ranges.some((r) => r.fixed !== null) ? 'available' : 'pending'));
+    expect(result.conditions.map((x) => `${x.kind}=${x.value}`).sort()).toEqual([...(c.conditions ?? [])].sort());
+    expect(result.placeholder).toBe(c.placeholder ?? false);
   });
 
   it('keeps the "am I vulnerable" and mitigation sections as markdown, CRLF removed', () => {

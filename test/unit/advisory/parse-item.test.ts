@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contentHash, parseBody, parseItem } from '../../../src/advisory/parse.ts';
+import { isClientComponent } from '../../../src/advisory/types.ts';
 import type { FeedItem } from '../../../src/feed/item.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
@@ -47,11 +48,13 @@ describe('parseItem', () => {
     expect(a?.status).toBe(status);
   });
 
-  it('warns when the feed says fixed but the text says no fix exists', () => {
+  it('keeps the feed status fixed but says no fix will be released when the text says so', () => {
     const [a] = parseItem(item({ status: 'fixed', content_text: fixture('all-versions-unfixed.md') }));
     expect(a?.unfixed).toBe(true);
+    expect(a?.status).toBe('fixed');
+    expect(a?.fixState).toBe('none');
     expect(a?.parse.confidence).toBe('medium');
-    expect(a?.parse.warnings.join()).toContain('says no fix exists');
+    expect(a?.parse.warnings.join()).toContain('feed status is fixed but the text says no fix will be released');
   });
 
   it('splits combined ids into advisories that share the body and name each other', () => {
@@ -66,7 +69,85 @@ describe('parseItem', () => {
 
   it('gives a placeholder issue a low-confidence advisory', () => {
     const [a] = parseItem(item({ content_text: null, summary: null }));
-    expect(a).toMatchObject({ title: '', ranges: [], status: 'unknown', parse: { source: 'none', confidence: 'low', warnings: ['empty body (placeholder issue)'] } });
+    expect(a).toMatchObject({ title: '', ranges: [], status: 'unknown', placeholder: true, fixState: 'pending', parse: { source: 'none', confidence: 'low', warnings: ['empty body (placeholder issue)'] } });
+  });
+
+  it.each([
+    ['placeholder.md', /placeholder issue \("placeholder"\)/],
+    ['template-unfilled.md', /placeholder issue/],
+    ['empty.md', /empty body/],
+  ])('%s is a placeholder: no ranges, low confidence, components only from the title', (file, why) => {
+    const [a] = parseItem(item({ status: 'open', summary: 'kubelet: details under embargo', content_text: fixture(file) }));
+    expect(a).toMatchObject({ placeholder: true, ranges: [], fixState: 'pending', conditions: [], status: 'open', parse: { source: 'none', confidence: 'low' } });
+    expect(a?.parse.warnings.join('\n')).toMatch(why);
+    expect(a?.componentSource).not.toBe('assumed');
+  });
+
+  it.each([
+    ['  \r\n\r\n  '],
+    ['<!-- template instructions only -->\n/area security\n/kind bug'],
+    ['Placeholder'],
+    ['CVE-2099-0001: details to follow.'],
+    ['More details will be published after the embargo.'],
+  ])('placeholder body %j', (body) => {
+    const [a] = parseItem(item({ content_text: body }));
+    expect(a?.placeholder).toBe(true);
+    expect(a?.ranges).toEqual([]);
+  });
+
+  it('an edited placeholder re-parses into a real advisory (the content hash changes)', () => {
+    const [before] = parseItem(item({ status: 'open', content_text: fixture('placeholder.md') }));
+    const [after] = parseItem(item({ status: 'open', content_text: fixture('src-template-crlf.md') }));
+    expect(before?.placeholder).toBe(true);
+    expect(after?.placeholder).toBe(false);
+    expect(after?.ranges.length).toBeGreaterThan(0);
+    expect(after?.fixState).toBe('available');
+    expect(after?.contentHash).not.toBe(before?.contentHash);
+  });
+
+  it('a full advisory that says "details to follow" keeps its versions, at medium confidence', () => {
+    const body = `${fixture('src-template-crlf.md')}\n\nMore details to follow once the embargo ends.\n`;
+    const [a] = parseItem(item({ content_text: body }));
+    expect(a?.placeholder).toBe(false);
+    expect(a?.ranges.length).toBeGreaterThan(0);
+    expect(a?.parse.confidence).toBe('medium');
+    expect(a?.parse.warnings.join()).toMatch(/versions stated may still change/);
+  });
+
+  it.each([
+    ['stated', '#### Affected Versions\n\n- kube-proxy v1.30.0 - v1.30.2\n\n#### Fixed Versions\n\n- kube-proxy v1.30.3\n', 'node trouble', ['kube-proxy']],
+    ['stated', 'Affected Components\nkubelet\n\n#### Affected Versions\n\n- v1.30.0 - v1.30.2\n', 'node trouble', ['kubelet']],
+    ['inferred', '#### Affected Versions\n\n- v1.30.0 - v1.30.2\n', 'kube-scheduler crash on crafted pod', ['kube-scheduler']],
+    ['inferred', 'This bug affects kube-proxy.\n\n#### Affected Versions\n\n- v1.30.0 - v1.30.2\n', 'node trouble', ['kube-proxy']],
+    ['assumed', '#### Affected Versions\n\n- Kubernetes v1.30.0 - v1.30.2\n', 'log leak', null],
+    ['assumed', '### Affected Components and Configurations\n\nAll Kubernetes versions are affected.\n', 'design flaw', null],
+  ] as const)('componentSource %s: %j', (source, body, summary, components) => {
+    const [a] = parseItem(item({ summary, content_text: body }));
+    expect(a?.componentSource).toBe(source);
+    if (components) expect(a?.components).toEqual(components);
+    if (source === 'assumed') expect(a?.parse.warnings.join()).toContain('assuming every core component');
+  });
+
+  it('an OSV package that is Kubernetes as a whole is an assumption, not a statement', () => {
+    const block = JSON.stringify({ id: 'CVE-2099-0001', affected: [{ package: { ecosystem: 'Kubernetes', name: 'k8s.io/kubernetes' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.30.3' }] }] }] });
+    const [a] = parseItem(item({ content_text: `\`\`\`json osv\n${block}\n\`\`\`` }));
+    expect(a?.parse.source).toBe('osv-block');
+    expect(a?.componentSource).toBe('assumed');
+    expect(a?.parse.confidence).toBe('medium');
+  });
+
+  it.each([
+    ['kubectl', 'kubectl cp writes outside the target directory', '#### Affected Versions\n\n- kubectl v1.30.0 - v1.30.2\n\n#### Fixed Versions\n\n- kubectl v1.30.3\n'],
+    ['client-go', 'client-go leaks credentials', '#### Affected Versions\n\n- k8s.io/client-go v0.30.0 - v0.30.2\n\n#### Fixed Versions\n\n- k8s.io/client-go v0.30.3\n'],
+    ['kubernetes-client-csharp', 'C# client skips certificate validation', '#### Affected Versions\n\n- kubernetes-client/csharp <= v13.0.11\n\n#### Fixed Versions\n\n- kubernetes-client/csharp v13.0.12\n'],
+    ['kubernetes-client-python', 'Python client logs tokens', '#### Affected Versions\n\n- kubernetes-client/python v30.0.0 - v30.1.2\n\n#### Fixed Versions\n\n- kubernetes-client/python v30.1.3\n'],
+    ['kubernetes-client-java', 'Java client follows redirects', '#### Affected Versions\n\n- kubernetes-client-java v20.0.0 - v20.0.1\n\n#### Fixed Versions\n\n- kubernetes-client-java v20.0.2\n'],
+    ['kubernetes-client-javascript', 'JavaScript client leaks tokens', '#### Affected Versions\n\n- @kubernetes/client-node v0.20.0 - v0.20.1\n\n#### Fixed Versions\n\n- @kubernetes/client-node v0.20.2\n'],
+  ] as const)('client and library components: %s', (component, summary, body) => {
+    const [a] = parseItem(item({ summary, content_text: body }));
+    expect(a?.components).toEqual([component]);
+    expect(isClientComponent(component)).toBe(true);
+    expect(a?.ranges.every((r) => r.fixed !== null)).toBe(true);
   });
 
   it.each([

@@ -52,6 +52,26 @@ describe('extractSeverity', () => {
     expect(extractSeverity(text)).toEqual({ rating, score: null, vector: null });
   });
 
+  // The newer template's "CVSS Rating:" line without a vector: score and rating in any order, or on the next line.
+  it.each([
+    ['CVSS Rating: High (8.1)', 'high', 8.1],
+    ['CVSS Rating: 8.1 High', 'high', 8.1],
+    ['CVSS Rating: 8.1 (High)', 'high', 8.1],
+    ['CVSS Rating: High - 8.1', 'high', 8.1],
+    ['CVSS Rating: 7.5 / High', 'high', 7.5],
+    ['**CVSS Rating:** Critical (9.8)', 'critical', 9.8],
+    ['CVSS Rating: **Medium**', 'medium', null],
+    ['CVSS Rating: 3.1', 'low', 3.1],
+    ['CVSS Rating:\n\nMedium (5.4)', 'medium', 5.4],
+    ['CVSS Score: 6.5 Medium', 'medium', 6.5],
+  ] as const)('rating line without a vector: %s', (text, rating, score) => {
+    expect(extractSeverity(text)).toEqual({ rating, score, vector: null });
+  });
+
+  it.each(['CVSS Rating: TBD', 'CVSS Rating:', 'CVSS Rating: 42.0'])('no severity in %j', (text) => {
+    expect(extractSeverity(text)).toEqual({ rating: null, score: null, vector: null });
+  });
+
   it('upper-cases metric names written in lower case', () => {
     expect(extractSeverity('CVSS Rating: [CVSS:3.1/av:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H](https://x.invalid)').vector).toBe(V);
   });
