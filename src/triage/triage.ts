@@ -20,6 +20,7 @@ import type { ClusterInventory, ClusterProvider, NodeVersions } from '../invento
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay, STALE_AFTER_DAYS } from '../releases/calendar.ts';
 import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion, type SupportState } from './evaluate.ts';
+import { withExposureAndRemediation } from './enrich.ts';
 import { isManaged, providerEolNote, providerTargetNote } from './providers.ts';
 import { skewRole } from './skew.ts';
 import type { ClusterPosture, Finding, TriageResult, Verdict } from './types.ts';
@@ -445,14 +446,14 @@ export function triage(options: TriageOptions): TriageResult {
     postures[c] = posture(run.ev, calendar, now, ctx, cache);
   }
   const findings = perAdvisory.length === 1 ? perAdvisory[0] as Finding[] : ([] as Finding[]).concat(...perAdvisory);
-  return {
+  return withExposureAndRemediation({
     advisories,
     findings,
     clusters: postures,
     releaseData: calendar.info(now),
     warnings,
     generatedAt: now.toISOString(),
-  };
+  }, { inventories: sorted, calendar, now }); // issue 8 (expo): exposure per affected finding, one remediation per cluster
 }
 
 /**
