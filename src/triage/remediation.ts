@@ -71,11 +71,28 @@ function noFixReason(a: Advisory): string {
   return 'no fixed version exists for this cluster\'s line: mitigate';
 }
 
-function blockedReason(f: Finding, advisory: Advisory): string {
-  if (f.verdict === 'unknown') return `unknown: ${f.reason}`;
+function blockedReason(run: Run, f: Finding, advisory: Advisory): string {
   if (f.verdict === 'unfixed') return noFixReason(advisory);
-  // An affected add-on: its own version line, not the cluster version.
-  return `${f.component} ${f.version ?? '?'} → ${f.fixedTarget ?? '?'}: upgrade the add-on itself`;
+  // Interned: a fleet shares a few dozen of these, not one copy per cluster.
+  const key = f.verdict === 'unknown' ? f.reason : `\u0000${f.component}\u0000${f.version ?? ''}\u0000${f.fixedTarget ?? ''}`;
+  let text = run.reasons.get(key);
+  if (text === undefined) {
+    // An affected add-on follows its own version line, not the cluster version.
+    text = f.verdict === 'unknown' ? `unknown: ${f.reason}` : `${f.component} ${f.version ?? '?'} → ${f.fixedTarget ?? '?'}: upgrade the add-on itself`;
+    run.reasons.set(key, text);
+  }
+  return text;
+}
+
+/** One shared (frozen) entry per advisory × reason. */
+function remainsEntry(run: Run, advisory: Advisory, reason: string): Remains {
+  const key = `${advisory.id}\u0000${reason}`;
+  let entry = run.remains.get(key);
+  if (entry === undefined) {
+    entry = Object.freeze({ advisory: advisory.id, reason, mitigation: advisory.mitigation });
+    run.remains.set(key, entry);
+  }
+  return entry;
 }
 
 interface Run {
@@ -87,6 +104,11 @@ interface Run {
   /** Candidates by floor minor × provider. */
   candidates: Map<string, Candidate[]>;
   memo: Map<string, Remediation>;
+  /** Interned reason texts and remains entries (see blockedReason, remainsEntry). */
+  reasons: Map<string, string>;
+  remains: Map<string, Remains>;
+  /** Latest released patch by minor. */
+  latest: Map<string, string | null>;
 }
 
 function planOf(run: Run, advisory: Advisory, component: string): ComponentPlan {
@@ -104,8 +126,13 @@ function planOf(run: Run, advisory: Advisory, component: string): ComponentPlan 
 }
 
 function latestReleased(run: Run, minor: string): string | null {
-  const released = run.calendar.patches(minor).filter((p) => p.date <= run.today);
-  return released.at(-1)?.version ?? null;
+  let latest = run.latest.get(minor);
+  if (latest === undefined) {
+    const released = run.calendar.patches(minor).filter((p) => p.date <= run.today);
+    latest = released.at(-1)?.version ?? null;
+    run.latest.set(minor, latest);
+  }
+  return latest;
 }
 
 /** A minor a cluster may be moved to: supported by its provider when the provider's calendar knows it, else upstream. */
@@ -215,13 +242,14 @@ function summarize(
   return text;
 }
 
-function remediateCluster(run: Run, inv: ClusterInventory, providerName: ClusterProvider, open: Map<string, Open>): Remediation {
-  const server = inv.server === null ? null : run.ev.parse(inv.server);
-  const provider = isManagedProvider(providerName) ? providerName : null;
+/** Everything but the summary: depends on the server's minor, not its patch (shared more widely). */
+type Core = Omit<Remediation, 'summary'> & { targetCandidate: Candidate | null };
+
+function remediateCore(run: Run, server: KubeVersion | null, provider: ManagedProvider | null, open: Map<string, Open>): Core {
   const remains: Remains[] = [];
   const coreOpen: Open[] = [];
   for (const o of open.values()) {
-    if (o.blocked !== null || o.core.size === 0) remains.push({ advisory: o.advisory.id, reason: o.blocked ?? 'unknown', mitigation: o.advisory.mitigation });
+    if (o.blocked !== null || o.core.size === 0) remains.push(remainsEntry(run, o.advisory, o.blocked ?? 'unknown'));
     else coreOpen.push(o);
   }
   let target: Candidate | null = null;
@@ -243,10 +271,10 @@ function remediateCluster(run: Run, inv: ClusterInventory, providerName: Cluster
   const clearedSet = new Set(cleared);
   for (const o of coreOpen) {
     if (clearedSet.has(o)) continue;
-    const reason = target === null && server === null ? 'cluster version unknown' : o.advisory.fixState === 'available'
+    const reason = server === null ? 'cluster version unknown' : o.advisory.fixState === 'available'
       ? `no supported version clears it${target ? ` together with the others (v${target.version} does not)` : ''}`
       : noFixReason(o.advisory);
-    remains.push({ advisory: o.advisory.id, reason, mitigation: o.advisory.mitigation });
+    remains.push(remainsEntry(run, o.advisory, reason));
   }
   const path: RemediationStep[] = [];
   if (server !== null && target !== null) {
@@ -254,17 +282,45 @@ function remediateCluster(run: Run, inv: ClusterInventory, providerName: Cluster
       path.push({ minor: m, version: m === target.minor ? target.version : latestReleased(run, m) ?? `${m}.0` });
     }
   }
-  const clears = cleared.map((o) => o.advisory.id).sort();
   remains.sort((a, b) => a.advisory.localeCompare(b.advisory));
-  const remediation: Remediation = {
+  const core: Core = {
     target: target === null ? null : `v${target.version}`,
     path,
-    clears,
+    clears: cleared.map((o) => o.advisory.id).sort(),
     remains,
-    summary: summarize(run, server, target, path, clears, remains, provider),
+    targetCandidate: target,
   };
-  if (provider !== null) remediation.provider = providerPart(run, provider, server === null ? null : minorOfKey(server), target);
+  if (provider !== null) core.provider = providerPart(run, provider, server === null ? null : minorOfKey(server), target);
+  return core;
+}
+
+function withSummary(run: Run, core: Core, server: KubeVersion | null, provider: ManagedProvider | null): Remediation {
+  const remediation: Remediation = {
+    target: core.target,
+    path: core.path,
+    clears: core.clears,
+    remains: core.remains,
+    summary: summarize(run, server, core.targetCandidate, core.path, core.clears, core.remains, provider),
+  };
+  if (core.provider !== undefined) remediation.provider = core.provider;
   return remediation;
+}
+
+/** One cluster's open findings by advisory: the core components to judge, or why it cannot be cleared. */
+function openOf(run: Run, findings: readonly Finding[], advisories: ReadonlyMap<string, Advisory>): Map<string, Open> {
+  const open = new Map<string, Open>();
+  for (const f of findings) {
+    const advisory = advisories.get(f.advisory);
+    if (advisory === undefined) continue;
+    let o = open.get(f.advisory);
+    if (o === undefined) {
+      o = { advisory, core: new Set(), blocked: null };
+      open.set(f.advisory, o);
+    }
+    if (f.verdict === 'affected' && componentKind(f.component) === 'core') o.core.add(f.component);
+    else o.blocked ??= blockedReason(run, f, advisory);
+  }
+  return open;
 }
 
 /** Per cluster, the one next step across every open advisory. */
@@ -272,57 +328,120 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
   const { calendar, now } = options;
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar, now, today: isoDay(now),
-    plans: new Map(), candidates: new Map(), memo: new Map(),
+    plans: new Map(), candidates: new Map(), memo: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(),
   };
   const advisories = new Map(options.advisories.map((a) => [a.id, a]));
   const providers = new Map((options.clusters ?? []).map((c) => [c.cluster, c.provider as ClusterProvider]));
+  const inventories = options.inventories;
+  const n = inventories.length;
+  const index = new Map<string, number>();
+  for (let i = 0; i < n; i++) index.set((inventories[i] as ClusterInventory).cluster, i);
 
-  const openBy = new Map<string, Map<string, Open>>();
-  const keys = new Map<string, number[]>();
-  // Findings share their strings: a small id per distinct string keeps the memo keys short.
+  // Pass 1, over every finding once: per cluster its open findings and a 2 × 32-bit hash of what
+  // decides its answer (advisory, component, verdict, and the text a non-core finding remains
+  // with). Findings of one advisory and cluster are adjacent and share their strings, so the
+  // lookups are cached per run of them.
+  const h1 = new Int32Array(n).fill(0x811c9dc5);
+  const h2 = new Int32Array(n).fill(0x01000193);
+  const count = new Int32Array(n);
+  // Each cluster's open findings, for the one cluster per shape that is computed.
+  const lists: Finding[][] = new Array<Finding[]>(n);
+  for (let i = 0; i < n; i++) lists[i] = [];
   const ids = new Map<string, number>();
-  const id = (s: string): number => {
-    let n = ids.get(s);
-    if (n === undefined) {
-      n = ids.size;
-      ids.set(s, n);
+  const id = (str: string | null): number => {
+    if (str === null) return 0x7fffffff;
+    let k = ids.get(str);
+    if (k === undefined) {
+      k = ids.size;
+      ids.set(str, k);
     }
-    return n;
+    return k;
   };
-  for (const f of options.findings) {
-    if (f.verdict === 'not-affected') continue;
-    const advisory = advisories.get(f.advisory);
-    if (advisory === undefined) continue;
-    let open = openBy.get(f.cluster);
-    if (open === undefined) {
-      open = new Map();
-      openBy.set(f.cluster, open);
-      keys.set(f.cluster, []);
+  const addonIds = new Set<number>();
+  let lastCluster: string | null = null;
+  let ci = -1;
+  let lastComponent: string | null = null;
+  let compId = 0;
+  let lastAdvisory: string | null = null;
+  let advId = 0;
+  const findings = options.findings;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as Finding;
+    const verdict = f.verdict;
+    if (verdict === 'not-affected') continue;
+    if (f.cluster !== lastCluster) {
+      lastCluster = f.cluster;
+      ci = index.get(f.cluster) ?? -1;
     }
-    let o = open.get(f.advisory);
-    if (o === undefined) {
-      o = { advisory, core: new Set(), blocked: null };
-      open.set(f.advisory, o);
+    if (ci < 0) continue;
+    if (f.advisory !== lastAdvisory) {
+      lastAdvisory = f.advisory;
+      advId = id(f.advisory);
     }
-    const core = f.verdict === 'affected' && componentKind(f.component) === 'core';
-    if (core) o.core.add(f.component);
-    else o.blocked ??= blockedReason(f, advisory);
-    (keys.get(f.cluster) as number[]).push(id(f.advisory), id(f.component), id(f.verdict), core ? -1 : id(o.blocked ?? ''));
+    if (f.component !== lastComponent) {
+      lastComponent = f.component;
+      compId = id(f.component);
+      if (componentKind(f.component) === 'addon') addonIds.add(compId);
+    }
+    let x = verdict === 'affected' ? 1 : verdict === 'unfixed' ? 2 : 3;
+    if (verdict === 'unknown') x += id(f.reason) * 4;
+    else if (verdict === 'affected' && addonIds.has(compId)) x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
+    let a = h1[ci] as number;
+    let b = h2[ci] as number;
+    a = Math.imul(a ^ advId, 0x01000193);
+    b = Math.imul(b + advId, 0x5bd1e995) ^ (b >>> 15);
+    a = Math.imul(a ^ compId, 0x01000193);
+    b = Math.imul(b + compId, 0x5bd1e995) ^ (b >>> 15);
+    a = Math.imul(a ^ x, 0x01000193);
+    b = Math.imul(b + x, 0x5bd1e995) ^ (b >>> 15);
+    h1[ci] = a;
+    h2[ci] = b;
+    count[ci] = (count[ci] as number) + 1;
+    (lists[ci] as Finding[]).push(f);
+  }
+
+  // Pass 2: clusters of the same shape (provider, server minor, open findings) share the answer;
+  // the summary also names the server patch. 64 hash bits over at most a few thousand shapes:
+  // a collision is below one in a billion.
+  const shapeKey: string[] = new Array<string>(n);
+  const servers: (KubeVersion | null)[] = new Array<KubeVersion | null>(n);
+  const provs: (ManagedProvider | null)[] = new Array<ManagedProvider | null>(n);
+  const needed: number[] = [];
+  const cores = new Map<string, Core | number>();
+  for (let i = 0; i < n; i++) {
+    const inv = inventories[i] as ClusterInventory;
+    const providerName = providers.get(inv.cluster) ?? inv.provider;
+    const provider = isManagedProvider(providerName) ? providerName : null;
+    const server = inv.server === null ? null : run.ev.parse(inv.server);
+    servers[i] = server;
+    provs[i] = provider;
+    if (inv.server === null && count[i] === 0) continue;
+    const floor = server === null ? '' : minorOfKey(server);
+    const ahead = server !== null && (latestReleased(run, floor) === null || compareVersionsSem(server.semver, latestReleased(run, floor) ?? '0.0.0') > 0);
+    const key = `${floor}|${ahead ? 1 : 0}|${provider ?? ''}|${h1[i] as number}:${h2[i] as number}:${count[i] as number}`;
+    shapeKey[i] = key;
+    if (!cores.has(key)) {
+      cores.set(key, i);
+      needed.push(i);
+    }
+  }
+  for (const i of needed) {
+    cores.set(shapeKey[i] as string, remediateCore(run, servers[i] ?? null, provs[i] ?? null, openOf(run, lists[i] as Finding[], advisories)));
   }
 
   const out = new Map<string, Remediation>();
-  for (const inv of options.inventories) {
-    const provider = providers.get(inv.cluster) ?? inv.provider;
-    const open = openBy.get(inv.cluster) ?? new Map<string, Open>();
-    if (inv.server === null && open.size === 0) continue;
-    // Clusters with the same server version, provider and open findings share one (read-only) answer.
-    const key = `${inv.server ?? ''}\u0001${provider}\u0001${(keys.get(inv.cluster) ?? []).join(',')}`;
-    let r = run.memo.get(key);
+  for (let i = 0; i < n; i++) {
+    const key = shapeKey[i];
+    if (key === undefined) continue;
+    const core = cores.get(key) as Core;
+    const server = servers[i] ?? null;
+    const full = `${key}|${server?.semver ?? ''}`;
+    let r = run.memo.get(full);
     if (r === undefined) {
-      r = remediateCluster(run, inv, provider, open);
-      run.memo.set(key, r);
+      r = withSummary(run, core, server, provs[i] ?? null);
+      run.memo.set(full, r);
     }
-    out.set(inv.cluster, r);
+    out.set((inventories[i] as ClusterInventory).cluster, r);
   }
   return out;
 }
