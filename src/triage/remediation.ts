@@ -6,9 +6,10 @@
  * line). Managed clusters get the provider build to look for and the support posture from the
  * PROVIDER's calendar (EKS keeps 1.34 in standard support after upstream's EOL). Pure.
  *
- * Cost: per cluster one pass over its open findings; the answer is memoised per (server version,
- * provider, open findings) so a fleet of look-alike clusters computes it once per shape, and
- * candidate × advisory verdicts come from the evaluator's per-version cache.
+ * Cost: one pass over the findings hashes each cluster's open findings; the answer is computed once
+ * per shape (provider, server minor, open findings) and its summary once per server patch, so a
+ * fleet of look-alike clusters costs a few hundred computations; candidate × advisory verdicts come
+ * from the evaluator's per-version cache.
  */
 import semver from 'semver';
 import type { Advisory } from '../advisory/types.ts';
@@ -223,7 +224,8 @@ function summarize(
   clears: string[], remains: Remains[], provider: ManagedProvider | null,
 ): string {
   if (clears.length === 0 && remains.length === 0) return 'nothing to do: no open advisory affects this cluster';
-  const rest = remains.length > 0 ? `; ${plural(remains.length, 'advisory remains', 'advisories remain')} (see below)` : '';
+  const ids = remains.slice(0, 3).map((x) => x.advisory).join(', ') + (remains.length > 3 ? ', …' : '');
+  const rest = remains.length > 0 ? `; ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})` : '';
   if (target === null || server === null) {
     return `no version clears the open advisories: ${plural(remains.length, 'advisory remains', 'advisories remain')} (mitigate)`;
   }

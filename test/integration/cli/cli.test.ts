@@ -135,7 +135,7 @@ describe('k8s-advisor demo', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Feed:     bundled sample');
     expect(r.out).toMatch(/#C0PROD \(prod\)/);
-    expect(r.out).toContain('[ Verify ] [ Schedule emergency window ] [ Acknowledge ]');
+    expect(r.out).toContain('[ Verify ] [ Acknowledge ]');
     expect(r.out).toMatch(/legacy\s+prod\s+v1\.27\.9\s+\S+\s+END OF LIFE since 2024-06-28/);
     expect(r.out).toMatch(/^Summary: \d+ of 9 advisories affect \d+ of 5 clusters/m);
     expect(r.out).toMatch(/Upcoming maintenance windows[^]*staging-\d{4}-\d{2}-\d{2}[^]*prod-\d{4}-\d{2}-\d{2} {2}Thu/);

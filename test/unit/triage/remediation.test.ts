@@ -83,7 +83,7 @@ describe('remediate: one version per cluster across every open advisory', () => 
     expect(r?.target).toBe('v1.35.8');
     expect(r?.clears).toEqual(['CVE-2026-0001']);
     expect(r?.remains).toEqual([{ advisory: extra.id, reason, mitigation }]);
-    expect(r?.summary).toBe('v1.35.2 → v1.35.8 clears 1 advisory; 1 advisory remains (see below)');
+    expect(r?.summary).toBe(`v1.35.2 → v1.35.8 clears 1 advisory; 1 advisory remains (${extra.id})`);
   });
 
   it('an advisory that cannot be judged remains as unknown with the reason', () => {
@@ -161,7 +161,7 @@ describe('remediate: managed clusters follow their provider calendar', () => {
   it('renders as text lines', () => {
     const { map } = run([API, WONT_FIX], [cluster('eks', 'v1.34.9-eks-abc1234', 'eks')]);
     const lines = remediationLines('eks', map.get('eks')!);
-    expect(lines[0]).toBe('eks: v1.34.9 → v1.34.11 clears 1 advisory; 1 advisory remains (see below)');
+    expect(lines[0]).toBe('eks: v1.34.9 → v1.34.11 clears 1 advisory; 1 advisory remains (CVE-2026-0005)');
     expect(lines).toContain('  remains CVE-2026-0005: no fix will be released: mitigate — mitigation: Reject gitRepo volumes with a ValidatingAdmissionPolicy.');
   });
 });
