@@ -13,13 +13,13 @@
  */
 import semver from 'semver';
 import type { Advisory } from '../advisory/types.ts';
-import { minorsBetween, type KubeVersion } from '../advisory/versions.ts';
+import { inRange, minorsBetween, type KubeVersion } from '../advisory/versions.ts';
 import type { ClusterInventory, ClusterProvider } from '../inventory/types.ts';
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay } from '../releases/calendar.ts';
 import { isManagedProvider, managedProviderLabel, type ProviderSupport } from '../releases/providers.ts';
 import type { ManagedProvider, ProviderRelease } from '../releases/schema.ts';
-import { componentKind, createEvaluator, type ComponentPlan, type Evaluator } from './evaluate.ts';
+import { componentKind, createEvaluator, type Evaluator } from './evaluate.ts';
 import type { ClusterPosture, Finding, Remediation, RemediationStep, TriageResult } from './types.ts';
 
 export interface RemediateOptions {
@@ -101,7 +101,8 @@ interface Run {
   calendar: ReleaseCalendar;
   now: Date;
   today: string;
-  plans: Map<Advisory, Map<string, ComponentPlan>>;
+  /** Is this candidate version outside every range of the advisory's component? By advisory, component, version. */
+  clear: Map<Advisory, Map<string, Map<string, boolean>>>;
   /** Candidates by floor minor × provider. */
   candidates: Map<string, Candidate[]>;
   memo: Map<string, Remediation>;
@@ -112,18 +113,32 @@ interface Run {
   latest: Map<string, string | null>;
 }
 
-function planOf(run: Run, advisory: Advisory, component: string): ComponentPlan {
-  let byComponent = run.plans.get(advisory);
+/**
+ * Only "is this version affected?" is needed here, not a target: the ranges are checked directly
+ * (as the evaluator does) and remembered per advisory × component × version. A range that does not
+ * parse cannot prove the version clear.
+ */
+function clearOf(run: Run, advisory: Advisory, component: string, version: string): boolean {
+  let byComponent = run.clear.get(advisory);
   if (byComponent === undefined) {
     byComponent = new Map();
-    run.plans.set(advisory, byComponent);
+    run.clear.set(advisory, byComponent);
   }
-  let plan = byComponent.get(component);
-  if (plan === undefined) {
-    plan = run.ev.plan(advisory, component);
-    byComponent.set(component, plan);
+  let byVersion = byComponent.get(component);
+  if (byVersion === undefined) {
+    byVersion = new Map();
+    byComponent.set(component, byVersion);
   }
-  return plan;
+  let clear = byVersion.get(version);
+  if (clear === undefined) {
+    try {
+      clear = !advisory.ranges.some((r) => r.component === component && inRange(version, r));
+    } catch {
+      clear = false;
+    }
+    byVersion.set(version, clear);
+  }
+  return clear;
 }
 
 function latestReleased(run: Run, minor: string): string | null {
@@ -163,7 +178,7 @@ function candidatesFor(run: Run, floor: string, provider: ManagedProvider | null
 
 function clearsAt(run: Run, open: Open, c: Candidate): boolean {
   for (const component of open.core) {
-    if (run.ev.evaluate(planOf(run, open.advisory, component), c.parsed).verdict !== 'not-affected') return false;
+    if (!clearOf(run, open.advisory, component, c.version)) return false;
   }
   return true;
 }
@@ -219,6 +234,12 @@ function compareVersionsSem(a: string, b: string): number {
   return semver.compare(a, b);
 }
 
+/** Parsed versions compared without re-parsing (prereleases sort before their release). */
+function compareKube(a: KubeVersion, b: KubeVersion): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch
+    || (a.prerelease === b.prerelease ? 0 : a.prerelease === null ? 1 : b.prerelease === null ? -1 : compareVersionsSem(a.semver, b.semver));
+}
+
 function summarize(
   run: Run, server: KubeVersion | null, target: Candidate | null, path: RemediationStep[],
   clears: string[], remains: Remains[], provider: ManagedProvider | null,
@@ -258,7 +279,7 @@ function remediateCore(run: Run, server: KubeVersion | null, provider: ManagedPr
   let cleared: Open[] = [];
   if (server !== null && coreOpen.length > 0) {
     // The lowest candidate clearing the most open advisories: usually all of them.
-    const candidates = candidatesFor(run, minorOfKey(server), provider).filter((c) => compareVersionsSem(c.version, server.semver) >= 0);
+    const candidates = candidatesFor(run, minorOfKey(server), provider).filter((c) => compareKube(c.parsed, server) >= 0);
     let best = 0;
     for (const c of candidates) {
       const ok = coreOpen.filter((o) => clearsAt(run, o, c));
@@ -330,7 +351,7 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
   const { calendar, now } = options;
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar, now, today: isoDay(now),
-    plans: new Map(), candidates: new Map(), memo: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(),
+    clear: new Map(), candidates: new Map(), memo: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(),
   };
   const advisories = new Map(options.advisories.map((a) => [a.id, a]));
   const providers = new Map((options.clusters ?? []).map((c) => [c.cluster, c.provider as ClusterProvider]));
@@ -359,35 +380,60 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
     }
     return k;
   };
-  const addonIds = new Set<number>();
+  const components = new Map<string, number>();
+  let addon = false;
+  const names = inventories.map((inv) => inv.cluster);
   let lastCluster: string | null = null;
   let ci = -1;
   let lastComponent: string | null = null;
   let compId = 0;
   let lastAdvisory: string | null = null;
   let advId = 0;
+  let walk = 0;
+  let lastReason: string | null = null;
+  let reasonId = 0;
   const findings = options.findings;
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i] as Finding;
     const verdict = f.verdict;
     if (verdict === 'not-affected') continue;
-    if (f.cluster !== lastCluster) {
-      lastCluster = f.cluster;
-      ci = index.get(f.cluster) ?? -1;
-    }
-    if (ci < 0) continue;
     if (f.advisory !== lastAdvisory) {
       lastAdvisory = f.advisory;
       advId = id(f.advisory);
+      walk = 0;
     }
+    if (f.cluster !== lastCluster) {
+      lastCluster = f.cluster;
+      // triage() emits each advisory's findings in the inventories' order: walk forward, and
+      // look the cluster up only when the walk does not find it.
+      while (walk < n && names[walk] !== f.cluster) walk++;
+      if (walk < n) ci = walk;
+      else {
+        ci = index.get(f.cluster) ?? -1;
+        walk = ci < 0 ? 0 : ci;
+      }
+    }
+    if (ci < 0) continue;
     if (f.component !== lastComponent) {
       lastComponent = f.component;
-      compId = id(f.component);
-      if (componentKind(f.component) === 'addon') addonIds.add(compId);
+      let info = components.get(f.component);
+      if (info === undefined) {
+        // id × 2, plus 1 for an add-on: one lookup per change of component.
+        info = id(f.component) * 2 + (componentKind(f.component) === 'addon' ? 1 : 0);
+        components.set(f.component, info);
+      }
+      compId = info >> 1;
+      addon = (info & 1) === 1;
     }
     let x = verdict === 'affected' ? 1 : verdict === 'unfixed' ? 2 : 3;
-    if (verdict === 'unknown') x += id(f.reason) * 4;
-    else if (verdict === 'affected' && addonIds.has(compId)) x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
+    if (verdict === 'unknown') {
+      if (f.reason !== lastReason) {
+        lastReason = f.reason;
+        reasonId = id(f.reason);
+      }
+      x += reasonId * 4;
+    }
+    else if (verdict === 'affected' && addon) x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
     let a = h1[ci] as number;
     let b = h2[ci] as number;
     a = Math.imul(a ^ advId, 0x01000193);
@@ -419,7 +465,9 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
     provs[i] = provider;
     if (inv.server === null && count[i] === 0) continue;
     const floor = server === null ? '' : minorOfKey(server);
-    const ahead = server !== null && (latestReleased(run, floor) === null || compareVersionsSem(server.semver, latestReleased(run, floor) ?? '0.0.0') > 0);
+    const latest = server === null ? null : latestReleased(run, floor);
+    const latestParsed = latest === null ? null : run.ev.parse(latest);
+    const ahead = server !== null && (latestParsed === null || compareKube(server, latestParsed) > 0);
     const key = `${floor}|${ahead ? 1 : 0}|${provider ?? ''}|${h1[i] as number}:${h2[i] as number}:${count[i] as number}`;
     shapeKey[i] = key;
     if (!cores.has(key)) {

@@ -112,6 +112,15 @@ describe('remediate: one version per cluster across every open advisory', () => 
     expect(map.get('a')).not.toBe(map.get('c'));
   });
 
+  it('the same answers whatever order the inventories come in', () => {
+    const inventories = [cluster('a', 'v1.35.2'), cluster('b', 'v1.33.5'), cluster('c', 'v1.29.4'), cluster('d', 'v1.36.4')];
+    const result = triage({ advisories: [API, KUBELET, PROXY], inventories, calendar, now });
+    const inOrder = remediate({ findings: result.findings, inventories, advisories: result.advisories, calendar, now });
+    const reversed = remediate({ findings: result.findings, inventories: [...inventories].reverse(), advisories: result.advisories, calendar, now });
+    for (const c of ['a', 'b', 'c', 'd']) expect(reversed.get(c)).toEqual(inOrder.get(c));
+    expect(inOrder.get('c')?.target).toBe('v1.35.8');
+  });
+
   it('an unreadable cluster gets no version, only what remains unknown', () => {
     const inv = { ...inventory({ cluster: 'gone', server: null, nodes: [] }), error: { code: 'CLUSTER_UNREACHABLE', message: 'refused', at: '2026-11-22T09:00:00Z' } };
     const { map } = run([API], [inv]);
