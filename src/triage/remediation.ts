@@ -247,7 +247,8 @@ function summarize(
   if (clears.length === 0 && remains.length === 0) return 'nothing to do: no open advisory affects this cluster';
   const ids = remains.slice(0, 3).map((x) => x.advisory).join(', ') + (remains.length > 3 ? ', …' : '');
   const rest = remains.length > 0 ? `; ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})` : '';
-  if (target === null || server === null) {
+  if (server === null) return `cluster version unknown: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`;
+  if (target === null) {
     return `no version clears the open advisories: ${plural(remains.length, 'advisory remains', 'advisories remain')} (mitigate)`;
   }
   const from = `v${server.semver}`;
@@ -266,7 +267,7 @@ function summarize(
 }
 
 /** Everything but the summary: depends on the server's minor, not its patch (shared more widely). */
-type Core = Omit<Remediation, 'summary'> & { targetCandidate: Candidate | null };
+type Core = Omit<Remediation, 'summary'> & { targetCandidate: Candidate | null; unreadable?: string };
 
 function remediateCore(run: Run, server: KubeVersion | null, provider: ManagedProvider | null, open: Map<string, Open>): Core {
   const remains: Remains[] = [];
@@ -323,7 +324,7 @@ function withSummary(run: Run, core: Core, server: KubeVersion | null, provider:
     path: core.path,
     clears: core.clears,
     remains: core.remains,
-    summary: summarize(run, server, core.targetCandidate, core.path, core.clears, core.remains, provider),
+    summary: core.unreadable ?? summarize(run, server, core.targetCandidate, core.path, core.clears, core.remains, provider),
   };
   if (core.provider !== undefined) remediation.provider = core.provider;
   return remediation;
@@ -464,6 +465,14 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
     servers[i] = server;
     provs[i] = provider;
     if (inv.server === null && count[i] === 0) continue;
+    if (inv.server === null && inv.error !== null) {
+      // Unreadable: every finding is unknown for that reason; listing them as "remaining" says nothing.
+      shapeKey[i] = `unreadable|${inv.error.code}`;
+      if (!cores.has(shapeKey[i] as string)) {
+        cores.set(shapeKey[i] as string, { target: null, path: [], clears: [], remains: [], targetCandidate: null, unreadable: `the cluster's versions could not be read (${inv.error.code}): no remediation until it can be read` });
+      }
+      continue;
+    }
     const floor = server === null ? '' : minorOfKey(server);
     const latest = server === null ? null : latestReleased(run, floor);
     const latestParsed = latest === null ? null : run.ev.parse(latest);

@@ -72,3 +72,23 @@ describeShared('scripts/build-releases.ts provider calendars over ../shared/data
     expect(calendar.data().providers?.openshift).toEqual(ocp);
   });
 });
+
+describe('provider calendars: bad input says what to fix', () => {
+  it.each([
+    ['no front matter', 'just text', /endoflife-date\.amazon-eks\.md: no front matter/],
+    ['releases not a list', '---\nreleases: soon\n---\n', /releases/],
+    ['a cycle without a name', '---\nreleases:\n  - releaseDate: 2026-01-01\n---\n', /releaseCycle/],
+  ])('%s', (_name, text, why) => {
+    expect(() => buildProviderReleases('eks', text)).toThrow(why);
+  });
+
+  it('drops cycles that map to no Kubernetes minor (OpenShift 3.x) instead of inventing one', () => {
+    const md = '---\nreleases:\n  - releaseCycle: "4.21"\n    releaseDate: 2025-10-21\n    eol: 2027-08-03\n  - releaseCycle: "3.11"\n    releaseDate: 2018-10-10\n    eol: 2022-06-30\n---\n';
+    expect(buildProviderReleases('openshift', md).map((r) => [r.cycle, r.minor])).toEqual([['4.21', '1.34']]);
+  });
+
+  it('keeps false/true placeholders as unknown dates', () => {
+    const md = '---\nreleases:\n  - releaseCycle: "1.37"\n    releaseDate: 2026-10-01\n    eol: false\n    eoes: true\n---\n';
+    expect(buildProviderReleases('aks', md)[0]).toMatchObject({ eol: null, eoes: null });
+  });
+});

@@ -163,6 +163,16 @@ describe('refreshCalendar: provider calendars', () => {
     expect(warned).toEqual(['https://endoflife.date/api/v1/products/google-kubernetes-engine', 'https://endoflife.date/api/v1/products/azure-kubernetes-service']);
   });
 
+  it('a provider answer of the wrong shape keeps its bundled calendar and says why', async () => {
+    const { fetch } = routes({ kubernetes: LIVE, 'amazon-eks': { result: { releases: 'soon' } } });
+    const { calls, logger } = recorder();
+    const cal = await refreshCalendar({ fetch, logger, bundled, now });
+    expect(cal.providerRelease('eks', '1.34')?.eol).toBe('2026-12-02');
+    const eks = calls.find((c) => String(c.obj.url).endsWith('/amazon-eks'));
+    expect(eks?.level).toBe('warn');
+    expect(String(eks?.obj.reason)).toMatch(/unexpected response shape at result\.releases/);
+  });
+
   it('keeps every bundled provider calendar when the Kubernetes calendar itself fails', async () => {
     const { fetch } = routes({ 'amazon-eks': { result: { releases: [eksCycle('1.37', '2026-10-20', '2027-12-20', '2028-12-20', '1.37-eks-2')] } } });
     const { calls, logger } = recorder();

@@ -123,10 +123,18 @@ describe('remediate: one version per cluster across every open advisory', () => 
 
   it('an unreadable cluster gets no version, only what remains unknown', () => {
     const inv = { ...inventory({ cluster: 'gone', server: null, nodes: [] }), error: { code: 'CLUSTER_UNREACHABLE', message: 'refused', at: '2026-11-22T09:00:00Z' } };
-    const { map } = run([API], [inv]);
-    const r = map.get('gone');
-    expect(r?.target ?? null).toBeNull();
-    expect(r?.clears ?? []).toEqual([]);
+    const { map } = run([API, KUBELET], [inv]);
+    expect(map.get('gone')).toEqual({
+      target: null, path: [], clears: [], remains: [],
+      summary: "the cluster's versions could not be read (CLUSTER_UNREACHABLE): no remediation until it can be read",
+    });
+  });
+
+  it('a cluster with add-ons but no known Kubernetes version says so', () => {
+    const inv = { ...cluster('addons', 'v1.35.2', 'kubeadm', { components: { 'ingress-nginx': 'v1.11.2' } }), server: null, nodes: [] };
+    const { map } = run([ADDON], [inv]);
+    expect(map.get('addons')?.summary).toBe('cluster version unknown: 1 advisory remains (CVE-2026-0007)');
+    expect(map.get('addons')?.remains[0]?.reason).toBe('ingress-nginx v1.11.2 → v1.11.5: upgrade the add-on itself');
   });
 });
 
