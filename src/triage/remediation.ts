@@ -306,7 +306,8 @@ function remediateCore(run: Run, server: KubeVersion | null, provider: ManagedPr
       path.push({ minor: m, version: m === target.minor ? target.version : latestReleased(run, m) ?? `${m}.0` });
     }
   }
-  remains.sort((a, b) => a.advisory.localeCompare(b.advisory));
+  // Code-unit order: ids are ASCII, and localeCompare (ICU) is far slower.
+  remains.sort((a, b) => (a.advisory < b.advisory ? -1 : a.advisory > b.advisory ? 1 : 0));
   const core: Core = {
     target: target === null ? null : `v${target.version}`,
     path,
@@ -347,6 +348,52 @@ function openOf(run: Run, findings: readonly Finding[], advisories: ReadonlyMap<
   return open;
 }
 
+/**
+ * triage() emits findings advisory by advisory, each advisory's in the inventories' order, while it
+ * allocated them cluster by cluster. Walking them cluster by cluster (one cursor per advisory run)
+ * reads memory in allocation order instead of striding across the whole fleet per advisory.
+ * Returns false when the findings are not in that order (or names repeat): what was visited is
+ * then incomplete, and the caller starts over walking them as they come.
+ */
+function clusterMajor(findings: readonly Finding[], names: readonly string[], unique: boolean, visit: (f: Finding, ci: number) => void): boolean {
+  if (!unique) return false;
+  // Runs of one advisory, found by galloping: a few probes per advisory, not a read per finding.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let start = 0; start < findings.length;) {
+    const advisory = (findings[start] as Finding).advisory;
+    let step = 1;
+    while (start + step < findings.length && (findings[start + step] as Finding).advisory === advisory) step *= 2;
+    let lo = start + (step >> 1);
+    let hi = Math.min(start + step, findings.length);
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((findings[mid] as Finding).advisory === advisory) lo = mid;
+      else hi = mid;
+    }
+    starts.push(start);
+    ends.push(hi);
+    start = hi;
+  }
+  const cursor = [...starts];
+  for (let c = 0; c < names.length; c++) {
+    const name = names[c];
+    for (let r = 0; r < cursor.length; r++) {
+      let k = cursor[r] as number;
+      const end = ends[r] as number;
+      for (; k < end; k++) {
+        const f = findings[k] as Finding;
+        if (f.cluster !== name) break;
+        if (f.verdict !== 'not-affected') visit(f, c);
+      }
+      cursor[r] = k;
+    }
+  }
+  // Every run consumed cluster by cluster, or the order was not triage()'s (the caller starts over).
+  for (let r = 0; r < cursor.length; r++) if (cursor[r] !== ends[r]) return false;
+  return true;
+}
+
 /** Per cluster, the one next step across every open advisory. */
 export function remediate(options: RemediateOptions): Map<string, Remediation> {
   const { calendar, now } = options;
@@ -363,8 +410,7 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
 
   // Pass 1, over every finding once: per cluster its open findings and a 2 × 32-bit hash of what
   // decides its answer (advisory, component, verdict, and the text a non-core finding remains
-  // with). Findings of one advisory and cluster are adjacent and share their strings, so the
-  // lookups are cached per run of them.
+  // with). Findings share their strings, so the lookups are cached per run of equal ones.
   const h1 = new Int32Array(n).fill(0x811c9dc5);
   const h2 = new Int32Array(n).fill(0x01000193);
   const count = new Int32Array(n);
@@ -383,38 +429,19 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
   };
   const components = new Map<string, number>();
   let addon = false;
-  const names = inventories.map((inv) => inv.cluster);
-  let lastCluster: string | null = null;
-  let ci = -1;
   let lastComponent: string | null = null;
   let compId = 0;
   let lastAdvisory: string | null = null;
   let advId = 0;
-  let walk = 0;
   let lastReason: string | null = null;
   let reasonId = 0;
-  const findings = options.findings;
-  for (let i = 0; i < findings.length; i++) {
-    const f = findings[i] as Finding;
+  /** One open finding of cluster `ci` into its hash and list. */
+  const visit = (f: Finding, ci: number): void => {
     const verdict = f.verdict;
-    if (verdict === 'not-affected') continue;
     if (f.advisory !== lastAdvisory) {
       lastAdvisory = f.advisory;
       advId = id(f.advisory);
-      walk = 0;
     }
-    if (f.cluster !== lastCluster) {
-      lastCluster = f.cluster;
-      // triage() emits each advisory's findings in the inventories' order: walk forward, and
-      // look the cluster up only when the walk does not find it.
-      while (walk < n && names[walk] !== f.cluster) walk++;
-      if (walk < n) ci = walk;
-      else {
-        ci = index.get(f.cluster) ?? -1;
-        walk = ci < 0 ? 0 : ci;
-      }
-    }
-    if (ci < 0) continue;
     if (f.component !== lastComponent) {
       lastComponent = f.component;
       let info = components.get(f.component);
@@ -433,8 +460,9 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
         reasonId = id(f.reason);
       }
       x += reasonId * 4;
+    } else if (verdict === 'affected' && addon) {
+      x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
     }
-    else if (verdict === 'affected' && addon) x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
     let a = h1[ci] as number;
     let b = h2[ci] as number;
     a = Math.imul(a ^ advId, 0x01000193);
@@ -447,6 +475,29 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
     h2[ci] = b;
     count[ci] = (count[ci] as number) + 1;
     (lists[ci] as Finding[]).push(f);
+  };
+  const names = inventories.map((inv) => inv.cluster);
+  const findings = options.findings;
+  if (!clusterMajor(findings, names, index.size === n, visit)) {
+    // Findings not in triage()'s order: reset and take them as they come, looking each cluster up.
+    lastAdvisory = null;
+    lastComponent = null;
+    lastReason = null;
+    h1.fill(0x811c9dc5);
+    h2.fill(0x01000193);
+    count.fill(0);
+    for (let i = 0; i < n; i++) lists[i] = [];
+    let lastCluster: string | null = null;
+    let ci = -1;
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i] as Finding;
+      if (f.verdict === 'not-affected') continue;
+      if (f.cluster !== lastCluster) {
+        lastCluster = f.cluster;
+        ci = index.get(f.cluster) ?? -1;
+      }
+      if (ci >= 0) visit(f, ci);
+    }
   }
 
   // Pass 2: clusters of the same shape (provider, server minor, open findings) share the answer;
