@@ -8,8 +8,8 @@
  *
  * Cost: one pass over the findings hashes each cluster's open findings; the answer is computed once
  * per shape (provider, server minor, open findings) and its summary once per server patch, so a
- * fleet of look-alike clusters costs a few hundred computations; candidate × advisory verdicts come
- * from the evaluator's per-version cache.
+ * fleet of look-alike clusters costs a few hundred computations; whether a candidate version clears
+ * an advisory is read from its ranges once per advisory × component × version.
  */
 import semver from 'semver';
 import type { Advisory } from '../advisory/types.ts';
