@@ -249,7 +249,11 @@ function summarize(
   const rest = remains.length > 0 ? `; ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})` : '';
   if (server === null) return `cluster version unknown: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`;
   if (target === null) {
-    return `no version clears the open advisories: ${plural(remains.length, 'advisory remains', 'advisories remain')} (mitigate)`;
+    // Add-ons and advisories without a fix are not cleared by the cluster version: say which case it is.
+    const onlyElsewhere = remains.every((x) => !x.reason.startsWith('no supported version clears it'));
+    return onlyElsewhere
+      ? `no Kubernetes upgrade is known to clear what is open: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`
+      : `no version clears the open advisories: ${plural(remains.length, 'advisory remains', 'advisories remain')} (mitigate)`;
   }
   const from = `v${server.semver}`;
   const all = clears.length > 1 && remains.length === 0 ? `all ${clears.length} open advisories` : plural(clears.length, 'advisory', 'advisories');

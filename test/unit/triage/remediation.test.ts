@@ -91,7 +91,15 @@ describe('remediate: one version per cluster across every open advisory', () => 
     const r = map.get('c');
     expect(r?.target).toBeNull();
     expect(r?.remains[0]?.reason).toMatch(/^unknown: the advisory's versions could not be read with confidence/);
-    expect(r?.summary).toBe('no version clears the open advisories: 1 advisory remains (mitigate)');
+    expect(r?.summary).toBe('no Kubernetes upgrade is known to clear what is open: 1 advisory remains (CVE-2026-0008)');
+  });
+
+  it('only add-ons and advisories without a fix open: says an upgrade is not what clears them', () => {
+    const { map } = run([ADDON, WONT_FIX], [cluster('c', 'v1.35.2', 'kubeadm', { components: { 'ingress-nginx': 'v1.11.2' } })]);
+    const r = map.get('c');
+    expect(r?.target).toBeNull();
+    expect(r?.summary).toBe('no Kubernetes upgrade is known to clear what is open: 2 advisories remain (CVE-2026-0005, CVE-2026-0007)');
+    expect(r?.remains.map((x) => x.reason)).toEqual(['no fix will be released: mitigate', 'ingress-nginx v1.11.2 → v1.11.5: upgrade the add-on itself']);
   });
 
   it('a clean cluster has nothing to do', () => {
