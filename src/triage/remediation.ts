@@ -109,8 +109,9 @@ interface Run {
   /** Interned reason texts and remains entries (see blockedReason, remainsEntry). */
   reasons: Map<string, string>;
   remains: Map<string, Remains>;
-  /** Latest released patch by minor. */
+  /** Latest released patch by minor; provider support by "provider|minor". */
   latest: Map<string, string | null>;
+  support: Map<string, ProviderSupport>;
 }
 
 /**
@@ -141,6 +142,17 @@ function clearOf(run: Run, advisory: Advisory, component: string, version: strin
   return clear;
 }
 
+/** The provider's support for a minor today, once per provider × minor. */
+function supportOf(run: Run, provider: ManagedProvider, minor: string): ProviderSupport {
+  const key = `${provider}|${minor}`;
+  let support = run.support.get(key);
+  if (support === undefined) {
+    support = run.calendar.providerSupport(provider, minor, run.now);
+    run.support.set(key, support);
+  }
+  return support;
+}
+
 function latestReleased(run: Run, minor: string): string | null {
   let latest = run.latest.get(minor);
   if (latest === undefined) {
@@ -154,7 +166,7 @@ function latestReleased(run: Run, minor: string): string | null {
 /** A minor a cluster may be moved to: supported by its provider when the provider's calendar knows it, else upstream. */
 function acceptable(run: Run, minor: string, provider: ManagedProvider | null): boolean {
   if (provider !== null) {
-    const s = run.calendar.providerSupport(provider, minor, run.now);
+    const s = supportOf(run, provider, minor);
     if (s.state !== 'unknown') return s.state === 'standard';
   }
   return run.ev.support(minor) !== 'no';
@@ -187,7 +199,7 @@ function providerPart(run: Run, provider: ManagedProvider, current: string | nul
   const label = managedProviderLabel(provider);
   const known = run.calendar.hasProviderCalendar(provider);
   const cur: ProviderRelease | null = current === null ? null : run.calendar.providerRelease(provider, current);
-  const support: ProviderSupport = current === null ? { state: 'unknown', until: null } : run.calendar.providerSupport(provider, current, run.now);
+  const support: ProviderSupport = current === null ? { state: 'unknown', until: null } : supportOf(run, provider, current);
   const notes: string[] = [];
   const cycle = (r: ProviderRelease | null, minor: string) => (r !== null && r.cycle !== minor ? `${r.cycle} (Kubernetes ${minor})` : minor);
   if (current !== null) {
@@ -263,7 +275,7 @@ function summarize(
   let text = `${from} → v${target.version} in ${hops} clears ${all}${rest}`;
   const currentMinor = minorOfKey(server);
   const eol = run.calendar.eolDate(currentMinor);
-  const providerKeeps = provider !== null && run.calendar.providerSupport(provider, currentMinor, run.now).state === 'standard';
+  const providerKeeps = provider !== null && supportOf(run, provider, currentMinor).state === 'standard';
   if (path.length >= REPLACE_AFTER_HOPS && eol !== null && eol <= run.today && !providerKeeps) {
     text += `; ${currentMinor} is end of life since ${eol}: ${path.length} upgrades one minor at a time, so replacing the cluster with a new ${target.minor} cluster may be the realistic path`;
   }
@@ -403,7 +415,7 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
   const { calendar, now } = options;
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar, now, today: isoDay(now),
-    clear: new Map(), candidates: new Map(), memo: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(),
+    clear: new Map(), candidates: new Map(), memo: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(), support: new Map(),
   };
   const advisories = new Map(options.advisories.map((a) => [a.id, a]));
   const providers = new Map((options.clusters ?? []).map((c) => [c.cluster, c.provider as ClusterProvider]));
