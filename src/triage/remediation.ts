@@ -105,7 +105,6 @@ interface Run {
   clear: Map<Advisory, Map<string, Map<string, boolean>>>;
   /** Candidates by floor minor × provider. */
   candidates: Map<string, Candidate[]>;
-  memo: Map<string, Remediation>;
   /** Interned reason texts and remains entries (see blockedReason, remainsEntry). */
   reasons: Map<string, string>;
   remains: Map<string, Remains>;
@@ -252,34 +251,49 @@ function compareKube(a: KubeVersion, b: KubeVersion): number {
     || (a.prerelease === b.prerelease ? 0 : a.prerelease === null ? 1 : b.prerelease === null ? -1 : compareVersionsSem(a.semver, b.semver));
 }
 
-function summarize(
-  run: Run, server: KubeVersion | null, target: Candidate | null, path: RemediationStep[],
+/**
+ * The summary of a shape: constant, or a tail to put after the server's own version ("v1.35.2" +
+ * " → v1.35.8 clears …"), so clusters of one shape on different patches share all but the prefix.
+ */
+type SummaryParts = { text: string; afterVersion: boolean };
+
+function summaryParts(
+  run: Run, serverMinor: string | null, target: Candidate | null, path: RemediationStep[],
   clears: string[], remains: Remains[], provider: ManagedProvider | null,
-): string {
-  if (clears.length === 0 && remains.length === 0) return 'nothing to do: no open advisory affects this cluster';
+): SummaryParts {
+  const fixed = (text: string): SummaryParts => ({ text, afterVersion: false });
+  if (clears.length === 0 && remains.length === 0) return fixed('nothing to do: no open advisory affects this cluster');
   const ids = remains.slice(0, 3).map((x) => x.advisory).join(', ') + (remains.length > 3 ? ', …' : '');
   const rest = remains.length > 0 ? `; ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})` : '';
-  if (server === null) return `cluster version unknown: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`;
+  if (serverMinor === null) return fixed(`cluster version unknown: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`);
   if (target === null) {
     // Add-ons and advisories without a fix are not cleared by the cluster version: say which case it is.
     const onlyElsewhere = remains.every((x) => !x.reason.startsWith('no supported version clears it'));
-    return onlyElsewhere
+    return fixed(onlyElsewhere
       ? `no Kubernetes upgrade is known to clear what is open: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`
-      : `no version clears the open advisories: ${plural(remains.length, 'advisory remains', 'advisories remain')} (mitigate)`;
+      : `no version clears the open advisories: ${plural(remains.length, 'advisory remains', 'advisories remain')} (mitigate)`);
   }
-  const from = `v${server.semver}`;
   const all = clears.length > 1 && remains.length === 0 ? `all ${clears.length} open advisories` : plural(clears.length, 'advisory', 'advisories');
-  if (path.length === 0 && target.version === server.semver) return `upgrade the nodes to the API server's ${from}: clears ${all}${rest}`;
-  if (path.length === 0) return `${from} → v${target.version} clears ${all}${rest}`;
-  const hops = path.length <= 4 ? `${plural(path.length, 'minor hop')} (${[minorOfKey(server), ...path.map((p) => p.minor)].join(' → ')})` : plural(path.length, 'minor hop');
-  let text = `${from} → v${target.version} in ${hops} clears ${all}${rest}`;
-  const currentMinor = minorOfKey(server);
-  const eol = run.calendar.eolDate(currentMinor);
-  const providerKeeps = provider !== null && supportOf(run, provider, currentMinor).state === 'standard';
+  if (path.length === 0) return { text: ` → v${target.version} clears ${all}${rest}`, afterVersion: true };
+  const hops = path.length <= 4 ? `${plural(path.length, 'minor hop')} (${[serverMinor, ...path.map((p) => p.minor)].join(' → ')})` : plural(path.length, 'minor hop');
+  let text = ` → v${target.version} in ${hops} clears ${all}${rest}`;
+  const eol = run.calendar.eolDate(serverMinor);
+  const providerKeeps = provider !== null && supportOf(run, provider, serverMinor).state === 'standard';
   if (path.length >= REPLACE_AFTER_HOPS && eol !== null && eol <= run.today && !providerKeeps) {
-    text += `; ${currentMinor} is end of life since ${eol}: ${path.length} upgrades one minor at a time, so replacing the cluster with a new ${target.minor} cluster may be the realistic path`;
+    text += `; ${serverMinor} is end of life since ${eol}: ${path.length} upgrades one minor at a time, so replacing the cluster with a new ${target.minor} cluster may be the realistic path`;
   }
-  return text;
+  return { text, afterVersion: true };
+}
+
+function summaryFor(core: Core, parts: SummaryParts, server: KubeVersion | null): string {
+  if (core.unreadable !== undefined) return core.unreadable;
+  if (!parts.afterVersion || server === null) return parts.text;
+  const from = `v${server.semver}`;
+  // Already on the target: only the nodes lag behind.
+  if (core.path.length === 0 && core.targetCandidate?.version === server.semver) {
+    return `upgrade the nodes to the API server's ${from}: clears${parts.text.slice(parts.text.indexOf(' clears') + ' clears'.length)}`;
+  }
+  return `${from}${parts.text}`;
 }
 
 /** Everything but the summary: depends on the server's minor, not its patch (shared more widely). */
@@ -335,16 +349,17 @@ function remediateCore(run: Run, server: KubeVersion | null, provider: ManagedPr
   return core;
 }
 
-function withSummary(run: Run, core: Core, server: KubeVersion | null, provider: ManagedProvider | null): Remediation {
-  const remediation: Remediation = {
-    target: core.target,
-    path: core.path,
-    clears: core.clears,
-    remains: core.remains,
-    summary: core.unreadable ?? summarize(run, server, core.targetCandidate, core.path, core.clears, core.remains, provider),
-  };
+function withSummary(core: Core, summary: string): Remediation {
+  const remediation: Remediation = { target: core.target, path: core.path, clears: core.clears, remains: core.remains, summary };
   if (core.provider !== undefined) remediation.provider = core.provider;
   return remediation;
+}
+
+/** One shape's answer: the core, its summary parts, and the remediation per server patch. */
+interface Shape {
+  core: Core;
+  parts: SummaryParts;
+  bySemver: Map<string, Remediation>;
 }
 
 /** One cluster's open findings by advisory: the core components to judge, or why it cannot be cleared. */
@@ -415,7 +430,7 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
   const { calendar, now } = options;
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar, now, today: isoDay(now),
-    clear: new Map(), candidates: new Map(), memo: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(), support: new Map(),
+    clear: new Map(), candidates: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(), support: new Map(),
   };
   const advisories = new Map(options.advisories.map((a) => [a.id, a]));
   const providers = new Map((options.clusters ?? []).map((c) => [c.cluster, c.provider as ClusterProvider]));
@@ -523,7 +538,7 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
   const servers: (KubeVersion | null)[] = new Array<KubeVersion | null>(n);
   const provs: (ManagedProvider | null)[] = new Array<ManagedProvider | null>(n);
   const needed: number[] = [];
-  const cores = new Map<string, Core | number>();
+  const shapes = new Map<string, Shape | null>();
   for (let i = 0; i < n; i++) {
     const inv = inventories[i] as ClusterInventory;
     const providerName = providers.get(inv.cluster) ?? inv.provider;
@@ -534,9 +549,11 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
     if (inv.server === null && count[i] === 0) continue;
     if (inv.server === null && inv.error !== null) {
       // Unreadable: every finding is unknown for that reason; listing them as "remaining" says nothing.
-      shapeKey[i] = `unreadable|${inv.error.code}`;
-      if (!cores.has(shapeKey[i] as string)) {
-        cores.set(shapeKey[i] as string, { target: null, path: [], clears: [], remains: [], targetCandidate: null, unreadable: `the cluster's versions could not be read (${inv.error.code}): no remediation until it can be read` });
+      const key = `unreadable|${inv.error.code}`;
+      shapeKey[i] = key;
+      if (!shapes.has(key)) {
+        const core: Core = { target: null, path: [], clears: [], remains: [], targetCandidate: null, unreadable: `the cluster's versions could not be read (${inv.error.code}): no remediation until it can be read` };
+        shapes.set(key, { core, parts: { text: core.unreadable ?? '', afterVersion: false }, bySemver: new Map() });
       }
       continue;
     }
@@ -546,26 +563,30 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
     const ahead = server !== null && (latestParsed === null || compareKube(server, latestParsed) > 0);
     const key = `${floor}|${ahead ? 1 : 0}|${provider ?? ''}|${h1[i] as number}:${h2[i] as number}:${count[i] as number}`;
     shapeKey[i] = key;
-    if (!cores.has(key)) {
-      cores.set(key, i);
+    if (!shapes.has(key)) {
+      shapes.set(key, null);
       needed.push(i);
     }
   }
   for (const i of needed) {
-    cores.set(shapeKey[i] as string, remediateCore(run, servers[i] ?? null, provs[i] ?? null, openOf(run, lists[i] as Finding[], advisories)));
+    const server = servers[i] ?? null;
+    const provider = provs[i] ?? null;
+    const core = remediateCore(run, server, provider, openOf(run, lists[i] as Finding[], advisories));
+    const parts = summaryParts(run, server === null ? null : minorOfKey(server), core.targetCandidate, core.path, core.clears, core.remains, provider);
+    shapes.set(shapeKey[i] as string, { core, parts, bySemver: new Map() });
   }
 
   const out = new Map<string, Remediation>();
   for (let i = 0; i < n; i++) {
     const key = shapeKey[i];
     if (key === undefined) continue;
-    const core = cores.get(key) as Core;
+    const shape = shapes.get(key) as Shape;
     const server = servers[i] ?? null;
-    const full = `${key}|${server?.semver ?? ''}`;
-    let r = run.memo.get(full);
+    const semver = server?.semver ?? '';
+    let r = shape.bySemver.get(semver);
     if (r === undefined) {
-      r = withSummary(run, core, server, provs[i] ?? null);
-      run.memo.set(full, r);
+      r = withSummary(shape.core, summaryFor(shape.core, shape.parts, server));
+      shape.bySemver.set(semver, r);
     }
     out.set((inventories[i] as ClusterInventory).cluster, r);
   }
