@@ -427,6 +427,17 @@ function clusterMajor(findings: readonly Finding[], names: readonly string[], un
 
 /** Per cluster, the one next step across every open advisory. */
 export function remediate(options: RemediateOptions): Map<string, Remediation> {
+  const list = remediateAll(options);
+  const out = new Map<string, Remediation>();
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i];
+    if (r !== undefined) out.set((options.inventories[i] as ClusterInventory).cluster, r);
+  }
+  return out;
+}
+
+/** remediate() as an array aligned with `options.inventories` (undefined: nothing to say). */
+function remediateAll(options: RemediateOptions): (Remediation | undefined)[] {
   const { calendar, now } = options;
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar, now, today: isoDay(now),
@@ -576,7 +587,7 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
     shapes.set(shapeKey[i] as string, { core, parts, bySemver: new Map() });
   }
 
-  const out = new Map<string, Remediation>();
+  const out: (Remediation | undefined)[] = new Array<Remediation | undefined>(n);
   for (let i = 0; i < n; i++) {
     const key = shapeKey[i];
     if (key === undefined) continue;
@@ -588,16 +599,22 @@ export function remediate(options: RemediateOptions): Map<string, Remediation> {
       r = withSummary(shape.core, summaryFor(shape.core, shape.parts, server));
       shape.bySemver.set(semver, r);
     }
-    out.set((inventories[i] as ClusterInventory).cluster, r);
+    out[i] = r;
   }
   return out;
 }
 
 /** Sets `clusters[].remediation` on a triage result (one call at the end of triage()). */
 export function attachRemediation(result: TriageResult, options: { inventories: readonly ClusterInventory[]; calendar: ReleaseCalendar; now: Date }): void {
-  const map = remediate({ findings: result.findings, inventories: options.inventories, advisories: result.advisories, calendar: options.calendar, now: options.now, clusters: result.clusters });
-  for (const c of result.clusters) {
-    const r = map.get(c.cluster);
+  const inventories = options.inventories;
+  const list = remediateAll({ findings: result.findings, inventories, advisories: result.advisories, calendar: options.calendar, now: options.now, clusters: result.clusters });
+  const clusters = result.clusters;
+  // triage() builds postures in the inventories' order: pair them by position when it holds.
+  const aligned = clusters.length === inventories.length && clusters.every((c, i) => c.cluster === (inventories[i] as ClusterInventory).cluster);
+  const byName = aligned ? null : new Map(inventories.map((inv, i) => [inv.cluster, list[i]]));
+  for (let i = 0; i < clusters.length; i++) {
+    const c = clusters[i] as ClusterPosture;
+    const r = byName === null ? list[i] : byName.get(c.cluster);
     if (r !== undefined) c.remediation = r;
   }
 }
