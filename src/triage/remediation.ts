@@ -87,11 +87,15 @@ function blockedReason(run: Run, f: Finding, advisory: Advisory): string {
 
 /** One shared (frozen) entry per advisory × reason. */
 function remainsEntry(run: Run, advisory: Advisory, reason: string): Remains {
-  const key = `${advisory.id}\u0000${reason}`;
-  let entry = run.remains.get(key);
+  let byReason = run.remains.get(advisory);
+  if (byReason === undefined) {
+    byReason = new Map();
+    run.remains.set(advisory, byReason);
+  }
+  let entry = byReason.get(reason);
   if (entry === undefined) {
     entry = Object.freeze({ advisory: advisory.id, reason, mitigation: advisory.mitigation });
-    run.remains.set(key, entry);
+    byReason.set(reason, entry);
   }
   return entry;
 }
@@ -107,7 +111,7 @@ interface Run {
   candidates: Map<string, Candidate[]>;
   /** Interned reason texts and remains entries (see blockedReason, remainsEntry). */
   reasons: Map<string, string>;
-  remains: Map<string, Remains>;
+  remains: Map<Advisory, Map<string, Remains>>;
   /** Latest released patch by minor; provider support by "provider|minor". */
   latest: Map<string, string | null>;
   support: Map<string, ProviderSupport>;
