@@ -26,7 +26,7 @@ export const CONDITION_FACTS: Readonly<Record<ConditionKind, ConditionFact>> = {
   'admission-webhook': { fact: 'ingressNginxWebhooks', needs: 'list validatingwebhookconfigurations.admissionregistration.k8s.io' },
 };
 
-interface Answer {
+export interface Answer {
   status: ExposureStatus;
   evidence: string;
   details?: Record<string, unknown>;
@@ -144,11 +144,17 @@ function anyOf(answers: Answer[]): Answer {
  * Whether the advisory's conditions hold on this cluster now; undefined when the advisory names
  * no condition (exposure is then the version alone).
  */
-export function exposureFor(advisory: Pick<Advisory, 'conditions'>, inventory: ClusterInventory): Exposure | undefined {
+export function exposureFor(advisory: Pick<Advisory, 'conditions'>, inventory: ClusterInventory, answers?: Map<string, Answer>): Exposure | undefined {
   if (advisory.conditions.length === 0) return undefined;
   const byKind = new Map<ConditionKind, Answer[]>();
   for (const c of advisory.conditions) {
-    const answer = ANSWER[c.kind](c, inventory);
+    // A condition's answer depends on the cluster alone: advisories with the same condition share it.
+    const key = `${c.kind}\u0000${c.value}`;
+    let answer = answers?.get(key);
+    if (answer === undefined) {
+      answer = ANSWER[c.kind](c, inventory);
+      answers?.set(key, answer);
+    }
     const list = byKind.get(c.kind);
     if (list) list.push(answer);
     else byKind.set(c.kind, [answer]);
@@ -179,30 +185,38 @@ export function attachExposure(result: TriageResult, inventories: readonly Clust
   if (conditional.size === 0) return;
   const byCluster = new Map<string, ClusterInventory>();
   for (const inv of inventories) byCluster.set(inv.cluster, inv);
-  const perCluster = new Map<string, Exposure | undefined>();
-  const shared = new Map<string, Exposure | undefined>();
+  // By advisory, then by inventory (or, for inventories without evidence, by source: shared).
+  const answers = new Map<Advisory, Map<ClusterInventory | string, Exposure | undefined>>();
+  const noFacts = new Map<ClusterInventory, boolean>();
+  const conditionAnswers = new Map<ClusterInventory, Map<string, Answer>>();
   for (const f of result.findings) {
     if (f.verdict !== 'affected' && f.verdict !== 'unfixed') continue;
     const advisory = conditional.get(f.advisory);
     if (advisory === undefined) continue;
     const inv = byCluster.get(f.cluster);
     if (inv === undefined) continue;
+    let bare = noFacts.get(inv);
+    if (bare === undefined) {
+      bare = factless(inv);
+      noFacts.set(inv, bare);
+    }
+    let byKey = answers.get(advisory);
+    if (byKey === undefined) {
+      byKey = new Map();
+      answers.set(advisory, byKey);
+    }
+    const key: ClusterInventory | string = bare ? inv.source : inv;
     let exposure: Exposure | undefined;
-    if (factless(inv)) {
-      const key = `${advisory.id}\u0000${inv.source}`;
-      if (shared.has(key)) exposure = shared.get(key);
-      else {
-        const made = exposureFor(advisory, inv);
-        exposure = made === undefined ? undefined : Object.freeze(made);
-        shared.set(key, exposure);
+    if (byKey.has(key)) exposure = byKey.get(key);
+    else {
+      let cache = conditionAnswers.get(inv);
+      if (cache === undefined) {
+        cache = new Map();
+        conditionAnswers.set(inv, cache);
       }
-    } else {
-      const key = `${advisory.id}\u0000${inv.cluster}`;
-      if (perCluster.has(key)) exposure = perCluster.get(key);
-      else {
-        exposure = exposureFor(advisory, inv);
-        perCluster.set(key, exposure);
-      }
+      const made = exposureFor(advisory, inv, bare ? undefined : cache);
+      exposure = made !== undefined && bare ? Object.freeze(made) : made;
+      byKey.set(key, exposure);
     }
     if (exposure !== undefined) f.exposure = exposure;
   }
