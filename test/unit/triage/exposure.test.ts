@@ -96,6 +96,19 @@ describe('attachExposure on a triage result', () => {
     expect(Object.isFrozen(by('s1')?.exposure)).toBe(true);
   });
 
+  it('two advisories with the same condition get the same evidence on one cluster; Windows and gitRepo answered per cluster', () => {
+    const other = { ...CVE_2023_2431, id: 'CVE-2099-0001', conditions: [gitRepo, windows] };
+    const inv = inventory({ cluster: 'a', server: 'v1.27.1', nodes: [{ name: 'w1', kubelet: 'v1.27.1' }] });
+    inv.nodes = inv.nodes.map((n) => ({ ...n, os: 'windows' }));
+    inv.exposure = { gitRepoPods: ['team-a/web-1', 'team-a/web-2'] };
+    const result = triage({ advisories: [advisory, other], inventories: [inv], calendar, now: DAY.jun2023 });
+    attachExposure(result, [inv]);
+    expect(result.findings.map((f) => [f.advisory, f.exposure?.evidence])).toEqual([
+      ['CVE-2023-2431', '2 pods in team-a use gitRepo'],
+      ['CVE-2099-0001', '2 pods in team-a use gitRepo; Windows nodes present: w1'],
+    ]);
+  });
+
   it('leaves findings of advisories without conditions alone', () => {
     const inv = inventory({ cluster: 'a', server: 'v1.27.1' });
     inv.exposure = { gitRepoPods: ['x/y'] };
