@@ -331,3 +331,30 @@ describe('readInventory: exposure evidence (read-only)', () => {
     expect(inv.components['kube-apiserver']).toBe('v1.27.9');
   });
 });
+
+describe('readInventory: exposure reads that go wrong', () => {
+  it('webhook configurations answering 500: unavailable with the error, the rest read', async () => {
+    const s = scenarios.eks();
+    const inv = await read(clientFor(await start({ ...s, routes: { 'GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations': { status: 500 } } })));
+    expect(inv.exposure?.ingressNginxWebhooks).toBeUndefined();
+    expect(inv.exposure?.unavailable?.ingressNginxWebhooks).toMatch(/^CLUSTER_BAD_RESPONSE: API server answered 500.*\(needs list validatingwebhookconfigurations\.admissionregistration\.k8s\.io\)$/);
+    expect(inv.exposure?.gitRepoPods).toEqual([]);
+  });
+
+  it('a malformed webhook configuration is skipped with a warning, the others still judged', async () => {
+    const s = scenarios.eks();
+    s.validatingWebhooks = [{ name: 'ingress-nginx-admission', webhooks: [{ name: 'validate.nginx.ingress.kubernetes.io' }] }];
+    const server = await start(s);
+    const list = JSON.parse(await (await fetch(`${server.url}/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations`, { headers: { authorization: `Bearer ${server.token}` } })).text()) as { items: unknown[] };
+    list.items.push({ metadata: { labels: 'not-a-map' } });
+    server.setRoutes({ 'GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations': { body: list } });
+    const inv = await read(clientFor(server));
+    expect(inv.exposure?.ingressNginxWebhooks).toEqual(['ingress-nginx-admission']);
+    expect(inv.warnings).toContain('list validatingwebhookconfigurations.admissionregistration.k8s.io: skipped 1 malformed item');
+  });
+
+  it('/metrics that is not Prometheus text reports no gates (so a named gate is unknown, never "disabled")', async () => {
+    const inv = await read(clientFor(await start({ ...scenarios.eks(), routes: { 'GET /metrics': { body: '<html>proxy</html>', contentType: 'text/html' } } })));
+    expect(inv.exposure?.featureGates).toEqual({});
+  });
+});

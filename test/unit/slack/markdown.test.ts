@@ -39,3 +39,15 @@ describe('markdownToMrkdwn', () => {
     expect(out).not.toContain('[a');
   });
 });
+
+describe('markdownToMrkdwn: odd input stays readable and safe', () => {
+  it.each([
+    ['unmatched bold marks', 'a ** b', 'a ** b'],
+    ['unclosed code span', 'run `kubectl get', 'run `kubectl get'],
+    ['empty link text', '[](https://example.invalid/)', '[](https://example.invalid/)'],
+    ['only whitespace', '  \n \n', ''],
+    ['an unclosed fence keeps its lines as code', 'Steps:\n```\nkubectl apply -f x.yaml', 'Steps:\n```\nkubectl apply -f x.yaml\n```'],
+  ])('%s', (_name, md, mrkdwn) => {
+    expect(markdownToMrkdwn(md)).toBe(mrkdwn);
+  });
+});
