@@ -235,14 +235,19 @@ function providerPart(run: Run, provider: ManagedProvider, current: string | nul
     const older = based !== null && run.ev.parse(based) !== null && compareVersionsSem(based, target.version) < 0;
     if (build !== null) {
       notes.push(older
-        ? `look for a ${label} ${cycle(t, target.minor)} build based on v${target.version} or later (newest known: ${build}, older: check the release notes)`
+        ? `look for ${article(label)} ${label} ${cycle(t, target.minor)} build based on v${target.version} or later (newest known: ${build}, older: check the release notes)`
         : `look for ${label} ${cycle(t, target.minor)} build ${build} or later, based on v${target.version} or later`);
     } else {
-      notes.push(`look for a ${label} ${cycle(t, target.minor)} version based on v${target.version} or later`);
+      notes.push(`look for ${article(label)} ${label} ${cycle(t, target.minor)} version based on v${target.version} or later`);
     }
   }
   const supported = support.state === 'unknown' ? null : support.state === 'standard' || support.state === 'extended';
   return { name: label, build, supported, supportEnds: support.until, note: notes.join('; ') };
+}
+
+/** "an EKS", "a GKE". */
+function article(label: string): string {
+  return /^[AEIOU]/.test(label) ? 'an' : 'a';
 }
 
 function compareVersionsSem(a: string, b: string): number {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Advisory, AffectedRange, FixState } from '../../../src/advisory/types.ts';
 import type { ClusterInventory, ClusterProvider } from '../../../src/inventory/types.ts';
 import { loadBundledCalendar } from '../../../src/releases/bundled.ts';
+import { createReleaseCalendar } from '../../../src/releases/calendar.ts';
 import { recommendedText, remediate, remediationLines } from '../../../src/triage/remediation.ts';
 import { triage } from '../../../src/triage/triage.ts';
 import { DAY, inventory } from '../../fixtures/triage/inventory.ts';
@@ -181,6 +182,17 @@ describe('remediate: managed clusters follow their provider calendar', () => {
   it('OpenShift: the provider cycle is named with its Kubernetes minor', () => {
     const { map } = run([API], [cluster('ocp', 'v1.35.1', 'openshift')]);
     expect(map.get('ocp')?.provider?.note).toMatch(/OpenShift supports 4\.22 \(Kubernetes 1\.35\) until 2027-12-31; look for OpenShift 4\.22 \(Kubernetes 1\.35\) build 4\.22\.9 or later/);
+  });
+
+  it('release data without provider calendars (an older snapshot): upstream support decides, and the note says why', () => {
+    const { providers: _dropped, ...data } = calendar.data();
+    const upstreamOnly = createReleaseCalendar(data);
+    const inventories = [cluster('eks', 'v1.34.9-eks-abc1234', 'eks')];
+    const result = triage({ advisories: [API], inventories, calendar: upstreamOnly, now });
+    const r = remediate({ findings: result.findings, inventories, advisories: [API], calendar: upstreamOnly, now, clusters: result.clusters }).get('eks');
+    expect(r?.target).toBe('v1.35.8');
+    expect(r?.provider).toMatchObject({ name: 'EKS', build: null, supported: null });
+    expect(r?.provider?.note).toMatch(/^no EKS calendar in the release data; look for a EKS 1\.35 version based on v1\.35\.8 or later$/);
   });
 
   it('renders as text lines', () => {
