@@ -192,7 +192,7 @@ describe('remediate: managed clusters follow their provider calendar', () => {
     const r = remediate({ findings: result.findings, inventories, advisories: [API], calendar: upstreamOnly, now, clusters: result.clusters }).get('eks');
     expect(r?.target).toBe('v1.35.8');
     expect(r?.provider).toMatchObject({ name: 'EKS', build: null, supported: null });
-    expect(r?.provider?.note).toMatch(/^no EKS calendar in the release data; look for a EKS 1\.35 version based on v1\.35\.8 or later$/);
+    expect(r?.provider?.note).toMatch(/^no EKS calendar in the release data; look for an EKS 1\.35 version based on v1\.35\.8 or later$/);
   });
 
   it('renders as text lines', () => {
