@@ -9,6 +9,8 @@
  * - endoflife-release-data.kubernetes.json: every tagged version with its date.
  * - kubernetes-website-eol.yaml: EOL date and final patch of older branches (1.2 …), and the
  *   CVE ids of patches shipped after EOL (ids extracted from the notes; the notes themselves stay out).
+ * - endoflife-date.{amazon-eks,google-kubernetes-engine,azure-kubernetes-service,red-hat-openshift}.md:
+ *   the managed providers' own calendars (release, end of standard and extended support, latest build).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -16,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { releaseDataSchema, type MinorRelease, type ReleaseData } from '../src/releases/schema.ts';
+import { kubernetesMinorOfCycle } from '../src/releases/providers.ts';
+import { MANAGED_PROVIDERS, PROVIDER_PRODUCTS, releaseDataSchema, type ManagedProvider, type MinorRelease, type ProviderRelease, type ReleaseData } from '../src/releases/schema.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,6 +31,20 @@ const eolMdSchema = z.object({
     eol: z.union([z.string(), z.date(), z.boolean()]),
     latest: z.coerce.string(),
     latestReleaseDate: z.union([z.string(), z.date()]),
+  })),
+});
+
+const dateLike = z.union([z.string(), z.date(), z.boolean()]).optional();
+
+const providerMdSchema = z.object({
+  releases: z.array(z.object({
+    releaseCycle: z.coerce.string(),
+    releaseDate: dateLike,
+    eoas: dateLike,
+    eol: dateLike,
+    eoes: dateLike,
+    latest: z.coerce.string().optional(),
+    latestReleaseDate: dateLike,
   })),
 });
 
@@ -44,8 +61,8 @@ const websiteEolSchema = z.object({
   })),
 });
 
-function day(value: string | Date | boolean): string | null {
-  if (typeof value === 'boolean') return null;
+function day(value: string | Date | boolean | undefined): string | null {
+  if (value === undefined || typeof value === 'boolean') return null;
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
 }
@@ -64,15 +81,42 @@ export interface BuildInput {
   endoflifeMarkdown: string;
   releaseDataJson: string;
   websiteEolYaml: string;
+  /** endoflife.date markdown of each managed provider's product (optional: older snapshots had none). */
+  providerMarkdown?: Partial<Record<ManagedProvider, string>>;
   asOf?: string;
   sources: string[];
 }
 
-/** Pure: the three upstream texts → our release data. */
+function frontMatter(markdown: string, what: string): unknown {
+  const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(markdown);
+  if (!front?.[1]) throw new Error(`${what}: no front matter`);
+  return parseYaml(front[1]);
+}
+
+/** Pure: one provider's endoflife.date markdown → its cycles (newest first, as listed), each with its Kubernetes minor. */
+export function buildProviderReleases(provider: ManagedProvider, markdown: string): ProviderRelease[] {
+  const md = providerMdSchema.parse(frontMatter(markdown, `endoflife-date.${PROVIDER_PRODUCTS[provider]}.md`));
+  const out: ProviderRelease[] = [];
+  for (const r of md.releases) {
+    const minor = kubernetesMinorOfCycle(provider, r.releaseCycle);
+    if (minor === null) continue;
+    out.push({
+      cycle: r.releaseCycle,
+      minor,
+      ga: day(r.releaseDate),
+      eoas: day(r.eoas),
+      eol: day(r.eol),
+      eoes: day(r.eoes),
+      latest: r.latest ?? null,
+      latestDate: day(r.latestReleaseDate),
+    });
+  }
+  return out;
+}
+
+/** Pure: the upstream texts → our release data. */
 export function buildReleaseData(input: BuildInput): ReleaseData {
-  const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(input.endoflifeMarkdown);
-  if (!front?.[1]) throw new Error('endoflife-date markdown: no front matter');
-  const md = eolMdSchema.parse(parseYaml(front[1]));
+  const md = eolMdSchema.parse(frontMatter(input.endoflifeMarkdown, 'endoflife-date markdown'));
   const tagged = releaseDataJsonSchema.parse(JSON.parse(input.releaseDataJson));
   const website = websiteEolSchema.parse(parseYaml(input.websiteEolYaml));
 
@@ -130,6 +174,12 @@ export function buildReleaseData(input: BuildInput): ReleaseData {
     sources: input.sources,
     minors: [...minors.values()].sort((a, b) => minorKey(a.minor) - minorKey(b.minor)),
   };
+  const providers: Partial<Record<ManagedProvider, ProviderRelease[]>> = {};
+  for (const p of MANAGED_PROVIDERS) {
+    const text = input.providerMarkdown?.[p];
+    if (text !== undefined) providers[p] = buildProviderReleases(p, text);
+  }
+  if (Object.keys(providers).length > 0) data.providers = providers;
   return releaseDataSchema.parse(data);
 }
 
@@ -144,23 +194,31 @@ function main(): void {
   const shared = resolve(values.shared ?? process.env.K8S_ADVISOR_SHARED_DATA ?? resolve(REPO_ROOT, '../shared/data'), 'releases');
   const out = resolve(values.out ?? resolve(REPO_ROOT, 'data/releases.json'));
   const read = (name: string) => readFileSync(resolve(shared, name), 'utf8');
+  const providerMarkdown: Partial<Record<ManagedProvider, string>> = {};
+  for (const p of MANAGED_PROVIDERS) providerMarkdown[p] = read(`endoflife-date.${PROVIDER_PRODUCTS[p]}.md`);
   const data = buildReleaseData({
     endoflifeMarkdown: read('endoflife-date.kubernetes.md'),
     releaseDataJson: read('endoflife-release-data.kubernetes.json'),
     websiteEolYaml: read('kubernetes-website-eol.yaml'),
+    providerMarkdown,
     ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
     sources: [
       'endoflife.date products/kubernetes.md (endoflife-date/endoflife.date)',
       'endoflife.date release-data releases/kubernetes.json (endoflife-date/release-data)',
       'kubernetes/website data/releases/eol.yaml',
+      ...MANAGED_PROVIDERS.map((p) => `endoflife.date products/${PROVIDER_PRODUCTS[p]}.md (endoflife-date/endoflife.date)`),
     ],
   });
   mkdirSync(dirname(out), { recursive: true });
   // One minor per line: reviewable diffs when the snapshot is regenerated.
-  const body = `{\n  "schemaVersion": ${data.schemaVersion},\n  "asOf": ${JSON.stringify(data.asOf)},\n  "sources": ${JSON.stringify(data.sources)},\n  "minors": [\n${data.minors.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]\n}\n`;
+  const providers = Object.entries(data.providers ?? {})
+    .map(([p, list]) => `    ${JSON.stringify(p)}: [\n${list.map((r) => `      ${JSON.stringify(r)}`).join(',\n')}\n    ]`);
+  const providerBody = providers.length > 0 ? `,\n  "providers": {\n${providers.join(',\n')}\n  }` : '';
+  const body = `{\n  "schemaVersion": ${data.schemaVersion},\n  "asOf": ${JSON.stringify(data.asOf)},\n  "sources": ${JSON.stringify(data.sources)},\n  "minors": [\n${data.minors.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]${providerBody}\n}\n`;
   writeFileSync(out, body);
   const patches = data.minors.reduce((n, m) => n + m.patches.length, 0);
-  process.stdout.write(`${out}: ${data.minors.length} minors, ${patches} patches, as of ${data.asOf}\n`);
+  const cycles = Object.values(data.providers ?? {}).reduce((n, list) => n + list.length, 0);
+  process.stdout.write(`${out}: ${data.minors.length} minors, ${patches} patches, ${cycles} provider cycles, as of ${data.asOf}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

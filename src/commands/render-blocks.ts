@@ -25,6 +25,7 @@ const RULE = '─'.repeat(72);
 const EMOJI: Record<string, string> = {
   red_circle: '🔴', large_orange_circle: '🟠', large_yellow_circle: '🟡', white_circle: '⚪',
   white_check_mark: '✅', warning: '⚠️', x: '❌', hourglass_flowing_sand: '⏳', large_green_circle: '🟢',
+  rotating_light: '🚨', heavy_minus_sign: '➖', exclamation: '❗', mag: '🔍',
 };
 
 export function mrkdwnToText(text: string): string {

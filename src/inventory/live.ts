@@ -7,6 +7,13 @@
  * TLS, 401, garbage on /version) the previous good inventory comes back marked `source: 'cached'`
  * with its own `collectedAt` and `error` set; without one, an empty live inventory with `error`.
  * Partial trouble (pods forbidden, one list malformed) fills what it can and says so in `warnings`.
+ *
+ * Exposure evidence (read-only, see triage/exposure.ts) comes with the same reads where it can:
+ * each node's `nodeInfo.operatingSystem`, pods with `gitRepo` volumes from the one pod list the
+ * add-ons already need, plus the ingress-nginx ValidatingWebhookConfiguration(s) and the API
+ * server's feature gates (`kubernetes_feature_enabled` in /metrics), read side by side with it. A
+ * read that is refused or fails lands in `exposure.unavailable[fact]` naming the permission; pods
+ * outside kube-system not listable also set `unseenAddons` (triage answers those add-ons unknown).
  */
 import { z } from 'zod';
 import { compareVersions, parseVersion } from '../advisory/versions.ts';
@@ -16,10 +23,10 @@ import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from '../log.ts';
 import { componentFromImage, isControlPlaneComponent, parseImageRef, versionFromTag } from './images.ts';
 import { detectProvider } from './provider.ts';
-import type { ClusterInventory, ClusterProvider, InventoryError, NodeVersions } from './types.ts';
+import type { ClusterInventory, ClusterProvider, ExposureFacts, InventoryError, NodeVersions } from './types.ts';
 
 /** The parts of a KubeClient inventory needs (tests may pass a narrower fake). */
-export type InventoryClient = Pick<KubeClient, 'core' | 'version' | 'call' | 'toError'>;
+export type InventoryClient = Pick<KubeClient, 'core' | 'version' | 'call' | 'toError'> & Partial<Pick<KubeClient, 'admission' | 'raw'>>;
 
 export interface ReadInventoryOptions {
   client: InventoryClient;
@@ -53,7 +60,7 @@ const nodeSchema = z.object({
   metadata: z.object({ name: z.string(), labels: stringMap, annotations: stringMap }).loose(),
   spec: z.object({ providerID: z.string().nullish() }).loose().nullish(),
   status: z.object({
-    nodeInfo: z.object({ kubeletVersion: z.string(), kubeProxyVersion: z.string().nullish() }).loose(),
+    nodeInfo: z.object({ kubeletVersion: z.string(), kubeProxyVersion: z.string().nullish(), operatingSystem: z.string().nullish() }).loose(),
   }).loose(),
 }).loose();
 type NodeItem = z.infer<typeof nodeSchema>;
@@ -63,10 +70,62 @@ const podSchema = z.object({
   spec: z.object({
     nodeName: z.string().nullish(),
     containers: z.array(z.object({ name: z.string(), image: z.string().nullish() }).loose()),
+    // Only whether a volume is the in-tree gitRepo type matters (its fields are not read).
+    volumes: z.array(z.object({ name: z.string(), gitRepo: z.unknown().optional() }).loose()).nullish(),
   }).loose(),
   status: z.object({ phase: z.string().nullish() }).loose().nullish(),
 }).loose();
 type PodItem = z.infer<typeof podSchema>;
+
+const webhookConfigSchema = z.object({
+  metadata: z.object({ name: z.string(), labels: stringMap }).loose(),
+  webhooks: z.array(z.object({
+    name: z.string(),
+    clientConfig: z.object({ service: z.object({ name: z.string(), namespace: z.string().nullish() }).loose().nullish() }).loose().nullish(),
+  }).loose()).nullish(),
+}).loose();
+type WebhookConfigItem = z.infer<typeof webhookConfigSchema>;
+
+/** Permissions of the exposure reads, as RBAC names them (and `unavailable` says them). */
+export const EXPOSURE_NEEDS = {
+  nodes: 'list nodes',
+  gitRepoPods: 'list pods (all namespaces)',
+  ingressNginxWebhooks: 'list validatingwebhookconfigurations.admissionregistration.k8s.io',
+  featureGates: 'get /metrics',
+} as const;
+
+/**
+ * The ingress-nginx admission webhook, however it was installed: the chart's webhook name
+ * (validate.nginx.ingress.kubernetes.io), its admission service (…ingress-nginx…-admission), or
+ * the chart's labels on the configuration.
+ */
+export function isIngressNginxWebhook(config: WebhookConfigItem): boolean {
+  const labels = config.metadata.labels ?? {};
+  if (labels['app.kubernetes.io/name'] === 'ingress-nginx') return true;
+  return (config.webhooks ?? []).some((w) => w.name === 'validate.nginx.ingress.kubernetes.io'
+    || /ingress-nginx.*admission/.test(w.clientConfig?.service?.name ?? ''));
+}
+
+/** `kubernetes_feature_enabled{name="X",stage="BETA"} 1` lines → gate → enabled. */
+export function featureGatesFromMetrics(body: string): Record<string, boolean> {
+  const gates: Record<string, boolean> = {};
+  for (const line of body.split('\n')) {
+    if (!line.startsWith('kubernetes_feature_enabled{')) continue;
+    const m = /^kubernetes_feature_enabled\{([^}]*)\}\s+(\S+)/.exec(line);
+    const name = m ? /(?:^|,)\s*name="([^"]+)"/.exec(m[1] ?? '')?.[1] : undefined;
+    if (!m || name === undefined) continue;
+    gates[name] = Number(m[2]) === 1;
+  }
+  return gates;
+}
+
+/** Pods (running or pending) with an in-tree gitRepo volume, "namespace/name", sorted. */
+export function gitRepoPods(pods: readonly PodItem[]): string[] {
+  return pods
+    .filter((p) => isRunningish(p) && (p.spec.volumes ?? []).some((v) => v.gitRepo !== undefined && v.gitRepo !== null))
+    .map((p) => `${p.metadata.namespace ?? ''}/${p.metadata.name}`)
+    .sort();
+}
 
 interface Seen {
   versions: Map<string, Set<string>>;
@@ -164,6 +223,7 @@ function nodeVersions(nodes: NodeItem[], kubeProxyByNode: Map<string, string>): 
         // nodeInfo.kubeProxyVersion is deprecated (and was the kubelet's own guess): prefer the
         // image of the kube-proxy pod actually running on the node.
         kubeProxy: kubeProxyByNode.get(n.metadata.name) ?? reported,
+        ...(n.status.nodeInfo.operatingSystem ? { os: n.status.nodeInfo.operatingSystem } : {}),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -226,11 +286,22 @@ export async function readInventory(options: ReadInventoryOptions): Promise<Clus
     return failed(client.toError(err, 'get /version'));
   }
 
-  // 2. nodes and pods, side by side.
+  // 2. nodes and pods, side by side, with the two exposure reads the pod list does not answer.
   const nodesP = listAll('list nodes', (cont) => client.core.listNode({ limit: pageSize, ...(cont ? { _continue: cont } : {}) }), nodeSchema);
   const podsP = listAll('list pods (all namespaces)',
     (cont) => client.core.listPodForAllNamespaces({ limit: pageSize, ...(cont ? { _continue: cont } : {}) }), podSchema);
-  const [nodesR, podsR] = await Promise.allSettled([nodesP, podsP]);
+  const admission = client.admission;
+  const webhooksP = admission === undefined ? null : listAll(EXPOSURE_NEEDS.ingressNginxWebhooks,
+    (cont) => admission.listValidatingWebhookConfiguration({ limit: pageSize, ...(cont ? { _continue: cont } : {}) }), webhookConfigSchema);
+  const raw = client.raw;
+  const metricsP = raw === undefined ? null : raw('/metrics', { accept: 'text/plain;version=0.0.4;q=1, */*;q=0.1', action: EXPOSURE_NEEDS.featureGates });
+  const [nodesR, podsR, webhooksR, metricsR] = await Promise.allSettled([nodesP, podsP, webhooksP, metricsP]);
+
+  const exposure: ExposureFacts = {};
+  const unavailable: Record<string, string> = {};
+  let unseenAddons: ClusterInventory['unseenAddons'];
+  /** "needs list nodes" for a refusal; the error itself for anything else (timeout, 5xx). */
+  const why = (err: ClusterAccessError, needs: string): string => (err.code === 'CLUSTER_FORBIDDEN' ? `needs ${needs}` : `${problem(err)} (needs ${needs})`);
 
   let nodes: NodeItem[] = [];
   if (nodesR.status === 'fulfilled') {
@@ -239,14 +310,18 @@ export async function readInventory(options: ReadInventoryOptions): Promise<Clus
     const err = client.toError(nodesR.reason, 'list nodes');
     if (isWholeClusterFailure(err)) return failed(err);
     warnings.push(`${problem(err)}; kubelet and kube-proxy versions unknown`);
+    unavailable.nodes = why(err, EXPOSURE_NEEDS.nodes);
   }
 
   let pods: PodItem[] = [];
   if (podsR.status === 'fulfilled') {
     pods = podsR.value;
+    exposure.gitRepoPods = gitRepoPods(pods);
   } else {
     const err = client.toError(podsR.reason, 'list pods (all namespaces)');
     if (isWholeClusterFailure(err)) return failed(err);
+    unavailable.gitRepoPods = why(err, EXPOSURE_NEEDS.gitRepoPods);
+    unseenAddons = { reason: 'pods outside kube-system could not be listed', needs: EXPOSURE_NEEDS.gitRepoPods };
     // Common least-privilege setup: read access to kube-system only. Better than nothing.
     try {
       pods = await listAll('list pods in namespace kube-system',
@@ -256,8 +331,24 @@ export async function readInventory(options: ReadInventoryOptions): Promise<Clus
       const innerErr = client.toError(inner, 'list pods in namespace kube-system');
       if (isWholeClusterFailure(innerErr)) return failed(innerErr);
       warnings.push(`${problem(err)}; control-plane and add-on versions unknown`);
+      unseenAddons = { reason: 'no pods could be listed', needs: EXPOSURE_NEEDS.gitRepoPods };
     }
   }
+
+  if (webhooksR.status === 'fulfilled' && webhooksR.value !== null) {
+    exposure.ingressNginxWebhooks = webhooksR.value.filter(isIngressNginxWebhook).map((w) => w.metadata.name).sort();
+  } else if (webhooksR.status === 'rejected') {
+    unavailable.ingressNginxWebhooks = why(client.toError(webhooksR.reason, EXPOSURE_NEEDS.ingressNginxWebhooks), EXPOSURE_NEEDS.ingressNginxWebhooks);
+  }
+
+  if (metricsR.status === 'fulfilled' && metricsR.value !== null) {
+    const res = metricsR.value;
+    if (res.status === 200) exposure.featureGates = featureGatesFromMetrics(res.body);
+    else unavailable.featureGates = `/metrics answered HTTP ${res.status} (needs ${EXPOSURE_NEEDS.featureGates})`;
+  } else if (metricsR.status === 'rejected') {
+    unavailable.featureGates = why(client.toError(metricsR.reason, EXPOSURE_NEEDS.featureGates), EXPOSURE_NEEDS.featureGates);
+  }
+  if (Object.keys(unavailable).length > 0) exposure.unavailable = unavailable;
 
   // 3. what the pods tell us.
   const found = analysePods(pods);
@@ -297,8 +388,10 @@ export async function readInventory(options: ReadInventoryOptions): Promise<Clus
     server,
     nodes: nodeList,
     components,
+    exposure,
     error: null,
   };
+  if (unseenAddons !== undefined) inventory.unseenAddons = unseenAddons;
   if (warnings.length > 0) inventory.warnings = warnings;
   return inventory;
 }

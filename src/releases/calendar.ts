@@ -4,9 +4,10 @@
  * compared by UTC calendar day ("2027-02-28" means EOL from the start of that day).
  */
 import type { ReleaseDataInfo } from '../triage/types.ts';
-import { releaseDataSchema, type MinorRelease, type PatchRelease, type ReleaseData } from './schema.ts';
+import { providerSupportOn, type ProviderSupport } from './providers.ts';
+import { releaseDataSchema, type ManagedProvider, type MinorRelease, type PatchRelease, type ProviderRelease, type ReleaseData } from './schema.ts';
 
-export type { MinorRelease, PatchRelease, ReleaseData };
+export type { MinorRelease, PatchRelease, ProviderRelease, ReleaseData };
 
 export const STALE_AFTER_DAYS = 30;
 
@@ -40,6 +41,12 @@ export interface ReleaseCalendar {
   /** Older than `maxAgeDays` (default 30). */
   isStale(now: Date, maxAgeDays?: number): boolean;
   info(now: Date): ReleaseDataInfo;
+  /** Whether the data holds this managed provider's own calendar. */
+  hasProviderCalendar(provider: ManagedProvider): boolean;
+  /** The provider's cycle shipping this Kubernetes minor, or null. */
+  providerRelease(provider: ManagedProvider, minor: string): ProviderRelease | null;
+  /** The provider's support for this minor on `on`: `unknown` when the provider or minor is not in the data. */
+  providerSupport(provider: ManagedProvider, minor: string, on: Date): ProviderSupport;
   /** The data behind the calendar (for merging and serialising). */
   data(): ReleaseData;
 }
@@ -73,6 +80,12 @@ export function createReleaseCalendar(input: ReleaseData, options: CreateRelease
     return m.ga <= day && day < m.eol;
   };
 
+  const providerIndex = new Map<ManagedProvider, Map<string, ProviderRelease>>();
+  for (const [name, releases] of Object.entries(data.providers ?? {}) as [ManagedProvider, ProviderRelease[]][]) {
+    providerIndex.set(name, new Map(releases.map((r) => [r.minor, r])));
+  }
+  const providerRelease = (provider: ManagedProvider, minor: string): ProviderRelease | null => providerIndex.get(provider)?.get(minor) ?? null;
+
   const ageDays = (now: Date): number => Math.floor((now.getTime() - Date.parse(`${data.asOf}T00:00:00Z`)) / DAY_MS);
   const isStale = (now: Date, maxAgeDays = STALE_AFTER_DAYS): boolean => ageDays(now) > maxAgeDays;
 
@@ -99,6 +112,12 @@ export function createReleaseCalendar(input: ReleaseData, options: CreateRelease
     ageDays,
     isStale,
     info: (now) => ({ asOf: data.asOf, source, stale: isStale(now) }),
+    hasProviderCalendar: (provider) => providerIndex.has(provider),
+    providerRelease,
+    providerSupport: (provider, minor, on) => {
+      const r = providerRelease(provider, minor);
+      return r === null ? { state: 'unknown', until: null } : providerSupportOn(r, isoDay(on));
+    },
     data: () => data,
   };
 }

@@ -20,6 +20,7 @@ import type { ClusterInventory, ClusterProvider, NodeVersions } from '../invento
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay, STALE_AFTER_DAYS } from '../releases/calendar.ts';
 import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion, type SupportState } from './evaluate.ts';
+import { withExposureAndRemediation } from './enrich.ts';
 import { isManaged, providerEolNote, providerTargetNote } from './providers.ts';
 import { skewRole } from './skew.ts';
 import type { ClientAdvisory, ClusterPosture, Finding, FindingGroup, TriageResult, Verdict, VerdictCounts } from './types.ts';
@@ -530,7 +531,7 @@ export function triage(options: TriageOptions): TriageResult {
     c['not-affected'] += run.omitted[a] ?? 0;
     counts[(advisories[a] as Advisory).id] = c;
   }
-  return {
+  return withExposureAndRemediation({
     advisories,
     findings,
     clusters: postures,
@@ -539,7 +540,7 @@ export function triage(options: TriageOptions): TriageResult {
     generatedAt: now.toISOString(),
     clients,
     counts,
-  };
+  }, { inventories: sorted, calendar, now }); // issue 8 (expo): exposure per affected finding, one remediation per cluster
 }
 
 /** Named increments: a keyed `counts[verdict]++` per finding goes megamorphic in the hot loop. */

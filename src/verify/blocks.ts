@@ -51,6 +51,21 @@ export function verifyProgressMessage(progress: VerifyProgress): SlackMessage {
   return { text: `Verifying ${progress.target}: ${done}/${all} probes done`, blocks };
 }
 
+/** Every probe skipped (or none ran) and no error: the cluster was not checked at all. */
+export function nothingChecked(report: VerifyReport): boolean {
+  return !report.error && report.probes.every((p) => p.status === 'skip');
+}
+
+/** Why probes were skipped: the permissions they name, else their summaries. */
+export function skipReasons(reports: readonly VerifyReport[], max = 4): string {
+  const needs = [...new Set(reports.flatMap((r) => r.probes.flatMap((p) => (p.status === 'skip' ? p.needs ?? [] : []))))];
+  const reasons = needs.length > 0
+    ? needs.map((n) => `needs ${n}`)
+    : [...new Set(reports.flatMap((r) => r.probes.filter((p) => p.status === 'skip').map((p) => p.summary)))];
+  if (reasons.length === 0) return 'no probe ran';
+  return `${reasons.slice(0, max).map((x) => esc(truncate(x, 150))).join('; ')}${reasons.length > max ? ` (+${reasons.length - max} more)` : ''}`;
+}
+
 function probeLine(p: ProbeResult): string {
   const needs = p.needs && p.needs.length > 0 ? ` _(needs: ${esc(p.needs.join(', '))})_` : '';
   const lead = p.status === 'fail' || p.status === 'error' ? p.evidence.slice(0, 2).map((e) => `\n      › ${esc(truncate(e, 300))}`).join('') : '';
@@ -61,7 +76,8 @@ function probeLine(p: ProbeResult): string {
 export function clusterReportBlocks(report: VerifyReport): Block[] {
   const worst = report.error ? 'error' : worstStatus(report.probes.map((p) => p.status));
   const where = [report.environment, report.provider, report.server].filter((x) => x !== undefined && x !== null && x !== '').map((x) => esc(String(x))).join(' · ');
-  const blocks: Block[] = [section(`${STATUS_EMOJI[worst]} *${esc(report.cluster)}*${where ? ` (${where})` : ''}  ${countLine(report.probes)}`)];
+  const unchecked = nothingChecked(report) ? `  nothing was checked: every probe was skipped (${skipReasons([report])})` : '';
+  const blocks: Block[] = [section(`${unchecked ? STATUS_EMOJI.skip : STATUS_EMOJI[worst]} *${esc(report.cluster)}*${where ? ` (${where})` : ''}  ${countLine(report.probes)}${unchecked}`)];
   if (report.error) {
     blocks.push(section(`:exclamation: ${esc(truncate(report.error.message, 2000))}`));
     return blocks;
@@ -84,9 +100,16 @@ export function verifySummaryMessage(target: string, reports: readonly VerifyRep
   const all = reports.flatMap((r) => r.probes);
   const failing = reports.filter((r) => r.error || r.probes.some((p) => p.status === 'fail' || p.status === 'error'));
   const regressions = reports.reduce((n, r) => n + (r.comparison?.regressions.length ?? 0), 0);
-  const headline = failing.length === 0
-    ? `:white_check_mark: *${esc(target)}* verified: ${reports.length} cluster${reports.length === 1 ? '' : 's'}, no failures`
-    : `:x: *${esc(target)}*: ${failing.length}/${reports.length} cluster${reports.length === 1 ? '' : 's'} with failures`;
+  // A green check only when something was checked: all-skipped clusters say so instead.
+  const unchecked = reports.filter(nothingChecked);
+  const clusters = `${reports.length} cluster${reports.length === 1 ? '' : 's'}`;
+  const headline = failing.length > 0
+    ? `:x: *${esc(target)}*: ${failing.length}/${clusters} with failures`
+    : unchecked.length === reports.length
+      ? `${STATUS_EMOJI.skip} *${esc(target)}*: nothing was checked on ${clusters}: every probe was skipped (${skipReasons(unchecked)})`
+      : unchecked.length > 0
+        ? `:warning: *${esc(target)}*: no failures, but nothing was checked on ${unchecked.length} of ${clusters} (every probe skipped: ${skipReasons(unchecked)})`
+        : `:white_check_mark: *${esc(target)}* verified: ${clusters}, no failures`;
   const blocks: Block[] = [section(`${headline}${regressions > 0 ? ` · :rotating_light: ${regressions} regression${regressions === 1 ? '' : 's'}` : ''}`)];
   // Clusters with regressions or failures first.
   const ordered = [...reports].sort((a, b) => rankReport(a) - rankReport(b) || a.cluster.localeCompare(b.cluster));
@@ -106,13 +129,18 @@ export function verifySummaryMessage(target: string, reports: readonly VerifyRep
     blocks.push(...more);
   }
   blocks.push(context(`${countLine(all)}${options.requestedBy ? ` · requested by <@${options.requestedBy}>` : ''}`));
+  const summaryText = failing.length > 0 ? `${target}: ${failing.length} of ${reports.length} clusters with failures`
+    : unchecked.length === reports.length ? `${target}: nothing was checked, every probe was skipped`
+      : unchecked.length > 0 ? `${target}: no failures, but nothing was checked on ${unchecked.length} of ${reports.length} clusters`
+        : `${target} verified, no failures`;
   return {
-    text: failing.length === 0 ? `${target} verified, no failures` : `${target}: ${failing.length} of ${reports.length} clusters with failures`,
+    text: summaryText,
     blocks: blocks.slice(0, LIMITS.blocksPerMessage),
   };
 }
 
 function clusterSummaryLine(r: VerifyReport): string {
+  if (nothingChecked(r)) return `${STATUS_EMOJI.skip} *${esc(r.cluster)}*  nothing was checked: every probe was skipped (${skipReasons([r])})`;
   const worst = r.error ? 'error' : worstStatus(r.probes.map((p) => p.status));
   const regressions = r.comparison?.regressions ?? [];
   const extra = r.error

@@ -17,7 +17,10 @@
  * `/apis/apps/v1/{deployments,daemonsets}` (+ namespaced and by name);
  * `/apis/networking.k8s.io/v1/networkpolicies` (+ namespaced); `/readyz`, `/livez`, `/healthz`
  * (`?verbose`, and `/readyz/CHECK`); `/metrics` (Prometheus text incl.
- * `apiserver_requested_deprecated_apis`); `scenario.extra` paths verbatim.
+ * `apiserver_requested_deprecated_apis` and `kubernetes_feature_enabled` from `scenario.featureGates`);
+ * `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations` from
+ * `scenario.validatingWebhooks`; `scenario.extra` paths verbatim (they win over the above).
+ * Nodes report `nodeInfo.operatingSystem` (`operatingSystem`, default linux); pods carry `volumes`.
  * Lists honour `limit`/`continue` (opaque tokens), `labelSelector` (k=v, k!=v, k, !k) and
  * `fieldSelector` (metadata.name, metadata.namespace, spec.nodeName, status.phase; = and !=).
  * POST `.../subjectaccessreviews`, `selfsubjectaccessreviews`, `namespaces/NS/localsubjectaccessreviews`
@@ -83,6 +86,27 @@ export interface FakePod {
   owner?: FakeOwner;
   priorityClassName?: string;
   hostNetwork?: boolean;
+  /** spec.volumes: `{ name, gitRepo: { repository } }` for the deprecated in-tree gitRepo type, else an emptyDir. */
+  volumes?: FakeVolume[];
+}
+
+export interface FakeVolume {
+  name: string;
+  gitRepo?: { repository: string; revision?: string; directory?: string };
+}
+
+/** One ValidatingWebhookConfiguration: its webhooks by name, each calling a service. */
+export interface FakeValidatingWebhookConfiguration {
+  name: string;
+  labels?: Record<string, string>;
+  webhooks: Array<{ name: string; service?: { namespace: string; name: string; path?: string }; failurePolicy?: 'Fail' | 'Ignore' }>;
+}
+
+/** A feature gate as the API server's `kubernetes_feature_enabled` metric reports it. */
+export interface FakeFeatureGate {
+  name: string;
+  stage?: 'ALPHA' | 'BETA' | '' | 'DEPRECATED';
+  enabled: boolean;
 }
 
 export interface FakeNode {
@@ -99,6 +123,8 @@ export interface FakeNode {
   containerRuntimeVersion?: string;
   kernelVersion?: string;
   architecture?: string;
+  /** nodeInfo.operatingSystem and the kubernetes.io/os label; default "linux". */
+  operatingSystem?: string;
   internalIP?: string;
   taints?: Array<{ key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>;
 }
@@ -211,6 +237,10 @@ export interface FakeScenario {
   deprecatedApis: FakeDeprecatedApi[];
   /** Appended to /metrics verbatim. */
   extraMetrics?: string;
+  /** `kubernetes_feature_enabled` lines of /metrics; none when absent. */
+  featureGates?: FakeFeatureGate[];
+  /** Listed at /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations (empty list when absent). */
+  validatingWebhooks?: FakeValidatingWebhookConfiguration[];
   /** Decides SubjectAccessReviews; default allows everyone but system:anonymous. */
   access?: (attributes: FakeAccessAttributes) => FakeAccessDecision;
   /** Decides writes (dry-run or not); default: PodSecurity for privileged pods, else accept. */
@@ -320,10 +350,10 @@ function nodeJson(n: FakeNode, index: number): object {
       creationTimestamp: CREATED,
       labels: {
         'beta.kubernetes.io/arch': arch,
-        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/os': n.operatingSystem ?? 'linux',
         'kubernetes.io/arch': arch,
         'kubernetes.io/hostname': n.name,
-        'kubernetes.io/os': 'linux',
+        'kubernetes.io/os': n.operatingSystem ?? 'linux',
         ...n.labels,
       },
       annotations: {
@@ -361,7 +391,7 @@ function nodeJson(n: FakeNode, index: number): object {
         containerRuntimeVersion: n.containerRuntimeVersion ?? 'containerd://1.7.13',
         kubeletVersion: n.kubeletVersion,
         kubeProxyVersion: n.kubeProxyVersion ?? n.kubeletVersion,
-        operatingSystem: 'linux',
+        operatingSystem: n.operatingSystem ?? 'linux',
         architecture: arch,
       },
     },
@@ -460,6 +490,7 @@ function podJson(p: FakePod): object {
       ...(p.nodeName ? { nodeName: p.nodeName } : {}),
       ...(p.hostNetwork ? { hostNetwork: true } : {}),
       ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+      ...(p.volumes ? { volumes: p.volumes.map((v) => (v.gitRepo ? { name: v.name, gitRepo: v.gitRepo } : { name: v.name, emptyDir: {} })) } : {}),
       serviceAccountName: 'default',
       schedulerName: 'default-scheduler',
       enableServiceLinks: true,
@@ -480,6 +511,28 @@ function podJson(p: FakePod): object {
       containerStatuses: p.containers.map((c) => containerStatus(c, running)),
       qosClass: 'Burstable',
     },
+  };
+}
+
+function validatingWebhookJson(w: FakeValidatingWebhookConfiguration): object {
+  return {
+    kind: 'ValidatingWebhookConfiguration',
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    metadata: { name: w.name, uid: uid('vwc', w.name), resourceVersion: rv('vwc', w.name), generation: 1, creationTimestamp: CREATED, labels: w.labels ?? {} },
+    webhooks: w.webhooks.map((h) => ({
+      name: h.name,
+      clientConfig: h.service
+        ? { service: { namespace: h.service.namespace, name: h.service.name, path: h.service.path ?? '/', port: 443 }, caBundle: '' }
+        : { url: 'https://webhook.example.invalid/validate', caBundle: '' },
+      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], resources: ['ingresses'], scope: '*' }],
+      failurePolicy: h.failurePolicy ?? 'Fail',
+      matchPolicy: 'Equivalent',
+      namespaceSelector: {},
+      objectSelector: {},
+      sideEffects: 'None',
+      timeoutSeconds: 10,
+      admissionReviewVersions: ['v1'],
+    })),
   };
 }
 
@@ -547,6 +600,13 @@ function metricsText(s: FakeScenario): string {
     '# TYPE process_start_time_seconds gauge',
     'process_start_time_seconds 1.70928e+09',
   ];
+  if (s.featureGates && s.featureGates.length > 0) {
+    lines.push(
+      '# HELP kubernetes_feature_enabled [BETA] This metric records the data about the stage and enablement of a k8s feature.',
+      '# TYPE kubernetes_feature_enabled gauge',
+      ...s.featureGates.map((g) => `kubernetes_feature_enabled{name="${g.name}",stage="${g.stage ?? 'BETA'}"} ${g.enabled ? 1 : 0}`),
+    );
+  }
   return `${lines.join('\n')}\n${s.extraMetrics ?? ''}`;
 }
 
@@ -813,6 +873,8 @@ export async function createFakeApiServer(options: CreateFakeApiServerOptions): 
       case 'apps/v1/deployments': return { kind: 'DeploymentList', apiVersion: 'apps/v1', items: inNs(scenario.deployments).map((w) => workloadJson('Deployment', w)) };
       case 'apps/v1/daemonsets': return { kind: 'DaemonSetList', apiVersion: 'apps/v1', items: inNs(scenario.daemonSets).map((w) => workloadJson('DaemonSet', w)) };
       case 'networking.k8s.io/v1/networkpolicies': return { kind: 'NetworkPolicyList', apiVersion: 'networking.k8s.io/v1', items: inNs(scenario.networkPolicies).map(networkPolicyJson) };
+      case 'admissionregistration.k8s.io/v1/validatingwebhookconfigurations':
+        return rp.namespace ? null : { kind: 'ValidatingWebhookConfigurationList', apiVersion: 'admissionregistration.k8s.io/v1', items: (scenario.validatingWebhooks ?? []).map(validatingWebhookJson) };
       default: return null;
     }
   };

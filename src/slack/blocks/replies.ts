@@ -1,6 +1,6 @@
 /** Command answers: help, errors, advisory list, cluster posture, "not yet available". Pure. */
 import type { Advisory } from '../../advisory/types.ts';
-import type { ClusterPosture, Finding, ReleaseDataInfo } from '../../triage/types.ts';
+import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 import { usage } from '../command.ts';
 import { affectedClusterNames, releaseDataText, severityText } from './advisory.ts';
 import type { SlackMessage } from './advisory.ts';
@@ -61,8 +61,20 @@ export function postureLines(clusters: readonly ClusterPosture[]): string[] {
       const support = c.supported === false ? `:warning: unsupported${c.eol ? ` (EOL ${esc(c.eol)})` : ''}` : c.supported === true ? 'supported' : 'support unknown';
       const err = c.inventoryError ? ` · :x: ${esc(truncate(c.inventoryError, 150))}` : '';
       const age = c.inventoryAge ? ` · read ${esc(c.inventoryAge)}` : '';
-      return `• *${esc(c.cluster)}* (${esc(c.environment)}, ${esc(c.provider)}) ${esc(c.server ?? 'version unknown')} · ${support}${age}${err}`;
+      const line = `• *${esc(c.cluster)}* (${esc(c.environment)}, ${esc(c.provider)}) ${esc(c.server ?? 'version unknown')} · ${support}${age}${err}`;
+      const next = remediationLine(c.remediation);
+      return next === null ? line : `${line}\n${next}`;
     });
+}
+
+/** The cluster's one next step, under its posture line: "   ↳ next: v1.35.2 → *v1.35.8* clears all 4 open advisories". */
+export function remediationLine(r: Remediation | undefined): string | null {
+  if (r === undefined) return null;
+  let summary = esc(truncate(r.summary, 500));
+  if (r.target !== null) summary = summary.replace(`→ ${r.target}`, `→ *${r.target}*`);
+  const provider = r.provider?.note ? ` _(${esc(truncate(r.provider.note, 300))})_` : '';
+  const remains = r.remains.length > 0 ? ` · remains: ${esc(truncate(r.remains.map((x) => `${x.advisory} (${x.reason})`).join('; '), 400))}` : '';
+  return `   ↳ next: ${summary}${provider}${remains}`;
 }
 
 export function clustersMessage(clusters: readonly ClusterPosture[], releaseData: ReleaseDataInfo | null): SlackMessage {

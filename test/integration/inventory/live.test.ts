@@ -37,9 +37,9 @@ describe('readInventory: per distribution', () => {
       server: 'v1.27.9', error: null,
     });
     expect(inv.nodes).toEqual([
-      { name: 'cp-1', kubelet: 'v1.27.9', kubeProxy: 'v1.27.9' },
-      { name: 'worker-1', kubelet: 'v1.27.9', kubeProxy: 'v1.27.9' },
-      { name: 'worker-2', kubelet: 'v1.26.12', kubeProxy: 'v1.27.9' },
+      { name: 'cp-1', kubelet: 'v1.27.9', kubeProxy: 'v1.27.9', os: 'linux' },
+      { name: 'worker-1', kubelet: 'v1.27.9', kubeProxy: 'v1.27.9', os: 'linux' },
+      { name: 'worker-2', kubelet: 'v1.26.12', kubeProxy: 'v1.27.9', os: 'linux' },
     ]);
     expect(inv.components).toEqual({
       'csi-driver-nfs': 'v4.9.0',
@@ -57,7 +57,7 @@ describe('readInventory: per distribution', () => {
     expect(inv.provider).toBe('eks');
     expect(inv.server).toBe('v1.29.4-eks-036c24b');
     expect(inv.nodes).toHaveLength(2);
-    expect(inv.nodes[0]).toEqual({ name: 'ip-10-0-1-23.eu-west-1.compute.internal', kubelet: 'v1.29.3-eks-ae9a62a', kubeProxy: 'v1.29.3-minimal-eksbuild.2' });
+    expect(inv.nodes[0]).toEqual({ name: 'ip-10-0-1-23.eu-west-1.compute.internal', kubelet: 'v1.29.3-eks-ae9a62a', kubeProxy: 'v1.29.3-minimal-eksbuild.2', os: 'linux' });
     expect(inv.components).toEqual({ 'ingress-nginx': 'v1.10.1', 'secrets-store-csi-driver': 'v1.4.3' });
   });
 
@@ -91,7 +91,7 @@ describe('readInventory: per distribution', () => {
     const inv = await read(clientFor(await start(scenarios.k3s())));
     expect(inv.provider).toBe('k3s');
     expect(inv.server).toBe('v1.28.3+k3s1');
-    expect(inv.nodes).toEqual([{ name: 'k3s-server-1', kubelet: 'v1.28.3+k3s1', kubeProxy: 'v1.28.3+k3s1' }]);
+    expect(inv.nodes).toEqual([{ name: 'k3s-server-1', kubelet: 'v1.28.3+k3s1', kubeProxy: 'v1.28.3+k3s1', os: 'linux' }]);
     expect(inv.components).toEqual({ 'csi-driver-smb': 'v1.13.0' });
   });
 
@@ -252,5 +252,109 @@ describe('readInventory: partial trouble fills what it can', () => {
     const inv = await read(clientFor(server));
     expect(inv.nodes.map((n) => n.name)).toEqual(['cp-1', 'worker-2']);
     expect(inv.warnings).toEqual(['list nodes: skipped 1 malformed item']);
+  });
+});
+
+describe('readInventory: exposure evidence (read-only)', () => {
+  const ingressWebhook = {
+    name: 'ingress-nginx-admission',
+    labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'admission-webhook' },
+    webhooks: [{ name: 'validate.nginx.ingress.kubernetes.io', service: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller-admission', path: '/networking/v1/ingresses' } }],
+  };
+  const otherWebhook = { name: 'gatekeeper-validating-webhook-configuration', webhooks: [{ name: 'validation.gatekeeper.sh', service: { namespace: 'gatekeeper-system', name: 'gatekeeper-webhook-service' } }] };
+
+  function exposed(): FakeScenario {
+    const s = scenarios.kubeadm();
+    s.nodes.push({ name: 'win-1', kubeletVersion: 'v1.27.9', operatingSystem: 'windows' });
+    s.pods.push(
+      { namespace: 'team-a', name: 'docs-1', containers: [{ name: 'web', image: 'nginx:1.25' }], volumes: [{ name: 'site', gitRepo: { repository: 'https://example.invalid/site.git' } }] },
+      { namespace: 'team-a', name: 'docs-2', containers: [{ name: 'web', image: 'nginx:1.25' }], volumes: [{ name: 'site', gitRepo: { repository: 'https://example.invalid/site.git' } }, { name: 'tmp' }] },
+      { namespace: 'team-b', name: 'done', phase: 'Succeeded', containers: [{ name: 'job', image: 'busybox:1.36' }], volumes: [{ name: 'src', gitRepo: { repository: 'https://example.invalid/x.git' } }] },
+      { namespace: 'team-b', name: 'plain', containers: [{ name: 'app', image: 'busybox:1.36' }], volumes: [{ name: 'tmp' }] },
+    );
+    s.validatingWebhooks = [ingressWebhook, otherWebhook];
+    s.featureGates = [{ name: 'InPlacePodVerticalScaling', stage: 'ALPHA', enabled: false }, { name: 'SidecarContainers', stage: 'BETA', enabled: true }];
+    return s;
+  }
+
+  it('reads node OS, gitRepo pods from the one pod list, the ingress-nginx webhook and the feature gates', async () => {
+    const server = await start(exposed());
+    const inv = await read(clientFor(server));
+    expect(inv.nodes.find((n) => n.name === 'win-1')?.os).toBe('windows');
+    expect(inv.nodes.find((n) => n.name === 'cp-1')?.os).toBe('linux');
+    expect(inv.exposure).toEqual({
+      gitRepoPods: ['team-a/docs-1', 'team-a/docs-2'],
+      ingressNginxWebhooks: ['ingress-nginx-admission'],
+      featureGates: { InPlacePodVerticalScaling: false, SidecarContainers: true },
+    });
+    expect(inv.unseenAddons).toBeUndefined();
+    // One pod list for add-ons and gitRepo alike.
+    expect(server.requests.filter((r) => r.path === '/api/v1/pods')).toHaveLength(1);
+  });
+
+  it('nothing in use: empty evidence, not missing evidence', async () => {
+    const inv = await read(clientFor(await start(scenarios.eks())));
+    expect(inv.exposure).toEqual({ gitRepoPods: [], ingressNginxWebhooks: [], featureGates: {} });
+  });
+
+  it.each([
+    ['webhook configurations forbidden', { 'GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations': { status: 403 } },
+      { ingressNginxWebhooks: 'needs list validatingwebhookconfigurations.admissionregistration.k8s.io' }],
+    ['/metrics forbidden', { 'GET /metrics': { status: 403 } }, { featureGates: 'needs get /metrics' }],
+    ['nodes forbidden', { 'GET /api/v1/nodes': { status: 403 } }, { nodes: 'needs list nodes' }],
+  ] as const)('%s → unavailable, naming the permission; the rest is still read', async (_name, routes, unavailable) => {
+    const inv = await read(clientFor(await start({ ...exposed(), routes: { ...routes } })));
+    expect(inv.source).toBe('live');
+    expect(inv.error).toBeNull();
+    expect(inv.exposure?.unavailable).toEqual(unavailable);
+    expect(inv.exposure?.gitRepoPods).toEqual(['team-a/docs-1', 'team-a/docs-2']);
+  });
+
+  it('/metrics answering 500 is unavailable with the status, never "no gates"', async () => {
+    const inv = await read(clientFor(await start({ ...exposed(), routes: { 'GET /metrics': { status: 500 } } })));
+    expect(inv.exposure?.featureGates).toBeUndefined();
+    expect(inv.exposure?.unavailable?.featureGates).toBe('/metrics answered HTTP 500 (needs get /metrics)');
+  });
+
+  it('a hung /metrics costs the request timeout, not the inventory', async () => {
+    const inv = await read(clientFor(await start({ ...exposed(), routes: { 'GET /metrics': { hang: true } } }), 300));
+    expect(inv.source).toBe('live');
+    expect(inv.nodes.length).toBeGreaterThan(0);
+    expect(inv.exposure?.unavailable?.featureGates).toMatch(/^CLUSTER_TIMEOUT: .*\(needs get \/metrics\)$/);
+  });
+
+  it('pods outside kube-system not listable: gitRepo unknown and unseen add-ons named with the permission', async () => {
+    const inv = await read(clientFor(await start({ ...exposed(), routes: { 'GET /api/v1/pods': { status: 403 } } })));
+    expect(inv.exposure?.gitRepoPods).toBeUndefined();
+    expect(inv.exposure?.unavailable).toEqual({ gitRepoPods: 'needs list pods (all namespaces)' });
+    expect(inv.unseenAddons).toEqual({ reason: 'pods outside kube-system could not be listed', needs: 'list pods (all namespaces)' });
+    expect(inv.components['kube-apiserver']).toBe('v1.27.9');
+  });
+});
+
+describe('readInventory: exposure reads that go wrong', () => {
+  it('webhook configurations answering 500: unavailable with the error, the rest read', async () => {
+    const s = scenarios.eks();
+    const inv = await read(clientFor(await start({ ...s, routes: { 'GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations': { status: 500 } } })));
+    expect(inv.exposure?.ingressNginxWebhooks).toBeUndefined();
+    expect(inv.exposure?.unavailable?.ingressNginxWebhooks).toMatch(/^CLUSTER_BAD_RESPONSE: API server answered 500.*\(needs list validatingwebhookconfigurations\.admissionregistration\.k8s\.io\)$/);
+    expect(inv.exposure?.gitRepoPods).toEqual([]);
+  });
+
+  it('a malformed webhook configuration is skipped with a warning, the others still judged', async () => {
+    const s = scenarios.eks();
+    s.validatingWebhooks = [{ name: 'ingress-nginx-admission', webhooks: [{ name: 'validate.nginx.ingress.kubernetes.io' }] }];
+    const server = await start(s);
+    const list = JSON.parse(await (await fetch(`${server.url}/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations`, { headers: { authorization: `Bearer ${server.token}` } })).text()) as { items: unknown[] };
+    list.items.push({ metadata: { labels: 'not-a-map' } });
+    server.setRoutes({ 'GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations': { body: list } });
+    const inv = await read(clientFor(server));
+    expect(inv.exposure?.ingressNginxWebhooks).toEqual(['ingress-nginx-admission']);
+    expect(inv.warnings).toContain('list validatingwebhookconfigurations.admissionregistration.k8s.io: skipped 1 malformed item');
+  });
+
+  it('/metrics that is not Prometheus text reports no gates (so a named gate is unknown, never "disabled")', async () => {
+    const inv = await read(clientFor(await start({ ...scenarios.eks(), routes: { 'GET /metrics': { body: '<html>proxy</html>', contentType: 'text/html' } } })));
+    expect(inv.exposure?.featureGates).toEqual({});
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadBundledCalendar } from '../../../src/releases/bundled.ts';
-import { DEFAULT_RELEASES_URL, refreshCalendar } from '../../../src/releases/refresh.ts';
+import { DEFAULT_RELEASES_URL, providerUrlsFor, refreshCalendar } from '../../../src/releases/refresh.ts';
 
 interface LogCall { level: 'info' | 'warn'; obj: Record<string, unknown>; msg: string }
 
@@ -53,7 +53,7 @@ describe('refreshCalendar', () => {
   it('merges live dates and latest patches over the bundled patch list', async () => {
     const { fetch, urls } = respond(JSON.stringify(LIVE));
     const { calls, logger } = recorder();
-    const cal = await refreshCalendar({ fetch, logger, bundled, now });
+    const cal = await refreshCalendar({ fetch, logger, bundled, now, providerUrls: false });
     expect(urls).toEqual([DEFAULT_RELEASES_URL]);
     expect(cal.source).toBe('live');
     expect(cal.asOf).toBe('2026-11-20');
@@ -111,5 +111,74 @@ describe('refreshCalendar', () => {
     const cal = await refreshCalendar({ fetch: respond('nope', 500).fetch, logger });
     expect(cal.source).toBe('bundled');
     expect(cal.asOf).toBe(bundled.asOf);
+  });
+});
+
+/** A fake endoflife.date: one body per product path, 404 for the rest. */
+function routes(bodies: Record<string, unknown>): { fetch: Fetch; urls: string[] } {
+  const urls: string[] = [];
+  const fetch: Fetch = async (input) => {
+    const url = String(input);
+    urls.push(url);
+    const product = url.split('/').at(-1) ?? '';
+    const body = bodies[product];
+    return body === undefined ? new Response('not found', { status: 404 }) : new Response(JSON.stringify(body), { status: 200 });
+  };
+  return { fetch, urls };
+}
+
+function eksCycle(name: string, releaseDate: string, eolFrom: string, eoesFrom: string, latest: string) {
+  return { name, releaseDate, isEol: false, eolFrom, isEoes: false, eoesFrom, latest: { name: latest, date: '2026-11-10' } };
+}
+
+describe('refreshCalendar: provider calendars', () => {
+  it('derives provider URLs only from an endoflife.date-style products URL', () => {
+    expect(providerUrlsFor(DEFAULT_RELEASES_URL)).toEqual({
+      eks: 'https://endoflife.date/api/v1/products/amazon-eks',
+      gke: 'https://endoflife.date/api/v1/products/google-kubernetes-engine',
+      aks: 'https://endoflife.date/api/v1/products/azure-kubernetes-service',
+      openshift: 'https://endoflife.date/api/v1/products/red-hat-openshift',
+    });
+    expect(providerUrlsFor('http://127.0.0.1:1/eol.json')).toEqual({});
+  });
+
+  it('refreshes the providers that answer and keeps the bundled calendar of the others, saying which failed', async () => {
+    const { fetch, urls } = routes({
+      kubernetes: LIVE,
+      'amazon-eks': { result: { releases: [eksCycle('1.37', '2026-10-20', '2027-12-20', '2028-12-20', '1.37-eks-2'), eksCycle('1.34', '2025-10-06', '2026-12-02', '2027-12-02', '1.34-eks-30')] } },
+      'red-hat-openshift': { result: { releases: [{ name: '4.24', releaseDate: '2026-11-01', eoasFrom: '2027-05-01', eolFrom: '2028-05-01', latest: { name: '4.24.1', date: '2026-11-15' } }] } },
+    });
+    const { calls, logger } = recorder();
+    const cal = await refreshCalendar({ fetch, logger, bundled, now });
+    expect(urls).toHaveLength(5);
+    expect(cal.source).toBe('live');
+    expect(cal.providerRelease('eks', '1.37')).toMatchObject({ cycle: '1.37', eol: '2027-12-20', eoes: '2028-12-20', latest: '1.37-eks-2' });
+    expect(cal.providerRelease('eks', '1.34')?.latest).toBe('1.34-eks-30');
+    // OpenShift 4.24 ships Kubernetes 1.37.
+    expect(cal.providerRelease('openshift', '1.37')?.cycle).toBe('4.24');
+    // GKE and AKS answered 404: their bundled calendars stay.
+    expect(cal.providerRelease('gke', '1.35')?.latest).toBe('1.35.7-gke.1222000');
+    expect(cal.providerRelease('aks', '1.34')?.eol).toBe('2026-11-30');
+    const warned = calls.filter((c) => c.level === 'warn').map((c) => String(c.obj.url));
+    expect(warned).toEqual(['https://endoflife.date/api/v1/products/google-kubernetes-engine', 'https://endoflife.date/api/v1/products/azure-kubernetes-service']);
+  });
+
+  it('a provider answer of the wrong shape keeps its bundled calendar and says why', async () => {
+    const { fetch } = routes({ kubernetes: LIVE, 'amazon-eks': { result: { releases: 'soon' } } });
+    const { calls, logger } = recorder();
+    const cal = await refreshCalendar({ fetch, logger, bundled, now });
+    expect(cal.providerRelease('eks', '1.34')?.eol).toBe('2026-12-02');
+    const eks = calls.find((c) => String(c.obj.url).endsWith('/amazon-eks'));
+    expect(eks?.level).toBe('warn');
+    expect(String(eks?.obj.reason)).toMatch(/unexpected response shape at result\.releases/);
+  });
+
+  it('keeps every bundled provider calendar when the Kubernetes calendar itself fails', async () => {
+    const { fetch } = routes({ 'amazon-eks': { result: { releases: [eksCycle('1.37', '2026-10-20', '2027-12-20', '2028-12-20', '1.37-eks-2')] } } });
+    const { calls, logger } = recorder();
+    const cal = await refreshCalendar({ fetch, logger, bundled, now });
+    expect(cal).toBe(bundled);
+    expect(cal.providerRelease('eks', '1.37')).toBeNull();
+    expect(calls).toHaveLength(1);
   });
 });

@@ -84,3 +84,38 @@ describe('text rendering', () => {
     ]);
   });
 });
+
+describe('verify summary when nothing was checked', () => {
+  const skipped = (id: ProbeResult['id'], needs: string[]): ProbeResult => ({ id, status: 'skip', summary: `${id} skipped: forbidden`, evidence: [], durationMs: 1, needs });
+
+  it.each([
+    ['every probe skipped', [report('prod-eu', [skipped('node-readiness', ['list nodes']), skipped('deprecated-apis', ['get /metrics'])])]],
+    ['no probe at all', [report('prod-eu', [])]],
+  ])('%s: no green check, says nothing was checked and why', (_name, reports) => {
+    for (const details of [true, false]) {
+      const msg = verifySummaryMessage('prod', reports, { details });
+      const json = texts(msg.blocks);
+      expect(json).not.toContain(':white_check_mark:');
+      expect(json).toContain('nothing was checked');
+      expect(msg.text).toBe('prod: nothing was checked, every probe was skipped');
+    }
+    const json = texts(verifySummaryMessage('prod', reports).blocks);
+    if (reports[0]?.probes.length) expect(json).toContain('needs list nodes; needs get /metrics');
+    else expect(json).toContain('no probe ran');
+  });
+
+  it('some clusters unchecked: no green headline, the unchecked cluster named', () => {
+    const reports = [report('ok', [p('rbac', 'pass')]), report('blind', [skipped('rbac', ['create subjectaccessreviews'])])];
+    const msg = verifySummaryMessage('prod', reports, { details: false });
+    const json = texts(msg.blocks);
+    expect(json).toContain(':warning: *prod*: no failures, but nothing was checked on 1 of 2 clusters (every probe skipped: needs create subjectaccessreviews)');
+    expect(json).toContain(':heavy_minus_sign: *blind*  nothing was checked: every probe was skipped (needs create subjectaccessreviews)');
+    expect(msg.text).toBe('prod: no failures, but nothing was checked on 1 of 2 clusters');
+  });
+
+  it('one cluster report with only skips is not green', () => {
+    const json = texts(clusterReportBlocks(report('blind', [skipped('rbac', ['create subjectaccessreviews'])])));
+    expect(json).toMatch(/^\[\{"type":"section","text":\{"type":"mrkdwn","text":":heavy_minus_sign: \*blind\*/);
+    expect(json).toContain('nothing was checked: every probe was skipped (needs create subjectaccessreviews)');
+  });
+});

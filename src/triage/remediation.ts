@@ -1,0 +1,646 @@
+/**
+ * One remediation per cluster: across every advisory open on the cluster, the ONE version that
+ * clears all that can be cleared (the latest patch of the lowest minor that does), the path to it
+ * one minor at a time (the API server cannot skip minors; each hop's latest patch), what it clears
+ * and what remains (no fix yet, no fix will be released, unknown, add-ons with their own version
+ * line). Managed clusters get the provider build to look for and the support posture from the
+ * PROVIDER's calendar (EKS keeps 1.34 in standard support after upstream's EOL). Pure.
+ *
+ * Cost: one pass over the findings hashes each cluster's open findings; the answer is computed once
+ * per shape (provider, server minor, open findings) and its summary once per server patch, so a
+ * fleet of look-alike clusters costs a few hundred computations; whether a candidate version clears
+ * an advisory is read from its ranges once per advisory × component × version.
+ */
+import semver from 'semver';
+import type { Advisory } from '../advisory/types.ts';
+import { inRange, minorsBetween, type KubeVersion } from '../advisory/versions.ts';
+import type { ClusterInventory, ClusterProvider } from '../inventory/types.ts';
+import type { ReleaseCalendar } from '../releases/calendar.ts';
+import { isoDay } from '../releases/calendar.ts';
+import { isManagedProvider, managedProviderLabel, type ProviderSupport } from '../releases/providers.ts';
+import type { ManagedProvider, ProviderRelease } from '../releases/schema.ts';
+import { componentKind, createEvaluator, type Evaluator } from './evaluate.ts';
+import type { ClusterPosture, Finding, Remediation, RemediationStep, TriageResult } from './types.ts';
+
+export interface RemediateOptions {
+  findings: readonly Finding[];
+  inventories: readonly ClusterInventory[];
+  advisories: readonly Advisory[];
+  calendar: ReleaseCalendar;
+  now: Date;
+  /** Cluster postures (their detected provider wins over the inventory's). */
+  clusters?: readonly ClusterPosture[];
+}
+
+/** From this many minor hops on an end-of-life cluster, replacing it may be the realistic path. */
+export const REPLACE_AFTER_HOPS = 3;
+
+interface Candidate {
+  minor: string;
+  /** Bare semver of the minor's latest released patch. */
+  version: string;
+  parsed: KubeVersion;
+}
+
+interface Open {
+  advisory: Advisory;
+  /** Core components of the advisory open on this cluster (judged against the target). */
+  core: Set<string>;
+  /** Why it cannot be cleared by the cluster version (unknown, add-on, no fix), first one found. */
+  blocked: string | null;
+}
+
+type Remains = Remediation['remains'][number];
+
+function plural(n: number, one: string, many: string = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function minorOfKey(v: KubeVersion): string {
+  return `${v.major}.${v.minor}`;
+}
+
+function compareMinor(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am - bm || an - bn;
+}
+
+function noFixReason(a: Advisory): string {
+  if (a.fixState === 'none') return 'no fix will be released: mitigate';
+  if (a.fixState === 'pending') return 'no fix released yet (one may come): mitigate meanwhile';
+  return 'no fixed version exists for this cluster\'s line: mitigate';
+}
+
+function blockedReason(run: Run, f: Finding, advisory: Advisory): string {
+  if (f.verdict === 'unfixed') return noFixReason(advisory);
+  // Interned: a fleet shares a few dozen of these, not one copy per cluster.
+  const key = f.verdict === 'unknown' ? f.reason : `\u0000${f.component}\u0000${f.version ?? ''}\u0000${f.fixedTarget ?? ''}`;
+  let text = run.reasons.get(key);
+  if (text === undefined) {
+    // An affected add-on follows its own version line, not the cluster version.
+    text = f.verdict === 'unknown' ? `unknown: ${f.reason}` : `${f.component} ${f.version ?? '?'} → ${f.fixedTarget ?? '?'}: upgrade the add-on itself`;
+    run.reasons.set(key, text);
+  }
+  return text;
+}
+
+/** One shared (frozen) entry per advisory × reason. */
+function remainsEntry(run: Run, advisory: Advisory, reason: string): Remains {
+  let byReason = run.remains.get(advisory);
+  if (byReason === undefined) {
+    byReason = new Map();
+    run.remains.set(advisory, byReason);
+  }
+  let entry = byReason.get(reason);
+  if (entry === undefined) {
+    entry = Object.freeze({ advisory: advisory.id, reason, mitigation: advisory.mitigation });
+    byReason.set(reason, entry);
+  }
+  return entry;
+}
+
+interface Run {
+  ev: Evaluator;
+  calendar: ReleaseCalendar;
+  now: Date;
+  today: string;
+  /** Is this candidate version outside every range of the advisory's component? By advisory, component, version. */
+  clear: Map<Advisory, Map<string, Map<string, boolean>>>;
+  /** Candidates by floor minor × provider. */
+  candidates: Map<string, Candidate[]>;
+  /** Interned reason texts and remains entries (see blockedReason, remainsEntry). */
+  reasons: Map<string, string>;
+  remains: Map<Advisory, Map<string, Remains>>;
+  /** Latest released patch by minor; provider support by "provider|minor". */
+  latest: Map<string, string | null>;
+  support: Map<string, ProviderSupport>;
+}
+
+/**
+ * Only "is this version affected?" is needed here, not a target: the ranges are checked directly
+ * (as the evaluator does) and remembered per advisory × component × version. A range that does not
+ * parse cannot prove the version clear.
+ */
+function clearOf(run: Run, advisory: Advisory, component: string, version: string): boolean {
+  let byComponent = run.clear.get(advisory);
+  if (byComponent === undefined) {
+    byComponent = new Map();
+    run.clear.set(advisory, byComponent);
+  }
+  let byVersion = byComponent.get(component);
+  if (byVersion === undefined) {
+    byVersion = new Map();
+    byComponent.set(component, byVersion);
+  }
+  let clear = byVersion.get(version);
+  if (clear === undefined) {
+    try {
+      clear = !advisory.ranges.some((r) => r.component === component && inRange(version, r));
+    } catch {
+      clear = false;
+    }
+    byVersion.set(version, clear);
+  }
+  return clear;
+}
+
+/** The provider's support for a minor today, once per provider × minor. */
+function supportOf(run: Run, provider: ManagedProvider, minor: string): ProviderSupport {
+  const key = `${provider}|${minor}`;
+  let support = run.support.get(key);
+  if (support === undefined) {
+    support = run.calendar.providerSupport(provider, minor, run.now);
+    run.support.set(key, support);
+  }
+  return support;
+}
+
+function latestReleased(run: Run, minor: string): string | null {
+  let latest = run.latest.get(minor);
+  if (latest === undefined) {
+    const released = run.calendar.patches(minor).filter((p) => p.date <= run.today);
+    latest = released.at(-1)?.version ?? null;
+    run.latest.set(minor, latest);
+  }
+  return latest;
+}
+
+/** A minor a cluster may be moved to: supported by its provider when the provider's calendar knows it, else upstream. */
+function acceptable(run: Run, minor: string, provider: ManagedProvider | null): boolean {
+  if (provider !== null) {
+    const s = supportOf(run, provider, minor);
+    if (s.state !== 'unknown') return s.state === 'standard';
+  }
+  return run.ev.support(minor) !== 'no';
+}
+
+function candidatesFor(run: Run, floor: string, provider: ManagedProvider | null): Candidate[] {
+  const key = `${floor}|${provider ?? ''}`;
+  let list = run.candidates.get(key);
+  if (list === undefined) {
+    list = [];
+    for (const m of run.calendar.minors()) {
+      if (compareMinor(m.minor, floor) < 0 || !acceptable(run, m.minor, provider)) continue;
+      const version = latestReleased(run, m.minor);
+      const parsed = version === null ? null : run.ev.parse(version);
+      if (version !== null && parsed !== null) list.push({ minor: m.minor, version, parsed });
+    }
+    run.candidates.set(key, list);
+  }
+  return list;
+}
+
+function clearsAt(run: Run, open: Open, c: Candidate): boolean {
+  for (const component of open.core) {
+    if (!clearOf(run, open.advisory, component, c.version)) return false;
+  }
+  return true;
+}
+
+function providerPart(run: Run, provider: ManagedProvider, current: string | null, target: Candidate | null): NonNullable<Remediation['provider']> {
+  const label = managedProviderLabel(provider);
+  const known = run.calendar.hasProviderCalendar(provider);
+  const cur: ProviderRelease | null = current === null ? null : run.calendar.providerRelease(provider, current);
+  const support: ProviderSupport = current === null ? { state: 'unknown', until: null } : supportOf(run, provider, current);
+  const notes: string[] = [];
+  const cycle = (r: ProviderRelease | null, minor: string) => (r !== null && r.cycle !== minor ? `${r.cycle} (Kubernetes ${minor})` : minor);
+  if (current !== null) {
+    const upstreamEol = run.calendar.eolDate(current);
+    const upstreamEnded = upstreamEol !== null && upstreamEol <= run.today;
+    switch (support.state) {
+      case 'standard':
+        notes.push(`${label} supports ${cycle(cur, current)} until ${support.until ?? '?'}${upstreamEnded ? ` (upstream ${current} is end of life since ${upstreamEol})` : ''}`);
+        break;
+      case 'extended':
+        notes.push(`${label} ${cycle(cur, current)} is in extended support until ${support.until ?? '?'} (standard support ended ${cur?.eol ?? '?'})`);
+        break;
+      case 'ended':
+        notes.push(`${label} support for ${cycle(cur, current)} ended ${cur?.eoes ?? cur?.eol ?? '?'}`);
+        break;
+      case 'not-yet':
+        notes.push(`${label} does not offer ${cycle(cur, current)} yet`);
+        break;
+      case 'unknown':
+        notes.push(known ? `${label}'s calendar does not list ${current}` : `no ${label} calendar in the release data`);
+        break;
+    }
+  }
+  let build: string | null = null;
+  if (target !== null) {
+    const t = run.calendar.providerRelease(provider, target.minor);
+    build = t?.latest ?? null;
+    // GKE builds name their upstream patch ("1.35.7-gke.1222000"): say when the newest one known predates the target.
+    const based = build === null ? null : /^(\d+\.\d+\.\d+)-gke\./.exec(build)?.[1] ?? null;
+    const older = based !== null && run.ev.parse(based) !== null && compareVersionsSem(based, target.version) < 0;
+    if (build !== null) {
+      notes.push(older
+        ? `look for ${article(label)} ${label} ${cycle(t, target.minor)} build based on v${target.version} or later (newest known: ${build}, older: check the release notes)`
+        : `look for ${label} ${cycle(t, target.minor)} build ${build} or later, based on v${target.version} or later`);
+    } else {
+      notes.push(`look for ${article(label)} ${label} ${cycle(t, target.minor)} version based on v${target.version} or later`);
+    }
+  }
+  const supported = support.state === 'unknown' ? null : support.state === 'standard' || support.state === 'extended';
+  return { name: label, build, supported, supportEnds: support.until, note: notes.join('; ') };
+}
+
+/** "an EKS", "a GKE". */
+function article(label: string): string {
+  return /^[AEIOU]/.test(label) ? 'an' : 'a';
+}
+
+function compareVersionsSem(a: string, b: string): number {
+  return semver.compare(a, b);
+}
+
+/** Parsed versions compared without re-parsing (prereleases sort before their release). */
+function compareKube(a: KubeVersion, b: KubeVersion): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch
+    || (a.prerelease === b.prerelease ? 0 : a.prerelease === null ? 1 : b.prerelease === null ? -1 : compareVersionsSem(a.semver, b.semver));
+}
+
+/**
+ * The summary of a shape: constant, or a tail to put after the server's own version ("v1.35.2" +
+ * " → v1.35.8 clears …"), so clusters of one shape on different patches share all but the prefix.
+ */
+type SummaryParts = { text: string; afterVersion: boolean };
+
+function summaryParts(
+  run: Run, serverMinor: string | null, target: Candidate | null, path: RemediationStep[],
+  clears: string[], remains: Remains[], provider: ManagedProvider | null,
+): SummaryParts {
+  const fixed = (text: string): SummaryParts => ({ text, afterVersion: false });
+  if (clears.length === 0 && remains.length === 0) return fixed('nothing to do: no open advisory affects this cluster');
+  const ids = remains.slice(0, 3).map((x) => x.advisory).join(', ') + (remains.length > 3 ? ', …' : '');
+  const rest = remains.length > 0 ? `; ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})` : '';
+  if (serverMinor === null) return fixed(`cluster version unknown: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`);
+  if (target === null) {
+    // Add-ons and advisories without a fix are not cleared by the cluster version: say which case it is.
+    const onlyElsewhere = remains.every((x) => !x.reason.startsWith('no supported version clears it'));
+    return fixed(onlyElsewhere
+      ? `no Kubernetes upgrade is known to clear what is open: ${plural(remains.length, 'advisory remains', 'advisories remain')} (${ids})`
+      : `no version clears the open advisories: ${plural(remains.length, 'advisory remains', 'advisories remain')} (mitigate)`);
+  }
+  const all = clears.length > 1 && remains.length === 0 ? `all ${clears.length} open advisories` : plural(clears.length, 'advisory', 'advisories');
+  if (path.length === 0) return { text: ` → v${target.version} clears ${all}${rest}`, afterVersion: true };
+  const hops = path.length <= 4 ? `${plural(path.length, 'minor hop')} (${[serverMinor, ...path.map((p) => p.minor)].join(' → ')})` : plural(path.length, 'minor hop');
+  let text = ` → v${target.version} in ${hops} clears ${all}${rest}`;
+  const eol = run.calendar.eolDate(serverMinor);
+  const providerKeeps = provider !== null && supportOf(run, provider, serverMinor).state === 'standard';
+  if (path.length >= REPLACE_AFTER_HOPS && eol !== null && eol <= run.today && !providerKeeps) {
+    text += `; ${serverMinor} is end of life since ${eol}: ${path.length} upgrades one minor at a time, so replacing the cluster with a new ${target.minor} cluster may be the realistic path`;
+  }
+  return { text, afterVersion: true };
+}
+
+function summaryFor(core: Core, parts: SummaryParts, server: KubeVersion | null): string {
+  if (core.unreadable !== undefined) return core.unreadable;
+  if (!parts.afterVersion || server === null) return parts.text;
+  const from = `v${server.semver}`;
+  // Already on the target: only the nodes lag behind.
+  if (core.path.length === 0 && core.targetCandidate?.version === server.semver) {
+    return `upgrade the nodes to the API server's ${from}: clears${parts.text.slice(parts.text.indexOf(' clears') + ' clears'.length)}`;
+  }
+  return `${from}${parts.text}`;
+}
+
+/** Everything but the summary: depends on the server's minor, not its patch (shared more widely). */
+type Core = Omit<Remediation, 'summary'> & { targetCandidate: Candidate | null; unreadable?: string };
+
+function remediateCore(run: Run, server: KubeVersion | null, provider: ManagedProvider | null, open: Map<string, Open>): Core {
+  const remains: Remains[] = [];
+  const coreOpen: Open[] = [];
+  for (const o of open.values()) {
+    if (o.blocked !== null || o.core.size === 0) remains.push(remainsEntry(run, o.advisory, o.blocked ?? 'unknown'));
+    else coreOpen.push(o);
+  }
+  let target: Candidate | null = null;
+  let cleared: Open[] = [];
+  if (server !== null && coreOpen.length > 0) {
+    // The lowest candidate clearing the most open advisories: usually all of them.
+    const candidates = candidatesFor(run, minorOfKey(server), provider).filter((c) => compareKube(c.parsed, server) >= 0);
+    let best = 0;
+    for (const c of candidates) {
+      const ok = coreOpen.filter((o) => clearsAt(run, o, c));
+      if (ok.length > best) {
+        best = ok.length;
+        target = c;
+        cleared = ok;
+        if (best === coreOpen.length) break;
+      }
+    }
+  }
+  const clearedSet = new Set(cleared);
+  for (const o of coreOpen) {
+    if (clearedSet.has(o)) continue;
+    const reason = server === null ? 'cluster version unknown' : o.advisory.fixState === 'available'
+      ? `no supported version clears it${target ? ` together with the others (v${target.version} does not)` : ''}`
+      : noFixReason(o.advisory);
+    remains.push(remainsEntry(run, o.advisory, reason));
+  }
+  const path: RemediationStep[] = [];
+  if (server !== null && target !== null) {
+    for (const m of minorsBetween(minorOfKey(server), target.minor)) {
+      path.push({ minor: m, version: m === target.minor ? target.version : latestReleased(run, m) ?? `${m}.0` });
+    }
+  }
+  // Code-unit order: ids are ASCII, and localeCompare (ICU) is far slower.
+  remains.sort((a, b) => (a.advisory < b.advisory ? -1 : a.advisory > b.advisory ? 1 : 0));
+  const core: Core = {
+    target: target === null ? null : `v${target.version}`,
+    path,
+    clears: cleared.map((o) => o.advisory.id).sort(),
+    remains,
+    targetCandidate: target,
+  };
+  if (provider !== null) core.provider = providerPart(run, provider, server === null ? null : minorOfKey(server), target);
+  return core;
+}
+
+function withSummary(core: Core, summary: string): Remediation {
+  const remediation: Remediation = { target: core.target, path: core.path, clears: core.clears, remains: core.remains, summary };
+  if (core.provider !== undefined) remediation.provider = core.provider;
+  return remediation;
+}
+
+/** One shape's answer: the core, its summary parts, and the remediation per server patch. */
+interface Shape {
+  core: Core;
+  parts: SummaryParts;
+  bySemver: Map<string, Remediation>;
+}
+
+/** One cluster's open findings by advisory: the core components to judge, or why it cannot be cleared. */
+function openOf(run: Run, findings: readonly Finding[], advisories: ReadonlyMap<string, Advisory>): Map<string, Open> {
+  const open = new Map<string, Open>();
+  for (const f of findings) {
+    const advisory = advisories.get(f.advisory);
+    if (advisory === undefined) continue;
+    let o = open.get(f.advisory);
+    if (o === undefined) {
+      o = { advisory, core: new Set(), blocked: null };
+      open.set(f.advisory, o);
+    }
+    if (f.verdict === 'affected' && componentKind(f.component) === 'core') o.core.add(f.component);
+    else o.blocked ??= blockedReason(run, f, advisory);
+  }
+  return open;
+}
+
+/**
+ * triage() emits findings advisory by advisory, each advisory's in the inventories' order, while it
+ * allocated them cluster by cluster. Walking them cluster by cluster (one cursor per advisory run)
+ * reads memory in allocation order instead of striding across the whole fleet per advisory.
+ * Returns false when the findings are not in that order (or names repeat): what was visited is
+ * then incomplete, and the caller starts over walking them as they come.
+ */
+function clusterMajor(findings: readonly Finding[], names: readonly string[], unique: boolean, visit: (f: Finding, ci: number) => void): boolean {
+  if (!unique) return false;
+  // Runs of one advisory, found by galloping: a few probes per advisory, not a read per finding.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let start = 0; start < findings.length;) {
+    const advisory = (findings[start] as Finding).advisory;
+    let step = 1;
+    while (start + step < findings.length && (findings[start + step] as Finding).advisory === advisory) step *= 2;
+    let lo = start + (step >> 1);
+    let hi = Math.min(start + step, findings.length);
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((findings[mid] as Finding).advisory === advisory) lo = mid;
+      else hi = mid;
+    }
+    starts.push(start);
+    ends.push(hi);
+    start = hi;
+  }
+  const cursor = [...starts];
+  for (let c = 0; c < names.length; c++) {
+    const name = names[c];
+    for (let r = 0; r < cursor.length; r++) {
+      let k = cursor[r] as number;
+      const end = ends[r] as number;
+      for (; k < end; k++) {
+        const f = findings[k] as Finding;
+        if (f.cluster !== name) break;
+        if (f.verdict !== 'not-affected') visit(f, c);
+      }
+      cursor[r] = k;
+    }
+  }
+  // Every run consumed cluster by cluster, or the order was not triage()'s (the caller starts over).
+  for (let r = 0; r < cursor.length; r++) if (cursor[r] !== ends[r]) return false;
+  return true;
+}
+
+/** Per cluster, the one next step across every open advisory. */
+export function remediate(options: RemediateOptions): Map<string, Remediation> {
+  const list = remediateAll(options);
+  const out = new Map<string, Remediation>();
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i];
+    if (r !== undefined) out.set((options.inventories[i] as ClusterInventory).cluster, r);
+  }
+  return out;
+}
+
+/** remediate() as an array aligned with `options.inventories` (undefined: nothing to say). */
+function remediateAll(options: RemediateOptions): (Remediation | undefined)[] {
+  const { calendar, now } = options;
+  const run: Run = {
+    ev: createEvaluator({ calendar, now }), calendar, now, today: isoDay(now),
+    clear: new Map(), candidates: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(), support: new Map(),
+  };
+  const advisories = new Map(options.advisories.map((a) => [a.id, a]));
+  const providers = new Map((options.clusters ?? []).map((c) => [c.cluster, c.provider as ClusterProvider]));
+  const inventories = options.inventories;
+  const n = inventories.length;
+  const index = new Map<string, number>();
+  for (let i = 0; i < n; i++) index.set((inventories[i] as ClusterInventory).cluster, i);
+
+  // Pass 1, over every finding once: per cluster its open findings and a 2 × 32-bit hash of what
+  // decides its answer (advisory, component, verdict, and the text a non-core finding remains
+  // with). Findings share their strings, so the lookups are cached per run of equal ones.
+  const h1 = new Int32Array(n).fill(0x811c9dc5);
+  const h2 = new Int32Array(n).fill(0x01000193);
+  const count = new Int32Array(n);
+  // Each cluster's open findings, for the one cluster per shape that is computed.
+  const lists: Finding[][] = new Array<Finding[]>(n);
+  for (let i = 0; i < n; i++) lists[i] = [];
+  const ids = new Map<string, number>();
+  const id = (str: string | null): number => {
+    if (str === null) return 0x7fffffff;
+    let k = ids.get(str);
+    if (k === undefined) {
+      k = ids.size;
+      ids.set(str, k);
+    }
+    return k;
+  };
+  const components = new Map<string, number>();
+  let addon = false;
+  let lastComponent: string | null = null;
+  let compId = 0;
+  let lastAdvisory: string | null = null;
+  let advId = 0;
+  let lastReason: string | null = null;
+  let reasonId = 0;
+  /** One open finding of cluster `ci` into its hash and list. */
+  const visit = (f: Finding, ci: number): void => {
+    const verdict = f.verdict;
+    if (f.advisory !== lastAdvisory) {
+      lastAdvisory = f.advisory;
+      advId = id(f.advisory);
+    }
+    if (f.component !== lastComponent) {
+      lastComponent = f.component;
+      let info = components.get(f.component);
+      if (info === undefined) {
+        // id × 2, plus 1 for an add-on: one lookup per change of component.
+        info = id(f.component) * 2 + (componentKind(f.component) === 'addon' ? 1 : 0);
+        components.set(f.component, info);
+      }
+      compId = info >> 1;
+      addon = (info & 1) === 1;
+    }
+    let x = verdict === 'affected' ? 1 : verdict === 'unfixed' ? 2 : 3;
+    if (verdict === 'unknown') {
+      if (f.reason !== lastReason) {
+        lastReason = f.reason;
+        reasonId = id(f.reason);
+      }
+      x += reasonId * 4;
+    } else if (verdict === 'affected' && addon) {
+      x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
+    }
+    let a = h1[ci] as number;
+    let b = h2[ci] as number;
+    a = Math.imul(a ^ advId, 0x01000193);
+    b = Math.imul(b + advId, 0x5bd1e995) ^ (b >>> 15);
+    a = Math.imul(a ^ compId, 0x01000193);
+    b = Math.imul(b + compId, 0x5bd1e995) ^ (b >>> 15);
+    a = Math.imul(a ^ x, 0x01000193);
+    b = Math.imul(b + x, 0x5bd1e995) ^ (b >>> 15);
+    h1[ci] = a;
+    h2[ci] = b;
+    count[ci] = (count[ci] as number) + 1;
+    (lists[ci] as Finding[]).push(f);
+  };
+  const names = inventories.map((inv) => inv.cluster);
+  const findings = options.findings;
+  if (!clusterMajor(findings, names, index.size === n, visit)) {
+    // Findings not in triage()'s order: reset and take them as they come, looking each cluster up.
+    lastAdvisory = null;
+    lastComponent = null;
+    lastReason = null;
+    h1.fill(0x811c9dc5);
+    h2.fill(0x01000193);
+    count.fill(0);
+    for (let i = 0; i < n; i++) lists[i] = [];
+    let lastCluster: string | null = null;
+    let ci = -1;
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i] as Finding;
+      if (f.verdict === 'not-affected') continue;
+      if (f.cluster !== lastCluster) {
+        lastCluster = f.cluster;
+        ci = index.get(f.cluster) ?? -1;
+      }
+      if (ci >= 0) visit(f, ci);
+    }
+  }
+
+  // Pass 2: clusters of the same shape (provider, server minor, open findings) share the answer;
+  // the summary also names the server patch. 64 hash bits over at most a few thousand shapes:
+  // a collision is below one in a billion.
+  const shapeKey: string[] = new Array<string>(n);
+  const servers: (KubeVersion | null)[] = new Array<KubeVersion | null>(n);
+  const provs: (ManagedProvider | null)[] = new Array<ManagedProvider | null>(n);
+  const needed: number[] = [];
+  const shapes = new Map<string, Shape | null>();
+  for (let i = 0; i < n; i++) {
+    const inv = inventories[i] as ClusterInventory;
+    const providerName = providers.get(inv.cluster) ?? inv.provider;
+    const provider = isManagedProvider(providerName) ? providerName : null;
+    const server = inv.server === null ? null : run.ev.parse(inv.server);
+    servers[i] = server;
+    provs[i] = provider;
+    if (inv.server === null && count[i] === 0) continue;
+    if (inv.server === null && inv.error !== null) {
+      // Unreadable: every finding is unknown for that reason; listing them as "remaining" says nothing.
+      const key = `unreadable|${inv.error.code}`;
+      shapeKey[i] = key;
+      if (!shapes.has(key)) {
+        const core: Core = { target: null, path: [], clears: [], remains: [], targetCandidate: null, unreadable: `the cluster's versions could not be read (${inv.error.code}): no remediation until it can be read` };
+        shapes.set(key, { core, parts: { text: core.unreadable ?? '', afterVersion: false }, bySemver: new Map() });
+      }
+      continue;
+    }
+    const floor = server === null ? '' : minorOfKey(server);
+    const latest = server === null ? null : latestReleased(run, floor);
+    const latestParsed = latest === null ? null : run.ev.parse(latest);
+    const ahead = server !== null && (latestParsed === null || compareKube(server, latestParsed) > 0);
+    const key = `${floor}|${ahead ? 1 : 0}|${provider ?? ''}|${h1[i] as number}:${h2[i] as number}:${count[i] as number}`;
+    shapeKey[i] = key;
+    if (!shapes.has(key)) {
+      shapes.set(key, null);
+      needed.push(i);
+    }
+  }
+  for (const i of needed) {
+    const server = servers[i] ?? null;
+    const provider = provs[i] ?? null;
+    const core = remediateCore(run, server, provider, openOf(run, lists[i] as Finding[], advisories));
+    const parts = summaryParts(run, server === null ? null : minorOfKey(server), core.targetCandidate, core.path, core.clears, core.remains, provider);
+    shapes.set(shapeKey[i] as string, { core, parts, bySemver: new Map() });
+  }
+
+  const out: (Remediation | undefined)[] = new Array<Remediation | undefined>(n);
+  for (let i = 0; i < n; i++) {
+    const key = shapeKey[i];
+    if (key === undefined) continue;
+    const shape = shapes.get(key) as Shape;
+    const server = servers[i] ?? null;
+    const semver = server?.semver ?? '';
+    let r = shape.bySemver.get(semver);
+    if (r === undefined) {
+      r = withSummary(shape.core, summaryFor(shape.core, shape.parts, server));
+      shape.bySemver.set(semver, r);
+    }
+    out[i] = r;
+  }
+  return out;
+}
+
+/** Sets `clusters[].remediation` on a triage result (one call at the end of triage()). */
+export function attachRemediation(result: TriageResult, options: { inventories: readonly ClusterInventory[]; calendar: ReleaseCalendar; now: Date }): void {
+  const inventories = options.inventories;
+  const list = remediateAll({ findings: result.findings, inventories, advisories: result.advisories, calendar: options.calendar, now: options.now, clusters: result.clusters });
+  const clusters = result.clusters;
+  // triage() builds postures in the inventories' order: pair them by position when it holds.
+  const aligned = clusters.length === inventories.length && clusters.every((c, i) => c.cluster === (inventories[i] as ClusterInventory).cluster);
+  const byName = aligned ? null : new Map(inventories.map((inv, i) => [inv.cluster, list[i]]));
+  for (let i = 0; i < clusters.length; i++) {
+    const c = clusters[i] as ClusterPosture;
+    const r = byName === null ? list[i] : byName.get(c.cluster);
+    if (r !== undefined) c.remediation = r;
+  }
+}
+
+/** "recommended v1.35.8 (clears all 4 open advisories)" for an advisory message's cluster line; null without a target. */
+export function recommendedText(r: Remediation): string | null {
+  if (r.target === null) return null;
+  const n = r.clears.length;
+  const what = n > 1 && r.remains.length === 0 ? `clears all ${n} open advisories` : `clears ${plural(n, 'open advisory', 'open advisories')}`;
+  return `recommended ${r.target} (${what})`;
+}
+
+/** Plain-text lines for one cluster's remediation (terminal renderings). */
+export function remediationLines(cluster: string, r: Remediation): string[] {
+  const lines = [`${cluster}: ${r.summary}`];
+  if (r.path.length > 0) lines.push(`  path: ${r.path.map((s) => `${s.minor} (v${s.version})`).join(' → ')}`);
+  if (r.provider?.note) lines.push(`  ${r.provider.note}`);
+  for (const x of r.remains) lines.push(`  remains ${x.advisory}: ${x.reason}${x.mitigation ? ` — mitigation: ${x.mitigation.split('\n')[0]}` : ''}`);
+  return lines;
+}
