@@ -15,15 +15,14 @@ import { AdvisorError, ConfigError, errorMessage } from './errors.ts';
 import { fetchFeed } from './feed/fetch.ts';
 import { createFeedWatcher } from './feed/watcher.ts';
 import { createHub } from './hub/hub.ts';
+import { triageFleet } from './hub/pipeline.ts';
 import { createWatcherSource } from './hub/source.ts';
-import { collectInventories } from './inventory/collect.ts';
 import type { ClusterInventory } from './inventory/types.ts';
 import { createKubeClient } from './kube/client.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadBundledCalendar, refreshCalendar, type ReleaseCalendar } from './releases/index.ts';
 import { createSnapshotStore } from './store/advisory-snapshots.ts';
 import { createRedisFeedStateStore } from './store/feed-state.ts';
-import { triage } from './triage/index.ts';
 import { checksFor, verifyClusterOf } from './verify/targets.ts';
 
 const DAY_MS = 86_400_000;
@@ -84,15 +83,10 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
 
   // Last good inventory per cluster: served (with its age) when a cluster cannot be read.
   const previous = new Map<string, ClusterInventory>();
-  const triageFleet = async (advisories: Advisory[]) => {
-    const now = new Date();
-    const inventories = await collectInventories({
-      config, now, logger, previous,
-      readAgent: (cluster) => dispatcher.inventory(cluster.name),
-    });
-    for (const inv of inventories) if (inv.error === null) previous.set(inv.cluster, inv);
-    return triage({ advisories, inventories, calendar, now });
-  };
+  const triageHub = (advisories: Advisory[]) => triageFleet({
+    config, advisories, calendar, now: new Date(), logger, previous,
+    readAgent: (cluster) => dispatcher.inventory(cluster.name),
+  });
 
   const hub = createHub({
     config,
@@ -102,15 +96,14 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     slack,
     source: createWatcherSource({
       parseItem,
-      createWatcher: (beforeCommit) => createFeedWatcher({
+      watcher: createFeedWatcher({
         store: createRedisFeedStateStore({ redis, prefix }),
         source: config.feed.url,
         logger,
-        beforeCommit,
         fetchFeed: (src, o) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),
       }),
     }),
-    triage: triageFleet,
+    triage: triageHub,
     dispatcher,
     announceBacklog: config.slack.announceBacklog,
     retriageEveryMs: config.feed.retriage,

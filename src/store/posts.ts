@@ -2,17 +2,20 @@
  * Exactly-once Slack posts. One record per advisory × channel (the parent message, whose ts is the
  * thread) and one per thread reply. Posting goes through a claim:
  *
- *   (none) --claim--> posting{owner, since} --markPosted--> posted{ts}
+ *   (none | released) --claim--> posting{owner, since} --markPosted--> posted{ts}
+ *                                  posting --release--> released{releases + 1}
  *
  * The owner is the BullMQ job id, which BullMQ runs on one worker at a time. A claim found in
  * `posting` by its own owner (a retry, or the job recovered after its worker died) or older than
  * `staleMs` means an earlier attempt may or may not have reached Slack: the caller must reconcile
  * (look for the message's metadata marker in the channel history since `since`) before posting.
- * A definite "Slack did not post" (an error response) releases the claim.
+ * A definite "Slack did not post" (an error response), or a reconciliation that cannot read the
+ * channel, releases the claim: the record stays as `released` with a count, so the next delivery
+ * of the same state is a new job (its id names the release) and claims afresh.
  */
 import type { Redis } from 'ioredis';
 
-export type PostState = 'posting' | 'posted';
+export type PostState = 'posting' | 'posted' | 'released';
 
 export interface PostRecord {
   state: PostState;
@@ -26,6 +29,8 @@ export interface PostRecord {
   summary: string | null;
   /** Times the message was re-rendered after posting: names each update, so a state seen before is still a new update. */
   rev: number;
+  /** Times a claim on it was released without a post. */
+  releases: number;
   ackUser: string | null;
   ackAt: string | null;
 }
@@ -66,7 +71,7 @@ const SAFE_PART = /^[A-Za-z0-9._-]+$/;
 
 const CLAIM = `
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state then
+if (not state) or state == 'released' then
   redis.call('HSET', KEYS[1], 'state', 'posting', 'owner', ARGV[1], 'claimedAt', ARGV[2], 'since', ARGV[2])
   return {'claimed'}
 end
@@ -91,7 +96,8 @@ return 1
 
 const RELEASE = `
 if redis.call('HGET', KEYS[1], 'state') == 'posting' and redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'state', 'released', 'owner', '')
+  return redis.call('HINCRBY', KEYS[1], 'releases', 1)
 end
 return 0
 `;
@@ -129,7 +135,7 @@ export function createPostStore(options: PostStoreOptions): PostStore {
     },
     async get(key) {
       const h = await redis.hgetall(keyOf(key));
-      if (h.state !== 'posting' && h.state !== 'posted') return null;
+      if (h.state !== 'posting' && h.state !== 'posted' && h.state !== 'released') return null;
       return {
         state: h.state,
         owner: h.owner ?? '',
@@ -138,6 +144,7 @@ export function createPostStore(options: PostStoreOptions): PostStore {
         hash: h.hash ?? null,
         summary: h.summary ?? null,
         rev: Number(h.rev ?? 0),
+        releases: Number(h.releases ?? 0),
         ackUser: h.ackUser ?? null,
         ackAt: h.ackAt ?? null,
       };

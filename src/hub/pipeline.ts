@@ -1,0 +1,97 @@
+/**
+ * Advisories × the fleet → one triage result: the step the CLI (`triage`, `demo`) and the hub
+ * (feed polls, fleet re-triage) share. Inventories are collected (the last good one per cluster
+ * kept in `previous`, served with its age when a read fails) and triaged in chunks of clusters,
+ * yielding to the event loop between chunks: with 10,000 clusters one synchronous triage holds
+ * the loop for a second or more, long enough to delay Slack acks and BullMQ lock renewals.
+ *
+ * The result is the one `triage()` gives for the whole fleet at once: findings in advisory →
+ * cluster → component order, postures in cluster order, warnings once each.
+ */
+import type { Advisory } from '../advisory/types.ts';
+import type { ClusterConfig, Config } from '../config/schema.ts';
+import { collectInventories } from '../inventory/collect.ts';
+import type { ClusterInventory } from '../inventory/types.ts';
+import type { Logger } from '../log.ts';
+import type { ReleaseCalendar } from '../releases/calendar.ts';
+import { triage } from '../triage/index.ts';
+import type { Finding, TriageResult } from '../triage/types.ts';
+
+export interface TriageFleetOptions {
+  config: Config;
+  advisories: Advisory[];
+  calendar: ReleaseCalendar;
+  now: Date;
+  logger?: Logger;
+  /** Only this CVE id. */
+  cve?: string;
+  /**
+   * Last good inventory per cluster. Read on failure (the cached one is served with its age) and
+   * updated with every inventory read without error. Omit for a one-shot run.
+   */
+  previous?: Map<string, ClusterInventory>;
+  /** Reads an agent-served cluster (the hub's dispatcher). */
+  readAgent?: (cluster: ClusterConfig) => Promise<ClusterInventory>;
+  /** Inventories given already (tests, benchmarks); skips collecting. */
+  inventories?: ClusterInventory[];
+  /** Clusters per synchronous triage call (default 250). */
+  chunkClusters?: number;
+}
+
+/** Lets timers, I/O callbacks and lock renewals run between two chunks of CPU work. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export async function triageFleet(options: TriageFleetOptions): Promise<TriageResult> {
+  const { now, calendar } = options;
+  const inventories = options.inventories ?? await collectInventories({
+    config: options.config, now,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.previous ? { previous: options.previous } : {}),
+    ...(options.readAgent ? { readAgent: options.readAgent } : {}),
+  });
+  if (options.previous) for (const inv of inventories) if (inv.error === null) options.previous.set(inv.cluster, inv);
+  const chunk = Math.max(1, options.chunkClusters ?? 250);
+  const base = { calendar, now, ...(options.cve === undefined ? {} : { cve: options.cve }) };
+  if (inventories.length <= chunk) return triage({ ...base, advisories: options.advisories, inventories });
+
+  // Same order as one triage() call: clusters by name, then findings regrouped per advisory.
+  const sorted = [...inventories].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  const warnings = new Set<string>();
+  const seen = new Set<string>();
+  for (const inv of sorted) {
+    if (seen.has(inv.cluster)) warnings.add(`cluster ${inv.cluster} appears more than once in the inventory`);
+    seen.add(inv.cluster);
+  }
+  let first: TriageResult | null = null;
+  const perAdvisory = new Map<string, Finding[][]>();
+  const clusters: TriageResult['clusters'] = [];
+  for (let i = 0; i < sorted.length; i += chunk) {
+    const part = triage({ ...base, advisories: options.advisories, inventories: sorted.slice(i, i + chunk) });
+    first ??= part;
+    for (const w of part.warnings) if (!w.startsWith('cluster ') || !w.endsWith('appears more than once in the inventory')) warnings.add(w);
+    for (const c of part.clusters) clusters.push(c);
+    // Findings of one chunk come advisory by advisory: cut them into runs.
+    let start = 0;
+    const fs = part.findings;
+    for (let j = 1; j <= fs.length; j++) {
+      if (j < fs.length && (fs[j] as Finding).advisory === (fs[start] as Finding).advisory) continue;
+      const id = (fs[start] as Finding).advisory;
+      let runs = perAdvisory.get(id);
+      if (runs === undefined) perAdvisory.set(id, (runs = []));
+      runs.push(fs.slice(start, j));
+      start = j;
+    }
+    await yieldToEventLoop();
+  }
+  const result = first as TriageResult;
+  const findings: Finding[] = [];
+  const done = new Set<string>();
+  for (const a of result.advisories) {
+    if (done.has(a.id)) continue;
+    done.add(a.id);
+    for (const run of perAdvisory.get(a.id) ?? []) for (const f of run) findings.push(f);
+  }
+  return { ...result, findings, clusters, warnings: [...warnings] };
+}
