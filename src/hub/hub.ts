@@ -44,6 +44,7 @@ import { createCommandProcessor } from '../queue/workers/command-worker.ts';
 import type { Verifier } from '../queue/workers/verify-worker.ts';
 import { type AdvisorySource, type TriageFn, createFeedProcessor } from '../queue/workers/feed-worker.ts';
 import { createRetriageProcessor } from '../queue/workers/retriage-worker.ts';
+import { type RenderPool, createRenderPool } from '../queue/workers/render-pool.ts';
 import { createSlackProcessor } from '../queue/workers/slack-worker.ts';
 import { type SlackApp, type SlackMode, createSlackApp } from '../slack/app.ts';
 import type { ListenerRegistry } from '../slack/listeners/types.ts';
@@ -82,6 +83,8 @@ export interface HubWorkerOptions {
   maxClusterRows?: number;
   /** Least time between two updates of one verification progress message (default 1000 ms). */
   verifyUpdateMs?: number;
+  /** Threads rendering advisory messages off the main thread (default 1; 0 renders in-process). */
+  renderThreads?: number;
 }
 
 export interface HubOptions {
@@ -222,6 +225,7 @@ export function createHub(options: HubOptions): Hub {
 
   let started = false;
   let stopping: Promise<void> | null = null;
+  let renderPool: RenderPool | null = null;
 
   return {
     registry,
@@ -244,8 +248,9 @@ export function createHub(options: HubOptions): Hub {
         const retriageWorker = new Worker(QUEUE_NAMES.retriage, createRetriageProcessor({
           config: options.config, triage: options.triage, snapshots, posts, producers, logger: options.logger, now,
         }), workerOpts(1));
+        renderPool = createRenderPool({ threads: w.renderThreads ?? 1 });
         const slackWorker = new Worker(QUEUE_NAMES.slack, createSlackProcessor({
-          config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger,
+          config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger, render: renderPool,
           ...(w.maxClusterRows ? { maxClusterRows: w.maxClusterRows } : {}),
         }), workerOpts(w.slackConcurrency ?? 4));
         const commandWorker = new Worker(QUEUE_NAMES.commands, createCommandProcessor({
@@ -286,6 +291,7 @@ export function createHub(options: HubOptions): Hub {
       stopping ??= (async () => {
         if (slackApp && started) await slackApp.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
         await Promise.all(workers.map((wk) => wk.close()));
+        await renderPool?.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
         log.info('hub stopped');

@@ -21,7 +21,7 @@
 import type { Advisory } from '../advisory/types.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
 import { type DigestEntry, type DigestInput, digestEntry } from './digest.ts';
-import { renderHash } from './hash.ts';
+import { renderHash, renderHashOf } from './hash.ts';
 import { type ChannelFindings, type Routing, createFindingRouter } from './routing.ts';
 import { createHash } from 'node:crypto';
 
@@ -99,9 +99,9 @@ export function deliverFrom(record: { hash: string | null; rev: number }): strin
 }
 
 /** The hash of a whole view, from its parts' render hashes (each part hashed once). */
-function viewHash(advisory: Advisory, channels: Map<string, ChannelView>, unrouted: readonly Finding[]): string {
+function viewHash(channels: Map<string, ChannelView>, unroutedHash: string): string {
   const h = createHash('sha256');
-  h.update(renderHash(advisory, unrouted));
+  h.update(unroutedHash);
   for (const channel of [...channels.keys()].sort()) h.update(`\n${channel}=${(channels.get(channel) as ChannelView).hash}`);
   return h.digest('hex');
 }
@@ -124,10 +124,11 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
     const perChannel: Map<string, ChannelFindings> = router.byAdvisory.get(advisory.id) ?? new Map();
     const channels = new Map<string, ChannelView>();
     for (const [channel, cf] of perChannel) {
-      channels.set(channel, { findings: cf.findings, hash: renderHash(advisory, cf.findings), affected: [...cf.affected].sort() });
+      channels.set(channel, { findings: cf.findings, hash: renderHashOf(advisory, cf.digest.digest()), affected: [...cf.affected].sort() });
     }
-    const unrouted = router.unrouted.get(advisory.id) ?? [];
-    return { advisory, hash: viewHash(advisory, channels, unrouted), channels, unrouted, newChannels: [] };
+    const u = router.unrouted.get(advisory.id);
+    const unroutedHash = u === undefined ? renderHash(advisory, []) : renderHashOf(advisory, u.digest.digest());
+    return { advisory, hash: viewHash(channels, unroutedHash), channels, unrouted: u?.findings ?? [], newChannels: [] };
   };
 
   const deliver = (v: AdvisoryView, channel: string, posts: ReadonlyMap<string, PreviousPost>): Delivery | null => {

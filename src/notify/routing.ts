@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { Finding } from '../triage/types.ts';
+import { type FindingsDigest, createFindingsDigest } from './hash.ts';
 
 /** The channel for an environment: `slack.channels[env]`, else `slack.channels.default`, else none. */
 export function channelFor(config: { slack: Pick<Config['slack'], 'channels'> }, environment: string): string | null {
@@ -45,6 +46,8 @@ export interface ChannelFindings {
   findings: Finding[];
   /** Clusters with a verdict other than not-affected (affected, unfixed or unknown). */
   affected: Set<string>;
+  /** Digest of `findings`, fed as they are added (see hash.ts). */
+  digest: FindingsDigest;
 }
 
 /**
@@ -54,29 +57,31 @@ export interface ChannelFindings {
 export interface FindingRouter {
   add(findings: readonly Finding[]): void;
   readonly byAdvisory: Map<string, Map<string, ChannelFindings>>;
-  readonly unrouted: Map<string, Finding[]>;
+  readonly unrouted: Map<string, ChannelFindings>;
 }
 
 export function createFindingRouter(routing: Routing): FindingRouter {
   const byAdvisory = new Map<string, Map<string, ChannelFindings>>();
-  const unrouted = new Map<string, Finding[]>();
+  const unrouted = new Map<string, ChannelFindings>();
+  const fresh = (): ChannelFindings => ({ findings: [], affected: new Set(), digest: createFindingsDigest() });
   return {
     byAdvisory,
     unrouted,
     add(findings) {
       for (const f of findings) {
         const channel = routing.channelOf(f);
+        let cf: ChannelFindings | undefined;
         if (channel === null) {
-          let list = unrouted.get(f.advisory);
-          if (list === undefined) unrouted.set(f.advisory, (list = []));
-          list.push(f);
-          continue;
+          cf = unrouted.get(f.advisory);
+          if (cf === undefined) unrouted.set(f.advisory, (cf = fresh()));
+        } else {
+          let perChannel = byAdvisory.get(f.advisory);
+          if (perChannel === undefined) byAdvisory.set(f.advisory, (perChannel = new Map()));
+          cf = perChannel.get(channel);
+          if (cf === undefined) perChannel.set(channel, (cf = fresh()));
         }
-        let perChannel = byAdvisory.get(f.advisory);
-        if (perChannel === undefined) byAdvisory.set(f.advisory, (perChannel = new Map()));
-        let cf = perChannel.get(channel);
-        if (cf === undefined) perChannel.set(channel, (cf = { findings: [], affected: new Set() }));
         cf.findings.push(f);
+        cf.digest.add(f);
         if (f.verdict !== 'not-affected') cf.affected.add(f.cluster);
       }
     },

@@ -6,8 +6,9 @@
  * Layout (every key under the deployment prefix, so a hash-tagged prefix keeps one slot):
  * - `advisory:<id>` the view's head: advisory, view hash, per channel its render hash and
  *   affected clusters, and the channels owed a first post;
- * - `advisory:<id>:part:<channel|->:<hash16>` that channel's findings (`-`: clusters no channel
- *   receives), content-addressed by the part's render hash. Parts are written before the head
+ * - `advisory:<id>:part:<channel|->:<hash16>:<page>` that channel's findings (`-`: clusters no
+ *   channel receives) in pages of 2,000, content-addressed by the part's render hash (pages keep
+ *   every JSON encode and decode short: a 10,000-cluster channel is tens of megabytes). Parts are written before the head
  *   that names them, so a reader never sees a head without its findings, and a post job reads
  *   only its own channel's findings, not the whole fleet's. Parts a new head no longer names
  *   expire after a grace period (a reader holding the old head still finds them).
@@ -46,6 +47,15 @@ export interface SnapshotHead {
 }
 
 /** One channel's findings of an advisory, as its post job renders them. */
+/** One channel's findings of an advisory as stored: JSON pages of `Finding[]`, not decoded. */
+export interface ChannelPages {
+  advisory: Advisory;
+  /** The channel's render hash; null for an inline head (the caller routes and hashes itself). */
+  hash: string | null;
+  pages: string[];
+  split: boolean;
+}
+
 export interface ChannelSnapshot {
   advisory: Advisory;
   /** The channel's render hash; null for an inline head (the caller routes and hashes itself). */
@@ -74,6 +84,8 @@ export interface SnapshotStore {
   putView(view: AdvisoryView, updatedAt: string, expected?: string): Promise<boolean>;
   get(id: string): Promise<AdvisorySnapshot | null>;
   getChannel(id: string, channel: string): Promise<ChannelSnapshot | null>;
+  /** The same, pages left encoded (for a renderer that decodes them off the main thread). */
+  getChannelPages(id: string, channel: string): Promise<ChannelPages | null>;
   list(): Promise<AdvisorySnapshot[]>;
   /** Every head, without findings. */
   listHeads(): Promise<SnapshotHead[]>;
@@ -89,8 +101,20 @@ interface StoredHead {
   /** Inline form (put/replace). */
   findings?: Finding[];
   /** Split form (putView): channel ("-" for unrouted) → part. */
-  parts?: Record<string, { hash: string; affected: string[] }>;
+  parts?: Record<string, StoredPart>;
 }
+
+interface StoredPart {
+  hash: string;
+  affected: string[];
+  /** Pages of findings (absent: 1). */
+  pages?: number;
+}
+
+const PAGE = 2_000;
+
+/** Lets other work run between two pages of encoding or decoding. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Seconds a part stays readable after a newer head stopped naming it. */
 const PART_GRACE_S = 600;
@@ -117,7 +141,9 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
   const { redis, prefix } = options;
   const idsKey = `${prefix}:advisories`;
   const keyOf = (id: string) => `${prefix}:advisory:${id}`;
-  const partKey = (id: string, channel: string, hash: string) => `${prefix}:advisory:${id}:part:${channel}:${hash.slice(0, 16)}`;
+  const partKey = (id: string, channel: string, hash: string, page: number) => `${prefix}:advisory:${id}:part:${channel}:${hash.slice(0, 16)}:${page}`;
+  const pageKeys = (id: string, channel: string, part: StoredPart) =>
+    Array.from({ length: part.pages ?? 1 }, (_, i) => partKey(id, channel, part.hash, i));
   const fleetKey = `${prefix}:fleet`;
 
   const readHead = async (id: string): Promise<StoredHead | null> => {
@@ -125,20 +151,29 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
     return raw === null ? null : (JSON.parse(raw) as StoredHead);
   };
 
-  const readPart = async (id: string, channel: string, hash: string): Promise<Finding[]> => {
-    const raw = await redis.get(partKey(id, channel, hash));
+  const readPages = async (id: string, channel: string, part: StoredPart): Promise<string[]> => {
+    const keys = pageKeys(id, channel, part);
+    const raws = keys.length === 0 ? [] : await redis.mget(...keys);
     // A head is written after its parts, and parts outlive the head that dropped them: a missing one is a lost Redis.
-    if (raw === null) throw new Error(`snapshot of ${id}: findings of ${channel} (${hash.slice(0, 16)}) are missing`);
-    return JSON.parse(raw) as Finding[];
+    if (raws.some((r) => r === null)) throw new Error(`snapshot of ${id}: findings of ${channel} (${part.hash.slice(0, 16)}) are missing`);
+    return raws as string[];
   };
+
+  const decode = async (pages: readonly string[], into: Finding[] = []): Promise<Finding[]> => {
+    for (const page of pages) {
+      for (const f of JSON.parse(page) as Finding[]) into.push(f);
+      if (pages.length > 1) await breathe();
+    }
+    return into;
+  };
+
+  const readPart = async (id: string, channel: string, part: StoredPart): Promise<Finding[]> => decode(await readPages(id, channel, part));
 
   const assemble = async (head: StoredHead): Promise<AdvisorySnapshot> => {
     const base = { advisory: head.advisory, hash: head.hash, updatedAt: head.updatedAt, ...(head.newChannels ? { newChannels: head.newChannels } : {}) };
     if (head.parts === undefined) return { ...base, findings: head.findings ?? [] };
     const findings: Finding[] = [];
-    for (const [channel, part] of Object.entries(head.parts)) {
-      for (const f of await readPart(head.advisory.id, channel, part.hash)) findings.push(f);
-    }
+    for (const [channel, part] of Object.entries(head.parts)) await decode(await readPages(head.advisory.id, channel, part), findings);
     return { ...base, findings };
   };
 
@@ -152,24 +187,28 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
     },
     async putView(view, updatedAt, expected) {
       const id = view.advisory.id;
-      const parts: Record<string, { hash: string; affected: string[] }> = {};
-      const writes: [string, string][] = [];
-      for (const [channel, cv] of view.channels) {
-        parts[channel] = { hash: cv.hash, affected: cv.affected };
-        writes.push([partKey(id, channel, cv.hash), JSON.stringify(cv.findings)]);
-      }
+      const parts: Record<string, StoredPart> = {};
+      const lists: [string, Finding[]][] = [...[...view.channels].map(([c, cv]) => [c, cv.findings] as [string, Finding[]])];
+      for (const [channel, cv] of view.channels) parts[channel] = { hash: cv.hash, affected: cv.affected, pages: Math.ceil(cv.findings.length / PAGE) };
       if (view.unrouted.length > 0) {
-        const hash = view.hash;
-        parts[UNROUTED] = { hash, affected: affectedOf(view.unrouted) };
-        writes.push([partKey(id, UNROUTED, hash), JSON.stringify(view.unrouted)]);
+        parts[UNROUTED] = { hash: view.hash, affected: affectedOf(view.unrouted), pages: Math.ceil(view.unrouted.length / PAGE) };
+        lists.push([UNROUTED, view.unrouted]);
       }
       const head: StoredHead = {
         advisory: view.advisory, hash: view.hash, updatedAt, parts,
         ...(view.newChannels.length > 0 ? { newChannels: view.newChannels } : {}),
       };
       const before = await readHead(id);
-      // Parts first (content-addressed: rewriting one is harmless), one value per command so no reply is huge.
-      for (const [key, value] of writes) await redis.set(key, value);
+      // Parts first (content-addressed: rewriting one is harmless), page by page.
+      const written = new Set<string>();
+      for (const [channel, findings] of lists) {
+        const part = parts[channel] as StoredPart;
+        for (let i = 0; i * PAGE < findings.length; i++) {
+          const key = partKey(id, channel, part.hash, i);
+          written.add(key);
+          await redis.set(key, JSON.stringify(findings.slice(i * PAGE, (i + 1) * PAGE)));
+        }
+      }
       let stored = true;
       if (expected === undefined) {
         await redis.multi().set(keyOf(id), JSON.stringify(head)).sadd(idsKey, id).exec();
@@ -177,8 +216,7 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
         stored = (await redis.eval(REPLACE, 1, keyOf(id), JSON.stringify(head), expected, view.hash)) === 1;
       }
       if (stored && before?.parts) {
-        const kept = new Set(writes.map(([k]) => k));
-        const stale = Object.entries(before.parts).map(([c, p]) => partKey(id, c, p.hash)).filter((k) => !kept.has(k));
+        const stale = Object.entries(before.parts).flatMap(([c, p]) => pageKeys(id, c, p)).filter((k) => !written.has(k));
         if (stale.length > 0) {
           const m = redis.multi();
           for (const k of stale) m.expire(k, PART_GRACE_S);
@@ -197,7 +235,15 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       if (head.parts === undefined) return { advisory: head.advisory, hash: null, findings: head.findings ?? [], split: false };
       const part = head.parts[channel];
       if (part === undefined) return { advisory: head.advisory, hash: null, findings: [], split: true };
-      return { advisory: head.advisory, hash: part.hash, findings: await readPart(id, channel, part.hash), split: true };
+      return { advisory: head.advisory, hash: part.hash, findings: await readPart(id, channel, part), split: true };
+    },
+    async getChannelPages(id, channel) {
+      const head = await readHead(id);
+      if (head === null) return null;
+      if (head.parts === undefined) return { advisory: head.advisory, hash: null, pages: [JSON.stringify(head.findings ?? [])], split: false };
+      const part = head.parts[channel];
+      if (part === undefined) return { advisory: head.advisory, hash: null, pages: [], split: true };
+      return { advisory: head.advisory, hash: part.hash, pages: await readPages(id, channel, part), split: true };
     },
     async list() {
       const ids = await redis.smembers(idsKey);

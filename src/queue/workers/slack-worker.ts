@@ -13,11 +13,12 @@ import { digestMessage } from '../../notify/digest.ts';
 import { renderHash } from '../../notify/hash.ts';
 import { deliverFrom } from '../../notify/plan.ts';
 import { createRouting } from '../../notify/routing.ts';
-import { describeChanges, summarize, type MessageSummary } from '../../notify/summary.ts';
-import { advisoryChangeReply, advisoryMessage, type SlackMessage } from '../../slack/blocks/advisory.ts';
+import { advisoryChangeReply, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { section } from '../../slack/blocks/text.ts';
 import { type SlackApi, slackRejected } from '../../slack/web.ts';
-import type { ChannelSnapshot, SnapshotStore } from '../../store/advisory-snapshots.ts';
+import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
+import type { Finding } from '../../triage/types.ts';
+import { type RenderPool, createRenderPool } from './render-pool.ts';
 import type { Lock, PostKey, PostStore } from '../../store/posts.ts';
 import { slackJobSchema, type SlackJob } from '../payloads.ts';
 import { withSlackSemantics } from './slack-semantics.ts';
@@ -37,6 +38,8 @@ export interface SlackProcessorDeps {
   logger: Logger;
   /** Cluster rows in a parent message before it summarises (default 15). */
   maxClusterRows?: number;
+  /** Where messages are rendered (default in-process; the hub gives it a render thread). */
+  render?: RenderPool;
 }
 
 export type SlackJobResult = 'posted' | 'updated' | 'up-to-date' | 'not-relevant' | 'acknowledged' | 'digest-posted';
@@ -109,64 +112,43 @@ export async function postOnce(
   return ts;
 }
 
-function parseSummary(raw: string | null): MessageSummary | null {
-  if (raw === null) return null;
-  try {
-    return JSON.parse(raw) as MessageSummary;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A summary stored before summaries carried per-component versions, equal to the new one in
- * everything it knows: nothing a reader follows changed, so the parent is refreshed quietly
- * rather than with an "advisory details updated" reply.
- */
-function sameAsLegacy(prev: MessageSummary | null, next: MessageSummary): boolean {
-  if (prev === null || prev.components !== undefined) return false;
-  const { components: _ignored, ...rest } = next;
-  return JSON.stringify(prev) === JSON.stringify(rest);
-}
-
-/** Same summary: nothing a reader follows changed (e.g. only a note's wording), so no reply. */
-function sameSummary(prev: MessageSummary | null, next: MessageSummary): boolean {
-  return prev !== null && JSON.stringify(prev) === JSON.stringify(next);
-}
-
 export function createSlackProcessor(deps: SlackProcessorDeps) {
   const routing = createRouting(deps.config);
 
-  /** This channel's findings and render hash, from a per-channel view or an older inline snapshot. */
-  const channelView = (snap: ChannelSnapshot, channel: string) => {
-    if (snap.split) return { findings: snap.findings, hash: snap.hash ?? renderHash(snap.advisory, []) };
-    const findings = snap.findings.filter((f) => routing.channelOf(f) === channel);
-    return { findings, hash: renderHash(snap.advisory, findings) };
+  const renderer = deps.render ?? createRenderPool({ threads: 0 });
+
+  /**
+   * This channel's findings (encoded pages) and render hash, from a per-channel view or from an
+   * older inline snapshot (small: filtered and hashed here).
+   */
+  const channelPages = async (id: string, channel: string) => {
+    const snap = await deps.snapshots.getChannelPages(id, channel);
+    if (snap === null) throw new UnrecoverableError(`no snapshot for ${id}`);
+    if (snap.split) return { advisory: snap.advisory, pages: snap.pages, hash: snap.hash ?? renderHash(snap.advisory, []) };
+    const findings = (JSON.parse(snap.pages[0] ?? '[]') as Finding[]).filter((f) => routing.channelOf(f) === channel);
+    return { advisory: snap.advisory, pages: [JSON.stringify(findings)], hash: renderHash(snap.advisory, findings) };
   };
 
   const deliver = async (job: Job, data: Extract<SlackJob, { kind: 'deliver' }>, log: Logger): Promise<SlackJobResult> => {
-    const snap = await deps.snapshots.getChannel(data.advisory, data.channel);
-    if (snap === null) throw new UnrecoverableError(`no snapshot for ${data.advisory}`);
-    const fleet = await deps.snapshots.getFleet();
     // What this channel's message shows: a change in another environment's clusters leaves it alone.
-    const { findings, hash } = channelView(snap, data.channel);
+    const view = await channelPages(data.advisory, data.channel);
+    const fleet = await deps.snapshots.getFleet();
+    const { hash } = view;
     const parentKey: PostKey = { advisory: data.advisory, channel: data.channel };
     const owner = job.id ?? `job-${data.advisory}`;
-    const summary = summarize(snap.advisory, findings);
     const hash16 = hash.slice(0, 16);
     const current = (h: string | null | undefined) => h === hash;
-
-    const record = await deps.posts.get(parentKey);
-    const render = (ack: { user: string; at: string } | null) => advisoryMessage({
-      advisory: snap.advisory, findings, releaseData: fleet?.releaseData ?? null, acknowledged: ack,
+    const render = (ack: { user: string; at: string } | null, previousSummary: string | null) => renderer.render({
+      advisory: view.advisory, pages: view.pages, releaseData: fleet?.releaseData ?? null, acknowledged: ack, previousSummary,
       ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
 
+    const record = await deps.posts.get(parentKey);
     if (record === null || record.state !== 'posted') {
-      if (record === null && summary.affected.length === 0) return 'not-relevant';
-      const message = render(null);
-      const ts = await postOnce(deps, parentKey, owner, message, { hash, summary: JSON.stringify(summary) });
-      for (const [i, part] of message.overflow.entries()) {
+      const r = await render(null, null);
+      if (record === null && r.affected === 0) return 'not-relevant';
+      const ts = await postOnce(deps, parentKey, owner, r.message, { hash, summary: r.summary });
+      for (const [i, part] of r.message.overflow.entries()) {
         await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${i}` }, owner, part, { threadTs: ts });
       }
       log.info({ advisory: data.advisory, channel: data.channel, ts }, 'advisory posted');
@@ -182,25 +164,23 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     try {
       const fresh = await deps.posts.get(parentKey);
       if (current(fresh?.hash)) return 'up-to-date';
-      const prevSummary = parseSummary(fresh?.summary ?? null);
-      const message = render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null);
-      if (sameAsLegacy(prevSummary, summary) || sameSummary(prevSummary, summary)) {
-        await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
-        await deps.posts.setRendered(parentKey, hash, JSON.stringify(summary));
+      const r = await render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null, fresh?.summary ?? null);
+      if (r.quiet) {
+        await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
+        await deps.posts.setRendered(parentKey, hash, r.summary);
         log.info({ advisory: data.advisory, channel: data.channel }, 'advisory refreshed without a reply');
         return 'updated';
       }
-      const changes = describeChanges(prevSummary, summary);
       // The reply is keyed by the transition (from → to, and the update count): a retry finds it
       // posted, and a return to an earlier state later (an upgrade rolled back) is told again.
       const from = deliverFrom(fresh ?? record);
-      await postOnce(deps, { ...parentKey, reply: `upd-${hash16}-${from}` }, owner, advisoryChangeReply(snap.advisory, changes), { threadTs: record.ts });
-      for (const [i, part] of message.overflow.entries()) {
+      await postOnce(deps, { ...parentKey, reply: `upd-${hash16}-${from}` }, owner, advisoryChangeReply(view.advisory, r.changes), { threadTs: record.ts });
+      for (const [i, part] of r.message.overflow.entries()) {
         await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${from}-${i}` }, owner, part, { threadTs: record.ts });
       }
-      await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
-      await deps.posts.setRendered(parentKey, hash, JSON.stringify(summary));
-      log.info({ advisory: data.advisory, channel: data.channel, changes }, 'advisory updated in thread');
+      await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
+      await deps.posts.setRendered(parentKey, hash, r.summary);
+      log.info({ advisory: data.advisory, channel: data.channel, changes: r.changes.slice(0, 20) }, 'advisory updated in thread');
       return 'updated';
     } finally {
       await deps.lock.release(lockName, owner);
@@ -211,18 +191,16 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     const parentKey: PostKey = { advisory: data.advisory, channel: data.channel };
     const record = await deps.posts.get(parentKey);
     if (record?.state !== 'posted' || record.ts === null) throw new SlackError('POST_BUSY', 'advisory not posted yet', { retryable: true });
-    const snap = await deps.snapshots.getChannel(data.advisory, data.channel);
-    if (snap === null) throw new UnrecoverableError(`no snapshot for ${data.advisory}`);
+    const view = await channelPages(data.advisory, data.channel);
     const owner = job.id ?? `ack-${data.advisory}`;
     const user = record.ackUser ?? data.user;
     await postOnce(deps, { ...parentKey, reply: 'ack' }, owner, {
       text: `Acknowledged by <@${user}>`, blocks: [section(`:white_check_mark: Acknowledged by <@${user}>`)],
     }, { threadTs: record.ts });
     const fleet = await deps.snapshots.getFleet();
-    const message = advisoryMessage({
-      advisory: snap.advisory, findings: channelView(snap, data.channel).findings,
-      releaseData: fleet?.releaseData ?? null, acknowledged: { user, at: record.ackAt ?? '' },
-      ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
+    const { message } = await renderer.render({
+      advisory: view.advisory, pages: view.pages, releaseData: fleet?.releaseData ?? null, acknowledged: { user, at: record.ackAt ?? '' },
+      previousSummary: null, ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
     await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
     return 'acknowledged';
