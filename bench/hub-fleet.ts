@@ -154,7 +154,8 @@ async function bare(file: string, advisories: Advisory[]): Promise<{ ms: number;
 }
 
 function startFakeSlackProcess(): Promise<{ child: ChildProcess; apiUrl: string; seen: Seen[] }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--fake-slack'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // No execArgv: profiling or GC-tracing flags of this process are not the fake's.
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fake-slack'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const seen: Seen[] = [];
   return new Promise((resolvePromise, reject) => {
     const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -163,7 +164,7 @@ function startFakeSlackProcess(): Promise<{ child: ChildProcess; apiUrl: string;
         resolvePromise({ child, apiUrl: line.slice(5), seen });
         return;
       }
-      seen.push(JSON.parse(line) as Seen);
+      if (line.startsWith('{')) seen.push(JSON.parse(line) as Seen);
     });
     child.once('exit', (code) => reject(new Error(`fake Slack exited with ${code}`)));
   });
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
   };
 
   const startEpoch = Date.now();
+  if (process.env.BENCH_TRACE) process.stderr.write(`t0 monotonic ${process.hrtime.bigint() / 1000n} us\n`);
   const t0 = performance.now();
   const config = await loadConfigFile(file);
   // Measured from here: the poll (config loading is start-up, before any poll or Slack traffic).
@@ -242,7 +244,6 @@ async function main(): Promise<void> {
     announceBacklog: config.slack.announceBacklog,
     pollEveryMs: 24 * 3600_000,
     retriageEveryMs: 24 * 3600_000,
-    workers: { slackConcurrency: 8 },
   });
   await hub.start();
   await hub.pollNow();
@@ -288,6 +289,7 @@ async function main(): Promise<void> {
     `ratio:      ${ratio.toFixed(1)}× the bare program (target ≤ 10×)`,
     `event loop: max delay ${maxDelayMs.toFixed(1)} ms during the run (target ≤ 100 ms); p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
     `checks:     expected channel × advisory ${expected.size}, unexpected ${unexpected.length}, duplicate markers ${duplicates.length}, over Slack limits ${overLimit.length}, failed jobs ${failed}, feed job attempts ${feedJobs.map((j) => j.attemptsMade).join(',')}`,
+    ...(process.env.BENCH_TRACE ? [`stall list: ${JSON.stringify(stalls)}`] : []),
     `stalls:     ${stalls.length} over 60 ms; longest ${[...stalls].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([at, ms]) => `${ms} ms at +${at} ms`).join(', ') || 'none'}`,
     `slack rate: peak ${peakRate} messages per channel in one second`,
     `machine:    ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}; hub wall ${hubWallMs.toFixed(0)} ms`,

@@ -92,7 +92,7 @@ export async function queueDeliveries(producers: Producers, deliveries: readonly
 }
 
 /** Findings are handed to the planner in slices so routing a large fleet never holds the event loop. */
-export async function addFindingsInSlices(planner: Planner, result: TriageResult, slice = 20_000): Promise<void> {
+export async function addFindingsInSlices(planner: Planner, result: TriageResult, slice = 2_000): Promise<void> {
   for (let i = 0; i < result.findings.length; i += slice) {
     planner.addFindings(result.findings.slice(i, i + slice));
     await yieldToEventLoop();
