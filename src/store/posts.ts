@@ -11,7 +11,8 @@
  * (look for the message's metadata marker in the channel history since `since`) before posting.
  * A definite "Slack did not post" (an error response), or a reconciliation that cannot read the
  * channel, releases the claim: the record stays as `released` with a count, so the next delivery
- * of the same state is a new job (its id names the release) and claims afresh.
+ * of the same state is a new job (its id names the release). After a definite "not posted" that
+ * job claims afresh; after an unchecked one (`uncertain`) it reconciles first, keeping `since`.
  */
 import type { Redis } from 'ioredis';
 
@@ -51,7 +52,11 @@ export interface PostKey {
 export interface PostStore {
   claim(key: PostKey, owner: string): Promise<ClaimResult>;
   markPosted(key: PostKey, owner: string, ts: string, extra?: { hash?: string; summary?: string }): Promise<void>;
-  release(key: PostKey, owner: string): Promise<void>;
+  /**
+   * Give the claim up without a post. `uncertain`: an earlier attempt may have posted (it could
+   * not be checked), so the next claim reconciles first instead of posting straight away.
+   */
+  release(key: PostKey, owner: string, options?: { uncertain?: boolean }): Promise<void>;
   get(key: PostKey): Promise<PostRecord | null>;
   setRendered(key: PostKey, hash: string, summary: string): Promise<void>;
   acknowledge(key: PostKey, user: string, at: string): Promise<boolean>;
@@ -71,6 +76,10 @@ const SAFE_PART = /^[A-Za-z0-9._-]+$/;
 
 const CLAIM = `
 local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'released' and redis.call('HGET', KEYS[1], 'uncertain') == '1' then
+  redis.call('HSET', KEYS[1], 'state', 'posting', 'owner', ARGV[1], 'claimedAt', ARGV[2])
+  return {'reconcile', redis.call('HGET', KEYS[1], 'since')}
+end
 if (not state) or state == 'released' then
   redis.call('HSET', KEYS[1], 'state', 'posting', 'owner', ARGV[1], 'claimedAt', ARGV[2], 'since', ARGV[2])
   return {'claimed'}
@@ -96,7 +105,7 @@ return 1
 
 const RELEASE = `
 if redis.call('HGET', KEYS[1], 'state') == 'posting' and redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'state', 'released', 'owner', '')
+  redis.call('HSET', KEYS[1], 'state', 'released', 'owner', '', 'uncertain', ARGV[2])
   return redis.call('HINCRBY', KEYS[1], 'releases', 1)
 end
 return 0
@@ -130,8 +139,8 @@ export function createPostStore(options: PostStoreOptions): PostStore {
     async markPosted(key, owner, ts, extra = {}) {
       await redis.eval(MARK_POSTED, 1, keyOf(key), ts, owner, String(now()), extra.hash ?? '', extra.summary ?? '');
     },
-    async release(key, owner) {
-      await redis.eval(RELEASE, 1, keyOf(key), owner);
+    async release(key, owner, opts = {}) {
+      await redis.eval(RELEASE, 1, keyOf(key), owner, opts.uncertain ? '1' : '0');
     },
     async get(key) {
       const h = await redis.hgetall(keyOf(key));

@@ -83,6 +83,8 @@ export interface FakeSlack {
    * without channels:join; method_not_supported_for_channel_type for a private channel).
    */
   notMember(channel: string, options?: { joinable?: boolean; error?: string }): void;
+  /** The bot was invited to `channel` (undoes `notMember`). */
+  invite(channel: string): void;
   /** Channels the bot joined through conversations.join. */
   joined: string[];
   socket: FakeSocketMode;
@@ -312,6 +314,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     notMember(channel, options = {}) {
       outside.set(channel, options.joinable === false ? options.error ?? 'missing_scope' : null);
+    },
+    invite(channel) {
+      outside.delete(channel);
     },
     joined,
     socket: {

@@ -67,11 +67,12 @@ async function reconcile(
     deps.logger.info({ channel: args.channel }, 'joined the channel to read its history');
   } catch (err) {
     if (!(err instanceof SlackError) || err.retryable) throw err;
-    await deps.posts.release(key, owner);
+    // Whether the earlier attempt posted is still unknown: the next claim reconciles first.
+    await deps.posts.release(key, owner, { uncertain: true });
     throw new UnrecoverableError(
       `cannot check channel ${args.channel} for an earlier post of ${args.marker}: the app is not a member and could not join it (${err.code.replace(/^SLACK_API_/, '')}). `
       + 'Invite the app to the channel (/invite @k8s-advisor), or reinstall it from manifest.yml so it has channels:join (public channels only). '
-      + 'The claim is released: the next feed poll or fleet re-triage delivers it again.',
+      + 'The claim is released: the next fleet re-triage (feed.retriage) checks again and delivers it.',
     );
   }
   return deps.slack.findByMarker(args);
