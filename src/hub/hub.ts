@@ -249,6 +249,7 @@ export function createHub(options: HubOptions): Hub {
           config: options.config, triage: options.triage, snapshots, posts, producers, logger: options.logger, now,
         }), workerOpts(1));
         renderPool = createRenderPool({ threads: w.renderThreads ?? 1 });
+        renderPool.warm();
         const slackWorker = new Worker(QUEUE_NAMES.slack, createSlackProcessor({
           config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger, render: renderPool,
           ...(w.maxClusterRows ? { maxClusterRows: w.maxClusterRows } : {}),

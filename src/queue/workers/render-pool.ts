@@ -11,6 +11,8 @@ import { type RenderInput, type RenderOutput, renderDelivery } from './render.ts
 
 export interface RenderPool {
   render(input: RenderInput): Promise<RenderOutput>;
+  /** Start the threads now (loading their modules takes a moment), so the first post does not wait for it. */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ const THREAD_URL = new URL(`./render-thread${extname(fileURLToPath(import.meta.u
 export function createRenderPool(options: { threads?: number } = {}): RenderPool {
   const size = Math.max(0, options.threads ?? 1);
   if (size === 0) {
-    return { render: async (input) => renderDelivery(input), close: async () => undefined };
+    return { render: async (input) => renderDelivery(input), warm: () => undefined, close: async () => undefined };
   }
   const slots: (Slot | null)[] = Array.from({ length: size }, () => null);
   let next = 0;
@@ -68,6 +70,9 @@ export function createRenderPool(options: { threads?: number } = {}): RenderPool
         slot.pending.set(id, { resolve, reject });
         slot.worker.postMessage({ id, input });
       });
+    },
+    warm() {
+      for (let i = 0; i < size; i++) if (!closed) slots[i] ??= spawnSlot(i);
     },
     async close() {
       closed = true;
