@@ -57,6 +57,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     timeout: { type: 'string', default: '600' },
     'fake-slack': { type: 'boolean', default: false },
+    control: { type: 'boolean', default: false },
   },
 });
 
@@ -99,6 +100,41 @@ async function serveFakeSlack(): Promise<void> {
     flush();
     void fake.close().then(() => process.exit(0));
   });
+}
+
+/**
+ * The control: a process doing what a well-behaved busy program does (5 ms of work, then yield)
+ * for as long as the hub runs, measuring its own event-loop delay. On a shared machine this is
+ * the floor: stalls the control sees too come from CPU contention, not from the hub's code.
+ */
+function serveControl(): void {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let running = true;
+  const spin = () => {
+    const end = performance.now() + 5;
+    while (performance.now() < end) { /* busy */ }
+    if (running) setImmediate(spin);
+  };
+  spin();
+  process.on('SIGTERM', () => {
+    running = false;
+    h.disable();
+    process.stdout.write(`${JSON.stringify({ max: h.max / 1e6, p99: h.percentile(99) / 1e6 })}\n`);
+    process.exit(0);
+  });
+}
+
+function startControl(): { stop(): Promise<{ max: number; p99: number }> } {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--control'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  return {
+    stop: () => new Promise((resolvePromise) => {
+      child.once('exit', () => resolvePromise(JSON.parse(out.trim() || '{"max":-1,"p99":-1}') as { max: number; p99: number }));
+      child.kill('SIGTERM');
+    }),
+  };
 }
 
 /** mulberry32: small, fast, deterministic. */
@@ -172,6 +208,7 @@ function startFakeSlackProcess(): Promise<{ child: ChildProcess; apiUrl: string;
 
 async function main(): Promise<void> {
   if (values['fake-slack']) return serveFakeSlack();
+  if (values.control) return serveControl();
   if (!existsSync(FEED)) throw new Error(`the real 2023 feed is needed at ${FEED} (set K8S_ADVISOR_SHARED_DATA)`);
   const count = Number(values.clusters);
   const seed = Number(values.seed);
@@ -215,6 +252,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const control = startControl();
   const startEpoch = Date.now();
   if (process.env.BENCH_TRACE) process.stderr.write(`t0 monotonic ${process.hrtime.bigint() / 1000n} us\n`);
   const t0 = performance.now();
@@ -268,6 +306,7 @@ async function main(): Promise<void> {
   const hubWallMs = performance.now() - t0;
   loop.disable();
   clearInterval(sampler);
+  const floor = await control.stop();
 
   const feedJobs = await hub.queues.feed.getCompleted();
   const failed = await hub.queues.slack.getFailedCount();
@@ -288,6 +327,7 @@ async function main(): Promise<void> {
     `hub:        last advisory post ${parentMs} ms after start; last thread reply ${allMs} ms (${fake.seen.length} messages: ${parents().length} advisory posts, ${fake.seen.filter((s) => s.thread).length} replies)`,
     `ratio:      ${ratio.toFixed(1)}× the bare program (target ≤ 10×)`,
     `event loop: max delay ${maxDelayMs.toFixed(1)} ms during the run (target ≤ 100 ms); p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
+    `control:    a process doing 5 ms of work between yields, run alongside: max delay ${floor.max.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms (the machine's floor)`,
     `checks:     expected channel × advisory ${expected.size}, unexpected ${unexpected.length}, duplicate markers ${duplicates.length}, over Slack limits ${overLimit.length}, failed jobs ${failed}, feed job attempts ${feedJobs.map((j) => j.attemptsMade).join(',')}`,
     ...(process.env.BENCH_TRACE ? [`stall list: ${JSON.stringify(stalls)}`] : []),
     `stalls:     ${stalls.length} over 60 ms; longest ${[...stalls].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([at, ms]) => `${ms} ms at +${at} ms`).join(', ') || 'none'}`,

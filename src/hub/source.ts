@@ -8,6 +8,7 @@ import type { Advisory } from '../advisory/types.ts';
 import type { FeedItem } from '../feed/item.ts';
 import type { FeedDiff, FeedWatcher } from '../feed/watcher.ts';
 import type { AdvisorySource, SourceBatch } from '../queue/workers/feed-worker.ts';
+import { yieldToEventLoop } from './pipeline.ts';
 
 /** The part of the watcher's diff the hub reads. */
 export interface WatcherPollResult {
@@ -22,14 +23,20 @@ export interface WatcherSourceOptions {
   parseItem: (item: FeedItem) => Advisory[];
 }
 
-/** New and changed entries → one advisory per CVE id (a combined item yields only the ids reported). */
-export function advisoriesOf(result: WatcherPollResult, parseItem: (item: FeedItem) => Advisory[]): Advisory[] {
+/**
+ * New and changed entries → one advisory per CVE id (a combined item yields only the ids
+ * reported). Yields to the event loop between items: a backlog is dozens of long bodies.
+ */
+export async function advisoriesOf(result: WatcherPollResult, parseItem: (item: FeedItem) => Advisory[]): Promise<Advisory[]> {
   const out = new Map<string, Advisory>();
   const parsed = new Map<FeedItem, Advisory[]>();
   for (const entry of [...result.newItems, ...result.changedItems]) {
     // A combined item is reported once per id: parse it once.
     let list = parsed.get(entry.item);
-    if (list === undefined) parsed.set(entry.item, (list = parseItem(entry.item)));
+    if (list === undefined) {
+      parsed.set(entry.item, (list = parseItem(entry.item)));
+      await yieldToEventLoop();
+    }
     for (const a of list) if (a.id === entry.id) out.set(a.id, a);
   }
   return [...out.values()];
@@ -40,7 +47,7 @@ export function createWatcherSource(options: WatcherSourceOptions): AdvisorySour
   return {
     async poll() {
       const diff = await options.watcher.poll();
-      const batch: SourceBatch = { advisories: advisoriesOf(diff, options.parseItem), firstRun: diff.firstRun, known: diff.knownIds };
+      const batch: SourceBatch = { advisories: await advisoriesOf(diff, options.parseItem), firstRun: diff.firstRun, known: diff.knownIds };
       diffs.set(batch, diff);
       return batch;
     },

@@ -91,6 +91,8 @@ export interface SnapshotStore {
   listHeads(): Promise<SnapshotHead[]>;
   putFleet(fleet: FleetSnapshot): Promise<void>;
   getFleet(): Promise<FleetSnapshot | null>;
+  /** Only the fleet snapshot's release data (small: what every advisory message shows). */
+  getReleaseData(): Promise<ReleaseDataInfo | null>;
 }
 
 interface StoredHead {
@@ -145,6 +147,8 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
   const pageKeys = (id: string, channel: string, part: StoredPart) =>
     Array.from({ length: part.pages ?? 1 }, (_, i) => partKey(id, channel, part.hash, i));
   const fleetKey = `${prefix}:fleet`;
+  // Every post reads the release data; the fleet's postures (megabytes at 10,000 clusters) only a few commands.
+  const releaseKey = `${prefix}:fleet-release-data`;
 
   const readHead = async (id: string): Promise<StoredHead | null> => {
     const raw = await redis.get(keyOf(id));
@@ -272,7 +276,13 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       });
     },
     async putFleet(fleet) {
-      await redis.set(fleetKey, JSON.stringify(fleet));
+      await redis.multi().set(fleetKey, JSON.stringify(fleet)).set(releaseKey, JSON.stringify(fleet.releaseData)).exec();
+    },
+    async getReleaseData() {
+      const raw = await redis.get(releaseKey);
+      if (raw !== null) return JSON.parse(raw) as ReleaseDataInfo | null;
+      // Written before the release data had its own key.
+      return (await this.getFleet())?.releaseData ?? null;
     },
     async getFleet() {
       const raw = await redis.get(fleetKey);

@@ -133,14 +133,14 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
   const deliver = async (job: Job, data: Extract<SlackJob, { kind: 'deliver' }>, log: Logger): Promise<SlackJobResult> => {
     // What this channel's message shows: a change in another environment's clusters leaves it alone.
     const view = await channelPages(data.advisory, data.channel);
-    const fleet = await deps.snapshots.getFleet();
+    const releaseData = await deps.snapshots.getReleaseData();
     const { hash } = view;
     const parentKey: PostKey = { advisory: data.advisory, channel: data.channel };
     const owner = job.id ?? `job-${data.advisory}`;
     const hash16 = hash.slice(0, 16);
     const current = (h: string | null | undefined) => h === hash;
     const render = (ack: { user: string; at: string } | null, previousSummary: string | null) => renderer.render({
-      advisory: view.advisory, pages: view.pages, releaseData: fleet?.releaseData ?? null, acknowledged: ack, previousSummary,
+      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: ack, previousSummary,
       ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
 
@@ -198,9 +198,9 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     await postOnce(deps, { ...parentKey, reply: 'ack' }, owner, {
       text: `Acknowledged by <@${user}>`, blocks: [section(`:white_check_mark: Acknowledged by <@${user}>`)],
     }, { threadTs: record.ts });
-    const fleet = await deps.snapshots.getFleet();
+    const releaseData = await deps.snapshots.getReleaseData();
     const { message } = await renderer.render({
-      advisory: view.advisory, pages: view.pages, releaseData: fleet?.releaseData ?? null, acknowledged: { user, at: record.ackAt ?? '' },
+      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: { user, at: record.ackAt ?? '' },
       previousSummary: null, ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
     await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
