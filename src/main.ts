@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './log.ts';
 import { loadBundledCalendar, refreshCalendar, type ReleaseCalendar } from './releases/index.ts';
 import { createSnapshotStore } from './store/advisory-snapshots.ts';
 import { createRedisFeedStateStore } from './store/feed-state.ts';
+import type { Finding } from './triage/types.ts';
 import { checksFor, verifyClusterOf } from './verify/targets.ts';
 
 const DAY_MS = 86_400_000;
@@ -83,8 +84,8 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
 
   // Last good inventory per cluster: served (with its age) when a cluster cannot be read.
   const previous = new Map<string, ClusterInventory>();
-  const triageHub = (advisories: Advisory[]) => triageFleet({
-    config, advisories, calendar, now: new Date(), logger, previous,
+  const triageHub = (advisories: Advisory[], onFindings?: (findings: Finding[]) => void) => triageFleet({
+    config, advisories, calendar, now: new Date(), logger, previous, ...(onFindings ? { onFindings } : {}),
     readAgent: (cluster) => dispatcher.inventory(cluster.name),
   });
 

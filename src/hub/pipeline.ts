@@ -36,6 +36,12 @@ export interface TriageFleetOptions {
   inventories?: ClusterInventory[];
   /** Clusters per synchronous triage call (default 250). */
   chunkClusters?: number;
+  /**
+   * Receives the findings chunk by chunk (clusters in name order, each chunk advisory by
+   * advisory) instead of in the result, whose `findings` is then empty: a consumer that encodes
+   * them as they come (the hub's notify stage) never holds the whole fleet's findings as objects.
+   */
+  onFindings?: (findings: Finding[]) => void;
 }
 
 /** Lets timers, I/O callbacks and lock renewals run between two chunks of CPU work. */
@@ -54,7 +60,12 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
   if (options.previous) for (const inv of inventories) if (inv.error === null) options.previous.set(inv.cluster, inv);
   const chunk = Math.max(1, options.chunkClusters ?? 250);
   const base = { calendar, now, ...(options.cve === undefined ? {} : { cve: options.cve }) };
-  if (inventories.length <= chunk) return triage({ ...base, advisories: options.advisories, inventories });
+  if (inventories.length <= chunk) {
+    const whole = triage({ ...base, advisories: options.advisories, inventories });
+    if (options.onFindings === undefined) return whole;
+    options.onFindings(whole.findings);
+    return { ...whole, findings: [] };
+  }
 
   // Same order as one triage() call: clusters by name, then findings regrouped per advisory.
   const sorted = [...inventories].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
@@ -72,6 +83,11 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
     first ??= part;
     for (const w of part.warnings) if (!w.startsWith('cluster ') || !w.endsWith('appears more than once in the inventory')) warnings.add(w);
     for (const c of part.clusters) clusters.push(c);
+    if (options.onFindings) {
+      options.onFindings(part.findings);
+      await yieldToEventLoop();
+      continue;
+    }
     // Findings of one chunk come advisory by advisory: cut them into runs.
     let start = 0;
     const fs = part.findings;

@@ -56,10 +56,13 @@ export type PlanMode =
 
 /** One channel's part of an advisory. */
 export interface ChannelView {
-  findings: Finding[];
+  /** The channel's findings as JSON pages (routing.ts), ready to store. */
+  pages: string[];
+  count: number;
   hash: string;
   /** Clusters affected, unfixed or unknown, sorted. */
   affected: string[];
+  unfixed: boolean;
 }
 
 /** An advisory as triaged now, split per channel, with its render hashes. */
@@ -68,8 +71,8 @@ export interface AdvisoryView {
   /** Hash of the whole view (every channel and the unrouted findings): "did anything change". */
   hash: string;
   channels: Map<string, ChannelView>;
-  /** Findings of clusters no channel receives. */
-  unrouted: Finding[];
+  /** Findings of clusters no channel receives (pages as in ChannelView), or null when there are none. */
+  unrouted: ChannelView | null;
   /** Retriage: channels owed a first post. */
   newChannels: string[];
 }
@@ -120,15 +123,21 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
   const digestEntries = new Map<string, DigestEntry[]>(routing.channels.map((c) => [c, []]));
   const none = new Map<string, PreviousPost>();
 
+  let sealed = false;
+  const partOf = (advisory: Advisory, cf: ChannelFindings): ChannelView => ({
+    pages: cf.pages, count: cf.count, hash: renderHashOf(advisory, cf.digest.digest()), affected: [...cf.affected].sort(), unfixed: cf.unfixed,
+  });
   const view = (advisory: Advisory): AdvisoryView => {
+    if (!sealed) {
+      router.seal();
+      sealed = true;
+    }
     const perChannel: Map<string, ChannelFindings> = router.byAdvisory.get(advisory.id) ?? new Map();
     const channels = new Map<string, ChannelView>();
-    for (const [channel, cf] of perChannel) {
-      channels.set(channel, { findings: cf.findings, hash: renderHashOf(advisory, cf.digest.digest()), affected: [...cf.affected].sort() });
-    }
+    for (const [channel, cf] of perChannel) channels.set(channel, partOf(advisory, cf));
     const u = router.unrouted.get(advisory.id);
-    const unroutedHash = u === undefined ? renderHash(advisory, []) : renderHashOf(advisory, u.digest.digest());
-    return { advisory, hash: viewHash(channels, unroutedHash), channels, unrouted: u?.findings ?? [], newChannels: [] };
+    const unrouted = u === undefined ? null : partOf(advisory, u);
+    return { advisory, hash: viewHash(channels, unrouted?.hash ?? renderHash(advisory, [])), channels, unrouted, newChannels: [] };
   };
 
   const deliver = (v: AdvisoryView, channel: string, posts: ReadonlyMap<string, PreviousPost>): Delivery | null => {
@@ -142,7 +151,10 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
   const relevantChannels = (v: AdvisoryView): string[] => [...v.channels].filter(([, c]) => c.affected.length > 0).map(([c]) => c);
 
   return {
-    addFindings: (findings) => router.add(findings),
+    addFindings: (findings) => {
+      if (sealed) throw new Error('findings added after planning started');
+      router.add(findings);
+    },
     planAdvisory(advisory) {
       const v = view(advisory);
       const posts = previousPosts.get(advisory.id) ?? none;
@@ -154,7 +166,7 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
       if (mode.kind === 'backlog') {
         for (const channel of relevantChannels(v)) {
           const cv = v.channels.get(channel) as ChannelView;
-          digestEntries.get(channel)?.push(digestEntry(advisory, cv.affected.length, cv.findings.some((f) => f.verdict === 'unfixed')));
+          digestEntries.get(channel)?.push(digestEntry(advisory, cv.affected.length, cv.unfixed));
         }
         // A thread that exists already (an earlier install's) is still kept up to date.
         for (const channel of [...posts.keys()].sort()) push(channel);

@@ -42,12 +42,36 @@ export function createRouting(config: Pick<Config, 'slack' | 'clusters'>): Routi
 }
 
 /** One channel's share of an advisory's findings. */
+/**
+ * One channel's share of an advisory's findings, kept encoded: each `add` call's findings are
+ * turned into JSON at its end, so the finding objects of a large fleet die young (cheap to
+ * collect) instead of living as hundreds of thousands of objects until the run ends.
+ */
 export interface ChannelFindings {
-  findings: Finding[];
+  /** JSON arrays of `Finding`, each at most `PAGE_FINDINGS` long, in the order added. */
+  pages: string[];
+  count: number;
   /** Clusters with a verdict other than not-affected (affected, unfixed or unknown). */
   affected: Set<string>;
-  /** Digest of `findings`, fed as they are added (see hash.ts). */
+  /** Some cluster has no fix yet. */
+  unfixed: boolean;
+  /** Digest of the findings, fed as they are added (see hash.ts). */
   digest: FindingsDigest;
+  /** Findings of the current `add` call, not yet encoded. */
+  open: Finding[];
+  /** Encoded pieces (JSON array bodies, no brackets) of the page being filled, and their count. */
+  fragments: string[];
+  fragmentCount: number;
+}
+
+/** Findings per stored page: keeps every JSON encode and decode of a large channel short. */
+export const PAGE_FINDINGS = 2_000;
+
+/** Every finding of one channel's share, decoded (small shares: tests, the demo). */
+export function decodeFindings(cf: Pick<ChannelFindings, 'pages'>): Finding[] {
+  const out: Finding[] = [];
+  for (const page of cf.pages) for (const f of JSON.parse(page) as Finding[]) out.push(f);
+  return out;
 }
 
 /**
@@ -56,6 +80,8 @@ export interface ChannelFindings {
  */
 export interface FindingRouter {
   add(findings: readonly Finding[]): void;
+  /** Close the last pages once every finding is added (before reading `pages`). */
+  seal(): void;
   readonly byAdvisory: Map<string, Map<string, ChannelFindings>>;
   readonly unrouted: Map<string, ChannelFindings>;
 }
@@ -63,10 +89,34 @@ export interface FindingRouter {
 export function createFindingRouter(routing: Routing): FindingRouter {
   const byAdvisory = new Map<string, Map<string, ChannelFindings>>();
   const unrouted = new Map<string, ChannelFindings>();
-  const fresh = (): ChannelFindings => ({ findings: [], affected: new Set(), digest: createFindingsDigest() });
+  const fresh = (): ChannelFindings => ({
+    pages: [], count: 0, affected: new Set(), unfixed: false, digest: createFindingsDigest(), open: [], fragments: [], fragmentCount: 0,
+  });
+  const closePage = (cf: ChannelFindings) => {
+    if (cf.fragmentCount === 0) return;
+    cf.pages.push(`[${cf.fragments.join(',')}]`);
+    cf.fragments = [];
+    cf.fragmentCount = 0;
+  };
+  const encode = (cf: ChannelFindings) => {
+    let start = 0;
+    while (start < cf.open.length) {
+      const take = Math.min(PAGE_FINDINGS - cf.fragmentCount, cf.open.length - start);
+      cf.fragments.push(JSON.stringify(cf.open.slice(start, start + take)).slice(1, -1));
+      cf.fragmentCount += take;
+      start += take;
+      if (cf.fragmentCount >= PAGE_FINDINGS) closePage(cf);
+    }
+    cf.open = [];
+  };
+  const touched = new Set<ChannelFindings>();
   return {
     byAdvisory,
     unrouted,
+    seal() {
+      for (const perChannel of byAdvisory.values()) for (const cf of perChannel.values()) closePage(cf);
+      for (const cf of unrouted.values()) closePage(cf);
+    },
     add(findings) {
       for (const f of findings) {
         const channel = routing.channelOf(f);
@@ -80,10 +130,15 @@ export function createFindingRouter(routing: Routing): FindingRouter {
           cf = perChannel.get(channel);
           if (cf === undefined) perChannel.set(channel, (cf = fresh()));
         }
-        cf.findings.push(f);
+        cf.open.push(f);
+        cf.count++;
+        touched.add(cf);
         cf.digest.add(f);
         if (f.verdict !== 'not-affected') cf.affected.add(f.cluster);
+        if (f.verdict === 'unfixed') cf.unfixed = true;
       }
+      for (const cf of touched) encode(cf);
+      touched.clear();
     },
   };
 }
@@ -99,16 +154,17 @@ export function findingsForChannel(config: Pick<Config, 'slack' | 'clusters'>, f
  * where at least one cluster is affected, unfixed or unknown.
  */
 export function routeFindings(config: Pick<Config, 'slack' | 'clusters'>, findings: readonly Finding[]): Map<string, Finding[]> {
-  const router = createFindingRouter(createRouting(config));
-  router.add(findings);
+  const routing = createRouting(config);
+  const relevant = new Set<string>();
   const out = new Map<string, Finding[]>();
-  for (const perChannel of router.byAdvisory.values()) {
-    for (const [channel, cf] of perChannel) {
-      if (cf.affected.size === 0) continue;
-      const list = out.get(channel);
-      if (list === undefined) out.set(channel, cf.findings);
-      else list.push(...cf.findings);
-    }
+  for (const f of findings) {
+    const channel = routing.channelOf(f);
+    if (channel === null) continue;
+    let list = out.get(channel);
+    if (list === undefined) out.set(channel, (list = []));
+    list.push(f);
+    if (f.verdict !== 'not-affected') relevant.add(channel);
   }
+  for (const channel of [...out.keys()]) if (!relevant.has(channel)) out.delete(channel);
   return out;
 }

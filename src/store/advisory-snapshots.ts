@@ -17,7 +17,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Advisory } from '../advisory/types.ts';
-import type { AdvisoryView } from '../notify/plan.ts';
+import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo } from '../triage/types.ts';
 
 export interface AdvisorySnapshot {
@@ -113,8 +113,6 @@ interface StoredPart {
   pages?: number;
 }
 
-const PAGE = 2_000;
-
 /** Lets other work run between two pages of encoding or decoding. */
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -192,12 +190,9 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
     async putView(view, updatedAt, expected) {
       const id = view.advisory.id;
       const parts: Record<string, StoredPart> = {};
-      const lists: [string, Finding[]][] = [...[...view.channels].map(([c, cv]) => [c, cv.findings] as [string, Finding[]])];
-      for (const [channel, cv] of view.channels) parts[channel] = { hash: cv.hash, affected: cv.affected, pages: Math.ceil(cv.findings.length / PAGE) };
-      if (view.unrouted.length > 0) {
-        parts[UNROUTED] = { hash: view.hash, affected: affectedOf(view.unrouted), pages: Math.ceil(view.unrouted.length / PAGE) };
-        lists.push([UNROUTED, view.unrouted]);
-      }
+      const lists: [string, ChannelView][] = [...view.channels];
+      if (view.unrouted !== null) lists.push([UNROUTED, view.unrouted]);
+      for (const [channel, cv] of lists) parts[channel] = { hash: cv.hash, affected: cv.affected, pages: cv.pages.length };
       const head: StoredHead = {
         advisory: view.advisory, hash: view.hash, updatedAt, parts,
         ...(view.newChannels.length > 0 ? { newChannels: view.newChannels } : {}),
@@ -205,12 +200,11 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       const before = await readHead(id);
       // Parts first (content-addressed: rewriting one is harmless), page by page.
       const written = new Set<string>();
-      for (const [channel, findings] of lists) {
-        const part = parts[channel] as StoredPart;
-        for (let i = 0; i * PAGE < findings.length; i++) {
-          const key = partKey(id, channel, part.hash, i);
+      for (const [channel, cv] of lists) {
+        for (const [i, page] of cv.pages.entries()) {
+          const key = partKey(id, channel, cv.hash, i);
           written.add(key);
-          await redis.set(key, JSON.stringify(findings.slice(i * PAGE, (i + 1) * PAGE)));
+          await redis.set(key, page);
         }
       }
       let stored = true;

@@ -17,7 +17,7 @@ import type { Logger } from '../../log.ts';
 import { yieldToEventLoop } from '../../hub/pipeline.ts';
 import { type Delivery, type PlanMode, type Planner, type PreviousPost, createPlanner } from '../../notify/plan.ts';
 import { createRouting } from '../../notify/routing.ts';
-import type { TriageResult } from '../../triage/types.ts';
+import type { Finding, TriageResult } from '../../triage/types.ts';
 import type { FleetSnapshot, SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { PostStore } from '../../store/posts.ts';
 import { feedPollJobSchema } from '../payloads.ts';
@@ -41,8 +41,12 @@ export interface AdvisorySource {
   commit(batch: SourceBatch): Promise<void>;
 }
 
-/** Triage advisories against the fleet (main.ts binds inventories, calendar and now). */
-export type TriageFn = (advisories: Advisory[]) => Promise<TriageResult>;
+/**
+ * Triage advisories against the fleet (main.ts binds inventories, calendar and now). An
+ * implementation may hand the findings to `onFindings` chunk by chunk (clusters in name order)
+ * and return an empty `findings`; one that ignores it returns them all in the result.
+ */
+export type TriageFn = (advisories: Advisory[], onFindings?: (findings: Finding[]) => void) => Promise<TriageResult>;
 
 export interface FeedProcessorDeps {
   config: Pick<Config, 'slack' | 'clusters'>;
@@ -91,12 +95,23 @@ export async function queueDeliveries(producers: Producers, deliveries: readonly
     : producers.digest(d.channel, d.digest))));
 }
 
-/** Findings are handed to the planner in slices so routing a large fleet never holds the event loop. */
-export async function addFindingsInSlices(planner: Planner, result: TriageResult, slice = 2_000): Promise<void> {
-  for (let i = 0; i < result.findings.length; i += slice) {
-    planner.addFindings(result.findings.slice(i, i + slice));
-    await yieldToEventLoop();
+/**
+ * Triage with the findings going straight into the planner as they come (streamed), or, from a
+ * triage that returns them all, in slices: routing a large fleet never holds the event loop.
+ */
+export async function triageInto(planner: Planner, triage: TriageFn, advisories: Advisory[], slice = 2_000): Promise<TriageResult> {
+  let streamed = false;
+  const result = await triage(advisories, (chunk) => {
+    streamed = true;
+    planner.addFindings(chunk);
+  });
+  if (!streamed) {
+    for (let i = 0; i < result.findings.length; i += slice) {
+      planner.addFindings(result.findings.slice(i, i + slice));
+      await yieldToEventLoop();
+    }
   }
+  return result;
 }
 
 export function createFeedProcessor(deps: FeedProcessorDeps) {
@@ -110,18 +125,16 @@ export function createFeedProcessor(deps: FeedProcessorDeps) {
       log.debug('feed poll: nothing new');
       return { advisories: 0, changed: 0, jobs: 0, backlog };
     }
-    const result = await deps.triage(valid);
-    const at = deps.now().toISOString();
-    await deps.snapshots.putFleet(fleetSnapshot(result, at));
-
-    const advisories = result.advisories.filter((a) => CVE_RE.test(a.id));
     const [previousPosts, heads] = await Promise.all([
-      readPreviousPosts(deps.posts, advisories.map((a) => a.id)),
+      readPreviousPosts(deps.posts, valid.map((a) => a.id)),
       deps.snapshots.listHeads().then((hs) => new Map(hs.map((h) => [h.advisory.id, h.hash]))),
     ]);
     const mode: PlanMode = backlog ? { kind: 'backlog', known: batch.known ?? valid.length } : { kind: 'feed' };
     const planner = createPlanner(previousPosts, routing, mode);
-    await addFindingsInSlices(planner, result);
+    const result = await triageInto(planner, deps.triage, valid);
+    const at = deps.now().toISOString();
+    await deps.snapshots.putFleet(fleetSnapshot(result, at));
+    const advisories = result.advisories.filter((a) => CVE_RE.test(a.id));
 
     let jobs = 0;
     let changed = 0;

@@ -16,7 +16,7 @@ import { type PreviousView, createPlanner } from '../../notify/plan.ts';
 import { createRouting } from '../../notify/routing.ts';
 import { retriageJobSchema } from '../payloads.ts';
 import { yieldToEventLoop } from '../../hub/pipeline.ts';
-import { CVE_RE, type FeedProcessorDeps, addFindingsInSlices, fleetSnapshot, queueDeliveries, readPreviousPosts } from './feed-worker.ts';
+import { CVE_RE, type FeedProcessorDeps, fleetSnapshot, queueDeliveries, readPreviousPosts, triageInto } from './feed-worker.ts';
 
 export type RetriageProcessorDeps = Pick<FeedProcessorDeps, 'config' | 'triage' | 'snapshots' | 'posts' | 'producers' | 'logger' | 'now'>;
 
@@ -36,14 +36,12 @@ export function createRetriageProcessor(deps: RetriageProcessorDeps) {
     const previous = new Map<string, PreviousView>(known.map((s) => [s.advisory.id, {
       hash: s.hash, affected: new Set(s.affected), ...(s.newChannels ? { newChannels: s.newChannels } : {}),
     }]));
-    // Triage runs even with no advisory: it refreshes the fleet posture.
-    const result = await deps.triage(known.map((s) => s.advisory));
-    const at = deps.now().toISOString();
-    await deps.snapshots.putFleet(fleetSnapshot(result, at));
-
     const previousPosts = await readPreviousPosts(deps.posts, known.map((s) => s.advisory.id));
     const planner = createPlanner(previousPosts, routing, { kind: 'retriage', previous });
-    await addFindingsInSlices(planner, result);
+    // Triage runs even with no advisory: it refreshes the fleet posture.
+    const result = await triageInto(planner, deps.triage, known.map((s) => s.advisory));
+    const at = deps.now().toISOString();
+    await deps.snapshots.putFleet(fleetSnapshot(result, at));
 
     let changed = 0;
     let jobs = 0;

@@ -65,7 +65,7 @@ describeShared('time to notify', () => {
           source: config.feed.url,
         }),
       }),
-      triage: (advisories) => triageFleet({ config, advisories, calendar, now: new Date('2025-04-10T12:00:00Z') }),
+      triage: (advisories, onFindings) => triageFleet({ config, advisories, calendar, now: new Date('2025-04-10T12:00:00Z'), ...(onFindings ? { onFindings } : {}) }),
       pollEveryMs,
       retriageEveryMs: 24 * 3600_000,
       workers: { retry: { attempts: 3, backoffMs: 50 } },

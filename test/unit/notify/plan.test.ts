@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { digestMessage, worstFirst, type DigestEntry } from '../../../src/notify/digest.ts';
 import { renderHash, timeless } from '../../../src/notify/hash.ts';
 import { type PlanMode, type PreviousPost, affectedClusters, planDeliveries } from '../../../src/notify/plan.ts';
-import { createFindingRouter, createRouting } from '../../../src/notify/routing.ts';
+import { PAGE_FINDINGS, createFindingRouter, createRouting, decodeFindings } from '../../../src/notify/routing.ts';
 import type { Finding } from '../../../src/triage/types.ts';
 import { advisory, finding, testConfig } from '../slack/fixtures.ts';
 
@@ -38,10 +38,27 @@ describe('routing', () => {
   it('groups a run advisory → channel in one pass, keeping unrouted findings apart', () => {
     const router = createFindingRouter(createRouting({ slack: { ...config.slack, channels: { prod: 'C0PROD' } }, clusters: config.clusters }));
     router.add(triageOf('affected').findings);
+    router.seal();
     expect([...(router.byAdvisory.get(A)?.keys() ?? [])]).toEqual(['C0PROD']);
-    expect(router.byAdvisory.get(A)?.get('C0PROD')?.findings.map((f) => f.cluster)).toEqual(['prod-eu', 'prod-us']);
+    expect(decodeFindings(router.byAdvisory.get(A)?.get('C0PROD') ?? { pages: [] }).map((f) => f.cluster)).toEqual(['prod-eu', 'prod-us']);
     expect([...(router.byAdvisory.get(A)?.get('C0PROD')?.affected ?? [])]).toEqual(['prod-eu']);
-    expect(router.unrouted.get(A)?.findings.map((f) => f.cluster)).toEqual(['stage-1']);
+    expect(decodeFindings(router.unrouted.get(A) ?? { pages: [] }).map((f) => f.cluster)).toEqual(['stage-1']);
+  });
+
+  it('keeps a large share encoded in pages of at most PAGE_FINDINGS, in the order added, whatever the slices', () => {
+    const many = Array.from({ length: PAGE_FINDINGS * 2 + 7 }, (_, i) => finding(A, i % 2 === 0 ? 'prod-eu' : 'prod-us', 'prod', { version: `v1.27.${i}` }));
+    const whole = createFindingRouter(routing);
+    whole.add(many);
+    whole.seal();
+    const sliced = createFindingRouter(routing);
+    for (let i = 0; i < many.length; i += 333) sliced.add(many.slice(i, i + 333));
+    sliced.seal();
+    const a = whole.byAdvisory.get(A)?.get('C0PROD');
+    const b = sliced.byAdvisory.get(A)?.get('C0PROD');
+    expect(a?.pages.map((p) => (JSON.parse(p) as unknown[]).length)).toEqual([PAGE_FINDINGS, PAGE_FINDINGS, 7]);
+    expect(b?.pages).toEqual(a?.pages);
+    expect(decodeFindings(b ?? { pages: [] }).map((f) => f.version)).toEqual(many.map((f) => f.version));
+    expect(b?.digest.digest()).toBe(a?.digest.digest());
   });
 });
 
