@@ -31,6 +31,12 @@ export interface SlackApi {
   findByMarker(args: { channel: string; threadTs?: string; since: number; marker: string }): Promise<string | null>;
   /** Join a public channel (scope channels:join), so its history can be read. */
   join(channel: string): Promise<void>;
+  /**
+   * Every message of ours (with a metadata marker) in the channel, or in one thread, newest
+   * first for a channel and oldest first for a thread, as Slack returns them; at most `maxPages`
+   * pages of 200 (default 50).
+   */
+  listMarkers(args: { channel: string; threadTs?: string; maxPages?: number }): Promise<{ ts: string; marker: string }[]>;
 }
 
 export interface WebClientFactoryOptions {
@@ -122,6 +128,26 @@ export function createSlackApi(client: webApi.WebClient): SlackApi {
     },
     async join(channel) {
       await call('conversations.join', () => client.conversations.join({ channel }));
+    },
+    async listMarkers(args) {
+      const out: { ts: string; marker: string }[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < (args.maxPages ?? 50); page++) {
+        const res = args.threadTs
+          ? await call('conversations.replies', () => client.conversations.replies({
+            channel: args.channel, ts: args.threadTs as string, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}),
+          }))
+          : await call('conversations.history', () => client.conversations.history({
+            channel: args.channel, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}),
+          }));
+        for (const m of (res.messages ?? []) as HistoryMessage[]) {
+          const marker = m.metadata?.event_type === POST_MARKER_EVENT ? m.metadata.event_payload?.marker : undefined;
+          if (typeof marker === 'string' && typeof m.ts === 'string') out.push({ ts: m.ts, marker });
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!cursor) break;
+      }
+      return out;
     },
     async findByMarker(args) {
       const oldest = (Math.floor(args.since / 1000) - 60).toString();

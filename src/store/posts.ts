@@ -138,6 +138,8 @@ export function createPostStore(options: PostStoreOptions): PostStore {
     },
     async markPosted(key, owner, ts, extra = {}) {
       await redis.eval(MARK_POSTED, 1, keyOf(key), ts, owner, String(now()), extra.hash ?? '', extra.summary ?? '');
+      // A record rebuilt from Slack was never claimed here: index its channel too.
+      if (key.reply === undefined) await redis.sadd(indexKey(key.advisory), key.channel);
     },
     async release(key, owner, opts = {}) {
       await redis.eval(RELEASE, 1, keyOf(key), owner, opts.uncertain ? '1' : '0');

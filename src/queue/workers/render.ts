@@ -29,7 +29,7 @@ export interface RenderOutput {
   affected: number;
   /** Sentences for a thread reply (empty when never posted). */
   changes: string[];
-  /** Nothing a reader follows changed: refresh the parent without a reply. */
+  /** Nothing a reader follows changed, or what the message said is unknown: refresh the parent without a reply. */
   quiet: boolean;
 }
 
@@ -62,7 +62,9 @@ export function renderDelivery(input: RenderInput): RenderOutput {
   const next = summarize(input.advisory, findings);
   const summary = JSON.stringify(next);
   const prev = parseSummary(input.previousSummary);
-  const quiet = prev !== null && (input.previousSummary === summary || sameAsLegacy(prev, next));
+  // No stored summary (a record rebuilt from Slack after Redis lost its data): what the message
+  // said is unknown, so it is refreshed without telling a change that may not have happened.
+  const quiet = prev === null || input.previousSummary === summary || sameAsLegacy(prev, next);
   const changes = input.previousSummary === null || quiet ? [] : describeChanges(prev, next);
   return { message, summary, affected: next.affected.length, changes, quiet };
 }
