@@ -111,6 +111,8 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
     for (const w of part.warnings) if (!w.startsWith('cluster ') || !w.endsWith('appears more than once in the inventory')) warnings.add(w);
     for (const c of part.clusters) clusters.push(c);
     if (options.onFindings) {
+      // Triaging a chunk and routing it are two turns of the loop, not one.
+      await yieldToEventLoop();
       options.onFindings(part.findings);
       await yieldToEventLoop();
       continue;
