@@ -56,8 +56,8 @@ export type PlanMode =
 
 /** One channel's part of an advisory. */
 export interface ChannelView {
-  /** The channel's findings as JSON pages (routing.ts), ready to store. */
-  pages: string[];
+  /** The channel's findings as pages of encoded pieces (routing.ts `pageJson` makes each a JSON array). */
+  pages: string[][];
   count: number;
   hash: string;
   /** Clusters affected, unfixed or unknown, sorted. */

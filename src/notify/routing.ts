@@ -48,8 +48,12 @@ export function createRouting(config: Pick<Config, 'slack' | 'clusters'>): Routi
  * collect) instead of living as hundreds of thousands of objects until the run ends.
  */
 export interface ChannelFindings {
-  /** JSON arrays of `Finding`, each at most `PAGE_FINDINGS` long, in the order added. */
-  pages: string[];
+  /**
+   * Pages of at most `PAGE_FINDINGS` findings, in the order added, each as its encoded pieces
+   * (JSON array bodies): `pageJson` joins one when it is written, so pages filling at once
+   * (every advisory's share grows alike) are not all joined in the same turn of the loop.
+   */
+  pages: string[][];
   count: number;
   /** Clusters with a verdict other than not-affected (affected, unfixed or unknown). */
   affected: Set<string>;
@@ -67,10 +71,15 @@ export interface ChannelFindings {
 /** Findings per stored page: keeps every JSON encode and decode of a large channel short. */
 export const PAGE_FINDINGS = 2_000;
 
+/** One page as a JSON array of `Finding`. */
+export function pageJson(page: readonly string[]): string {
+  return `[${page.join(',')}]`;
+}
+
 /** Every finding of one channel's share, decoded (small shares: tests, the demo). */
-export function decodeFindings(cf: Pick<ChannelFindings, 'pages'>): Finding[] {
+export function decodeFindings(cf: { pages: readonly (readonly string[])[] }): Finding[] {
   const out: Finding[] = [];
-  for (const page of cf.pages) for (const f of JSON.parse(page) as Finding[]) out.push(f);
+  for (const page of cf.pages) for (const f of JSON.parse(pageJson(page)) as Finding[]) out.push(f);
   return out;
 }
 
@@ -94,7 +103,7 @@ export function createFindingRouter(routing: Routing): FindingRouter {
   });
   const closePage = (cf: ChannelFindings) => {
     if (cf.fragmentCount === 0) return;
-    cf.pages.push(`[${cf.fragments.join(',')}]`);
+    cf.pages.push(cf.fragments);
     cf.fragments = [];
     cf.fragmentCount = 0;
   };

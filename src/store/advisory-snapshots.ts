@@ -18,6 +18,7 @@
 import type { Redis } from 'ioredis';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
+import { pageJson } from '../notify/routing.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo } from '../triage/types.ts';
 
 export interface AdvisorySnapshot {
@@ -204,7 +205,7 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
         for (const [i, page] of cv.pages.entries()) {
           const key = partKey(id, channel, cv.hash, i);
           written.add(key);
-          await redis.set(key, page);
+          await redis.set(key, pageJson(page));
         }
       }
       let stored = true;
