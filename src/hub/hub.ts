@@ -8,6 +8,9 @@
  * - nothing lives only in memory: a restarted hub resumes from Redis (stalled jobs are retried,
  *   unfinished posts reconciled against the channel history).
  *
+ * This file only wires: the decisions are the stages' (feed/watcher.ts, hub/pipeline.ts,
+ * notify/plan.ts), the I/O the workers' (queue/workers/).
+ *
  * Only src/main.ts reads the environment; it builds these options, e.g.:
  *
  *   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
@@ -19,14 +22,16 @@
  *       mode: env.SLACK_APP_TOKEN ? { kind: 'socket', appToken: env.SLACK_APP_TOKEN }
  *                                 : { kind: 'http', signingSecret: env.SLACK_SIGNING_SECRET, port: Number(env.PORT ?? 3000) },
  *     },
+ *     // watch: poll returns a diff, commit saves it once the feed worker queued its deliveries.
  *     source: createWatcherSource({
  *       parseItem,
- *       createWatcher: (beforeCommit) => createFeedWatcher({
- *         store: createRedisFeedStateStore({ redis, prefix }), source: config.feed.url, beforeCommit,
+ *       watcher: createFeedWatcher({
+ *         store: createRedisFeedStateStore({ redis, prefix }), source: config.feed.url,
  *         fetchFeed: (src, o) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),
  *       }),
  *     }),
- *     triage: async (advisories) => triage({ advisories, inventories: await collectInventories(), calendar, now: new Date() }),
+ *     // triage: the fleet in chunks, findings streamed into the notify planner (hub/pipeline.ts).
+ *     triage: (advisories, onFindings) => triageFleet({ config, advisories, calendar, now: new Date(), previous, onFindings }),
  *     // `/k8s verify` and the Verify button; without it both answer "not yet available".
  *     dispatcher: createClusterDispatcher({ connection: redis, prefix, config, logger, calendar }),
  *   });
