@@ -26,8 +26,8 @@ import { createHealthServer, type HealthServer } from './health/server.ts';
 import { opsSettingsFrom, type OpsSettings } from './health/settings.ts';
 import { createJobTracker, stopWithin, type JobTracker } from './health/shutdown.ts';
 import { createHub } from './hub/hub.ts';
+import { triageFleet } from './hub/pipeline.ts';
 import { createWatcherSource } from './hub/source.ts';
-import { collectInventories } from './inventory/collect.ts';
 import type { ClusterInventory } from './inventory/types.ts';
 import { createKubeClient } from './kube/client.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -46,7 +46,7 @@ import { createDataLossGuard } from './store/redis-data-loss.ts';
 import { watchRedisHealth, type RedisHealth } from './store/redis-health.ts';
 import { createLastGoodStore } from './store/redis-last-good.ts';
 import { recoverPostsFromSlack, type HistoryPage } from './store/redis-post-recovery.ts';
-import { triage } from './triage/index.ts';
+import type { Finding } from './triage/types.ts';
 import { checksFor, verifyClusterOf } from './verify/targets.ts';
 
 const DAY_MS = 86_400_000;
@@ -154,20 +154,20 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   // read, by whichever replica runs the triage, also after a restart. `good` holds the newest
   // good one this replica has seen (static clusters too) for the inventory age metric.
   const good = new Map<string, ClusterInventory>();
-  const triageFleet = async (advisories: Advisory[]) => {
+  const triageHub = async (advisories: Advisory[], onFindings?: (findings: Finding[]) => void) => {
     const now = new Date();
     const previous: Map<string, ClusterInventory> = await lastGood.inventories();
-    for (const [cluster, inv] of previous) {
-      const known = good.get(cluster);
-      if (known === undefined || known.collectedAt < inv.collectedAt) good.set(cluster, inv);
-    }
-    const inventories = await collectInventories({
-      config, now, logger, previous,
+    const result = await triageFleet({
+      config, advisories, calendar, now, logger, previous, ...(onFindings ? { onFindings } : {}),
       readAgent: (cluster) => dispatcher.inventory(cluster.name),
     });
-    for (const inv of inventories) if (inv.error === null) good.set(inv.cluster, inv);
-    await lastGood.saveInventories(inventories);
-    return triage({ advisories, inventories, calendar, now });
+    // triageFleet put every inventory read without error into `previous`.
+    for (const [cluster, inv] of previous) {
+      const known = good.get(cluster);
+      if (known === undefined || known.collectedAt <= inv.collectedAt) good.set(cluster, inv);
+    }
+    await lastGood.saveInventories([...previous.values()]);
+    return result;
   };
 
   const hub = createHub({
@@ -178,11 +178,10 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     slack,
     source: createWatcherSource({
       parseItem: instrumentParse(parseItem, metrics),
-      createWatcher: (beforeCommit) => createFeedWatcher({
+      watcher: createFeedWatcher({
         store: createRedisFeedStateStore({ redis, prefix }),
         source: config.feed.url,
         logger,
-        beforeCommit,
         fetchFeed: instrumentFetch(
           (src: string, o: Parameters<typeof fetchFeed>[1]) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),
           metrics,
@@ -190,7 +189,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
         ),
       }),
     }),
-    triage: triageFleet,
+    triage: triageHub,
     dispatcher: verifier,
     onWorker: (worker) => watchWorker(worker, metrics, tracker),
     announceBacklog: config.slack.announceBacklog,

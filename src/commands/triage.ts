@@ -4,10 +4,10 @@ import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { isCveId } from '../feed/ids.ts';
-import { collectInventories } from '../inventory/collect.ts';
+import { triageFleet } from '../hub/pipeline.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { loadBundledCalendar, refreshCalendar, type ReleaseCalendar } from '../releases/index.ts';
-import { formatTriageText, triage } from '../triage/index.ts';
+import { formatTriageText } from '../triage/index.ts';
 import type { TriageResult } from '../triage/types.ts';
 import { loadAdvisories, type LoadedAdvisories } from './advisories.ts';
 
@@ -27,7 +27,7 @@ export interface TriageRunOptions {
 
 /** Feed → advisories → inventories → triage: the main job, shared by `triage` and `demo`. */
 export async function runTriagePipeline(opts: TriageRunOptions): Promise<{ loaded: LoadedAdvisories; result: TriageResult }> {
-  const [loaded, calendar, inventories] = await Promise.all([
+  const [loaded, calendar] = await Promise.all([
     loadAdvisories({
       source: opts.feed,
       timeoutMs: opts.feedTimeoutMs ?? opts.config.feed.timeout,
@@ -36,13 +36,14 @@ export async function runTriagePipeline(opts: TriageRunOptions): Promise<{ loade
       ...(opts.fallbackToBundled ? { fallbackToBundled: true, maxAttempts: 1 } : {}),
     }),
     releaseCalendar(opts),
-    collectInventories({ config: opts.config, now: opts.now, logger: opts.logger }),
   ]);
-  const result = triage({
+  // The same advisories × fleet step as the hub's (inventories collected, triaged in chunks).
+  const result = await triageFleet({
+    config: opts.config,
     advisories: loaded.advisories,
-    inventories,
     calendar,
     now: opts.now,
+    logger: opts.logger,
     ...(opts.cve === undefined ? {} : { cve: opts.cve }),
     ...(opts.omitNotAffected === true ? { omitNotAffected: true } : {}),
   });

@@ -129,13 +129,14 @@ const redisSchema = z.strictObject({
 export const configSchema = z.strictObject({
   feed: z.strictObject({
     url: z.string().default(DEFAULT_FEED_URL),
-    every: duration('15m').default(15 * 60_000),
+    // A 304 costs one request: polling every 2 minutes is cheap, and news reaches Slack in minutes.
+    every: duration('15m').default(2 * 60_000),
     /** Re-triage every known advisory against the fleet as it is now (upgrades, new clusters). */
     retriage: duration('1h').default(60 * 60_000),
     timeout: duration('20s').default(20_000),
     /** Refuse bodies larger than this many bytes. */
     maxBytes: z.number().int().positive().default(20 * 1024 * 1024),
-  }).default({ url: DEFAULT_FEED_URL, every: 15 * 60_000, retriage: 60 * 60_000, timeout: 20_000, maxBytes: 20 * 1024 * 1024 }),
+  }).default({ url: DEFAULT_FEED_URL, every: 2 * 60_000, retriage: 60 * 60_000, timeout: 20_000, maxBytes: 20 * 1024 * 1024 }),
   slack: z.strictObject({
     channels: z.record(z.string(), channelId).default({}),
     /** On the very first feed poll, post advisories already in the feed (default: only remember them). */

@@ -5,12 +5,15 @@
  * moves when a body is edited or a status goes open → fixed, and backfilled issues carry
  * old dates.
  *
- * State is saved only after a fetch and parse succeeded, so a broken feed never erases what
- * we know; a second poll of the same feed reports nothing.
+ * `poll` only reads: it returns the diff with the state it would save (`pending`), and the
+ * caller saves it with `commit(diff)` once it has planned the delivery of what the diff says
+ * (deliver jobs queued with deterministic ids). A poll whose caller dies before committing is
+ * reported again by the next poll (at least once; idempotent consumers make it exactly once),
+ * and a broken feed never erases what we know. After a commit, the same feed reports nothing.
  */
 import { FeedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { FeedStateStore, KnownEntry } from '../store/feed-state.ts';
+import type { FeedStateChanges, FeedStateStore, KnownEntry } from '../store/feed-state.ts';
 import type { FeedFetcher } from './fetch.ts';
 import { splitIds } from './ids.ts';
 import { bodyHash, contentHash } from './hash.ts';
@@ -48,7 +51,14 @@ export interface PollResult {
   changedItems: ChangedFeedEntry[];
   removedIds: string[];
   warnings: string[];
+  /** How many CVE ids the feed holds now (known before plus new, minus removed). */
+  knownIds: number;
+  /** What `commit(diff)` saves: entries, removals and the fetch's validators. Null: nothing to save. */
+  pending: FeedStateChanges | null;
 }
+
+/** The watch stage's output. */
+export type FeedDiff = PollResult;
 
 export interface FeedWatcherOptions {
   store: FeedStateStore;
@@ -59,18 +69,14 @@ export interface FeedWatcherOptions {
   logger?: Logger;
   /** Default `parseFeedJson`. */
   parse?: (text: string, source: string) => ParsedFeed;
-  /**
-   * Runs after changes are found and before they are saved (e.g. enqueue triage jobs with
-   * deterministic ids). If it throws, nothing is saved and the next poll reports the same
-   * changes again: at-least-once, made exactly-once by idempotent consumers.
-   */
-  beforeCommit?: (result: PollResult) => Promise<void>;
 }
 
 export interface FeedWatcher {
   readonly source: string;
-  /** Concurrent calls on one watcher share one poll. */
-  poll(): Promise<PollResult>;
+  /** Fetch, parse and diff against the saved state; saves nothing. Concurrent calls share one poll. */
+  poll(): Promise<FeedDiff>;
+  /** Save what `diff` saw (after its deliveries are planned). Saving the same diff twice is harmless. */
+  commit(diff: FeedDiff): Promise<void>;
 }
 
 export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
@@ -88,7 +94,7 @@ export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
     const fetched = await options.fetchFeed(source, { validators });
     if (fetched.notModified) {
       log?.debug('feed not modified');
-      return { source, notModified: true, firstRun, meta: null, newItems: [], changedItems: [], removedIds: [], warnings: [] };
+      return { source, notModified: true, firstRun, meta: null, newItems: [], changedItems: [], removedIds: [], warnings: [], knownIds: known.size, pending: null };
     }
 
     const parsed = parse(fetched.text, source);
@@ -118,15 +124,13 @@ export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
       warnings.push(`${removedIds.length} of ${known.size} known advisories are no longer in the feed`);
     }
 
-    const result: PollResult = { source, notModified: false, firstRun, meta: parsed.meta, newItems, changedItems, removedIds, warnings };
-    const hasChanges = newItems.length + changedItems.length + removedIds.length > 0;
-    if (hasChanges && options.beforeCommit) await options.beforeCommit(result);
-
-    await store.saveKnown({
+    const pending: FeedStateChanges = {
       upsert: [...newItems, ...changedItems].map((e) => [e.id, e.current] as const),
       remove: removedIds,
       validators: { source, validators: fetched.validators },
-    });
+    };
+    const knownIds = known.size + newItems.length - removedIds.length;
+    const result: FeedDiff = { source, notModified: false, firstRun, meta: parsed.meta, newItems, changedItems, removedIds, warnings, knownIds, pending };
 
     log?.info({
       items: parsed.meta.items, ids: current.size, new: newItems.length, changed: changedItems.length,
@@ -143,6 +147,11 @@ export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
         inflight = null;
       });
       return inflight;
+    },
+    async commit(diff) {
+      if (diff.source !== source) throw new Error(`feed diff of ${diff.source} committed to the watcher of ${source}`);
+      if (diff.pending === null) return;
+      await store.saveKnown(diff.pending);
     },
   };
 }

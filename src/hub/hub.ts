@@ -8,6 +8,9 @@
  * - nothing lives only in memory: a restarted hub resumes from Redis (stalled jobs are retried,
  *   unfinished posts reconciled against the channel history).
  *
+ * This file only wires: the decisions are the stages' (feed/watcher.ts, hub/pipeline.ts,
+ * notify/plan.ts), the I/O the workers' (queue/workers/).
+ *
  * Only src/main.ts reads the environment; it builds these options, e.g.:
  *
  *   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
@@ -19,14 +22,16 @@
  *       mode: env.SLACK_APP_TOKEN ? { kind: 'socket', appToken: env.SLACK_APP_TOKEN }
  *                                 : { kind: 'http', signingSecret: env.SLACK_SIGNING_SECRET, port: Number(env.PORT ?? 3000) },
  *     },
+ *     // watch: poll returns a diff, commit saves it once the feed worker queued its deliveries.
  *     source: createWatcherSource({
  *       parseItem,
- *       createWatcher: (beforeCommit) => createFeedWatcher({
- *         store: createRedisFeedStateStore({ redis, prefix }), source: config.feed.url, beforeCommit,
+ *       watcher: createFeedWatcher({
+ *         store: createRedisFeedStateStore({ redis, prefix }), source: config.feed.url,
  *         fetchFeed: (src, o) => fetchFeed(src, { ...o, timeoutMs: config.feed.timeout, maxBytes: config.feed.maxBytes, logger }),
  *       }),
  *     }),
- *     triage: async (advisories) => triage({ advisories, inventories: await collectInventories(), calendar, now: new Date() }),
+ *     // triage: the fleet in chunks, findings streamed into the notify planner (hub/pipeline.ts).
+ *     triage: (advisories, onFindings) => triageFleet({ config, advisories, calendar, now: new Date(), previous, onFindings }),
  *     // `/k8s verify` and the Verify button; without it both answer "not yet available".
  *     dispatcher: createClusterDispatcher({ connection: redis, prefix, config, logger, calendar }),
  *   });
@@ -45,6 +50,7 @@ import { createCommandProcessor } from '../queue/workers/command-worker.ts';
 import type { Verifier } from '../queue/workers/verify-worker.ts';
 import { type AdvisorySource, type TriageFn, createFeedProcessor } from '../queue/workers/feed-worker.ts';
 import { createRetriageProcessor } from '../queue/workers/retriage-worker.ts';
+import { type RenderPool, createRenderPool } from '../queue/workers/render-pool.ts';
 import { createSlackProcessor } from '../queue/workers/slack-worker.ts';
 import { type SlackApp, type SlackMode, createSlackApp } from '../slack/app.ts';
 import type { ListenerRegistry } from '../slack/listeners/types.ts';
@@ -83,6 +89,8 @@ export interface HubWorkerOptions {
   maxClusterRows?: number;
   /** Least time between two updates of one verification progress message (default 1000 ms). */
   verifyUpdateMs?: number;
+  /** Threads rendering advisory messages off the main thread (default 1; 0 renders in-process). */
+  renderThreads?: number;
 }
 
 export interface HubOptions {
@@ -240,6 +248,7 @@ export function createHub(options: HubOptions): Hub {
 
   let started = false;
   let stopping: Promise<void> | null = null;
+  let renderPool: RenderPool | null = null;
 
   const schedule = async () => {
     if (!roles.schedule) return;
@@ -277,8 +286,10 @@ export function createHub(options: HubOptions): Hub {
         const retriageWorker = new Worker(QUEUE_NAMES.retriage, createRetriageProcessor({
           config: options.config, triage: options.triage, snapshots, posts, producers, logger: options.logger, now,
         }), workerOpts(1));
+        renderPool = createRenderPool({ threads: w.renderThreads ?? 1 });
+        renderPool.warm();
         const slackWorker = new Worker(QUEUE_NAMES.slack, createSlackProcessor({
-          config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger,
+          config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger, render: renderPool,
           ...(w.maxClusterRows ? { maxClusterRows: w.maxClusterRows } : {}),
         }), workerOpts(w.slackConcurrency ?? 4));
         const commandWorker = new Worker(QUEUE_NAMES.commands, createCommandProcessor({
@@ -310,6 +321,7 @@ export function createHub(options: HubOptions): Hub {
       stopping ??= (async () => {
         if (slackApp && started) await slackApp.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
         await Promise.all(workers.map((wk) => wk.close()));
+        await renderPool?.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
         log.info('hub stopped');

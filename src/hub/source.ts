@@ -1,14 +1,16 @@
 /**
  * Advisory sources for the hub. `createWatcherSource` adapts the feed watcher (src/feed/watcher.ts):
- * the hub's triage-and-enqueue runs inside the watcher's `beforeCommit`, so the watcher saves
- * "seen" only once the deliver jobs exist: a poll killed half-way is reported again (at least once),
- * and deterministic job ids + post claims make that exactly once in Slack.
+ * `poll` returns the watcher's diff as advisories (saving nothing), and `commit` saves it once
+ * the feed worker has queued the deliveries: a poll killed half-way is reported again (at least
+ * once), and deterministic job ids + post claims make that exactly once in Slack.
  */
 import type { Advisory } from '../advisory/types.ts';
 import type { FeedItem } from '../feed/item.ts';
+import type { FeedDiff, FeedWatcher } from '../feed/watcher.ts';
 import type { AdvisorySource, SourceBatch } from '../queue/workers/feed-worker.ts';
+import { yieldToEventLoop } from './pipeline.ts';
 
-/** The part of the watcher's poll result the hub reads. */
+/** The part of the watcher's diff the hub reads. */
 export interface WatcherPollResult {
   firstRun: boolean;
   newItems: { id: string; item: FeedItem }[];
@@ -16,44 +18,53 @@ export interface WatcherPollResult {
 }
 
 export interface WatcherSourceOptions {
-  /** Build the watcher with this `beforeCommit` (e.g. `(beforeCommit) => createFeedWatcher({ ..., beforeCommit })`). */
-  createWatcher: (beforeCommit: (result: WatcherPollResult) => Promise<void>) => { poll(): Promise<unknown> };
+  watcher: Pick<FeedWatcher, 'poll' | 'commit'>;
   /** `parseItem` from src/advisory/parse.ts. */
   parseItem: (item: FeedItem) => Advisory[];
 }
 
-/** New and changed entries → one advisory per CVE id (a combined item yields only the ids reported). */
-export function advisoriesOf(result: WatcherPollResult, parseItem: (item: FeedItem) => Advisory[]): Advisory[] {
+/**
+ * New and changed entries → one advisory per CVE id (a combined item yields only the ids
+ * reported). Yields to the event loop between items: a backlog is dozens of long bodies.
+ */
+export async function advisoriesOf(result: WatcherPollResult, parseItem: (item: FeedItem) => Advisory[]): Promise<Advisory[]> {
   const out = new Map<string, Advisory>();
+  const parsed = new Map<FeedItem, Advisory[]>();
   for (const entry of [...result.newItems, ...result.changedItems]) {
-    for (const a of parseItem(entry.item)) if (a.id === entry.id) out.set(a.id, a);
+    // A combined item is reported once per id: parse it once.
+    let list = parsed.get(entry.item);
+    if (list === undefined) {
+      parsed.set(entry.item, (list = parseItem(entry.item)));
+      await yieldToEventLoop();
+    }
+    for (const a of list) if (a.id === entry.id) out.set(a.id, a);
   }
   return [...out.values()];
 }
 
 export function createWatcherSource(options: WatcherSourceOptions): AdvisorySource {
-  let handle: ((batch: SourceBatch) => Promise<void>) | null = null;
-  const watcher = options.createWatcher(async (result) => {
-    if (handle === null) return;
-    await handle({ advisories: advisoriesOf(result, options.parseItem), firstRun: result.firstRun });
-  });
+  const diffs = new WeakMap<SourceBatch, FeedDiff>();
   return {
-    async poll(h) {
-      handle = h;
-      try {
-        await watcher.poll();
-      } finally {
-        handle = null;
-      }
+    async poll() {
+      const diff = await options.watcher.poll();
+      const batch: SourceBatch = { advisories: await advisoriesOf(diff, options.parseItem), firstRun: diff.firstRun, known: diff.knownIds };
+      diffs.set(batch, diff);
+      return batch;
+    },
+    async commit(batch) {
+      const diff = diffs.get(batch);
+      if (diff === undefined) throw new Error('commit of a batch this source did not poll');
+      await options.watcher.commit(diff);
     },
   };
 }
 
-/** A fixed list, returned on every poll (tests, demo, a feed file read once). */
+/** A fixed list, returned on every poll (tests, demo, a feed file read once); nothing to commit. */
 export function staticSource(advisories: Advisory[] | (() => Advisory[])): AdvisorySource {
   return {
-    async poll(h) {
-      await h({ advisories: typeof advisories === 'function' ? advisories() : advisories });
+    async poll() {
+      return { advisories: typeof advisories === 'function' ? advisories() : advisories };
     },
+    async commit() {},
   };
 }

@@ -20,6 +20,18 @@ export const slackJobSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('deliver'), advisory: cve, channel, hash: z.string().regex(/^[a-f0-9]{16,64}$/) }),
   /** Someone pressed Acknowledge: say so in the thread and on the parent. */
   z.object({ kind: z.literal('acknowledged'), advisory: cve, channel, user }),
+  /** The first-run digest of a channel (notify/digest.ts). */
+  z.object({
+    kind: z.literal('digest'),
+    channel,
+    digest: z.object({
+      known: z.number().int().nonnegative(),
+      entries: z.array(z.object({
+        id: cve, title: z.string(), url: z.string(), rating: z.string().nullable(), score: z.number().nullable(),
+        status: z.string(), clusters: z.number().int().nonnegative(), unfixed: z.boolean(),
+      })).max(5_000),
+    }),
+  }),
 ]);
 export type SlackJob = z.infer<typeof slackJobSchema>;
 

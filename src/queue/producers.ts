@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import { jobId } from './names.ts';
+import type { DigestInput } from '../notify/digest.ts';
 import type { AnswerJob, CommandJob, FeedPollJob, RetriageJob, SlackJob, VerifyJob } from './payloads.ts';
 
 export interface Queues {
@@ -29,10 +30,7 @@ export function jobOptions(retry: RetryPolicy): JobsOptions {
   };
 }
 
-/** The message's current state as a job-id part: its hash and its update count. */
-export function deliverFrom(record: { hash: string | null; rev: number }): string {
-  return `${(record.hash ?? 'none').slice(0, 8)}-r${record.rev}`;
-}
+export { deliverFrom } from '../notify/plan.ts';
 
 export interface Producers {
   /**
@@ -43,6 +41,8 @@ export interface Producers {
    */
   deliver(advisory: string, channel: string, hash: string, from?: string | null): Promise<void>;
   acknowledged(advisory: string, channel: string, user: string): Promise<void>;
+  /** The first-run digest of `channel`: one job per channel, ever (its post is claimed like an advisory's). */
+  digest(channel: string, digest: DigestInput): Promise<void>;
   answer(job: AnswerJob): Promise<void>;
   /** One verification request: its own job, so two requests are two runs. */
   verify(job: VerifyJob): Promise<void>;
@@ -60,6 +60,9 @@ export function createProducers(queues: Queues, retry: RetryPolicy = DEFAULT_RET
     },
     async acknowledged(advisory, channel, user) {
       await queues.slack.add('acknowledged', { kind: 'acknowledged', advisory, channel, user }, { ...opts, jobId: jobId('ack', advisory, channel) });
+    },
+    async digest(channel, digest) {
+      await queues.slack.add('digest', { kind: 'digest', channel, digest }, { ...opts, jobId: jobId('digest', channel) });
     },
     async answer(job) {
       // Each command invocation is its own job: two people asking the same thing get two answers.

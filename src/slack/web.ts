@@ -29,6 +29,14 @@ export interface SlackApi {
   update(args: { channel: string; ts: string; text: string; blocks: types.KnownBlock[] }): Promise<void>;
   /** The ts of a message carrying `marker`, posted at or after `since` (ms), in the channel or the thread. */
   findByMarker(args: { channel: string; threadTs?: string; since: number; marker: string }): Promise<string | null>;
+  /** Join a public channel (scope channels:join), so its history can be read. */
+  join(channel: string): Promise<void>;
+  /**
+   * Every message of ours (with a metadata marker) in the channel, or in one thread, newest
+   * first for a channel and oldest first for a thread, as Slack returns them; at most `maxPages`
+   * pages of 200 (default 50).
+   */
+  listMarkers(args: { channel: string; threadTs?: string; maxPages?: number }): Promise<{ ts: string; marker: string }[]>;
 }
 
 export interface WebClientFactoryOptions {
@@ -53,10 +61,12 @@ const PERMANENT = new Set([
   'invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope', 'no_permission',
   'channel_not_found', 'not_in_channel', 'is_archived', 'msg_too_long', 'invalid_blocks', 'invalid_blocks_format',
   'too_many_attachments', 'invalid_arguments', 'message_not_found', 'cant_update_message', 'edit_window_closed',
+  'method_not_supported_for_channel_type',
 ]);
 
 const HINTS: Record<string, string> = {
   not_in_channel: 'invite the app to the channel, or add the chat:write.public scope',
+  method_not_supported_for_channel_type: 'a private channel cannot be joined: invite the app to it',
   channel_not_found: 'check slack.channels in the config: the id must be a channel the app can see',
   missing_scope: 'reinstall the app from manifest.yml so it has every scope it needs',
   invalid_auth: 'SLACK_BOT_TOKEN is wrong or revoked',
@@ -115,6 +125,29 @@ export function createSlackApi(client: webApi.WebClient): SlackApi {
     },
     async update(args) {
       await call('chat.update', () => client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks }));
+    },
+    async join(channel) {
+      await call('conversations.join', () => client.conversations.join({ channel }));
+    },
+    async listMarkers(args) {
+      const out: { ts: string; marker: string }[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < (args.maxPages ?? 50); page++) {
+        const res = args.threadTs
+          ? await call('conversations.replies', () => client.conversations.replies({
+            channel: args.channel, ts: args.threadTs as string, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}),
+          }))
+          : await call('conversations.history', () => client.conversations.history({
+            channel: args.channel, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}),
+          }));
+        for (const m of (res.messages ?? []) as HistoryMessage[]) {
+          const marker = m.metadata?.event_type === POST_MARKER_EVENT ? m.metadata.event_payload?.marker : undefined;
+          if (typeof marker === 'string' && typeof m.ts === 'string') out.push({ ts: m.ts, marker });
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!cursor) break;
+      }
+      return out;
     },
     async findByMarker(args) {
       const oldest = (Math.floor(args.since / 1000) - 60).toString();

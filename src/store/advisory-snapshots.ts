@@ -2,16 +2,30 @@
  * The latest triage of each advisory (advisory + its findings) and of the fleet (cluster posture,
  * release data). The hub's post/update jobs render from here, so a job always shows the newest
  * state however late it runs; /k8s advisories, /k8s triage and the Home tab read it too.
+ *
+ * Layout (every key under the deployment prefix, so a hash-tagged prefix keeps one slot):
+ * - `advisory:<id>` the view's head: advisory, view hash, per channel its render hash and
+ *   affected clusters, and the channels owed a first post;
+ * - `advisory:<id>:part:<channel|->:<hash16>:<page>` that channel's findings (`-`: clusters no
+ *   channel receives) in pages of 2,000, content-addressed by the part's render hash (pages keep
+ *   every JSON encode and decode short: a 10,000-cluster channel is tens of megabytes). Parts are written before the head
+ *   that names them, so a reader never sees a head without its findings, and a post job reads
+ *   only its own channel's findings, not the whole fleet's. Parts a new head no longer names
+ *   expire after a grace period (a reader holding the old head still finds them).
+ *
+ * Heads written by `put`/`replace` (findings inline, no per-channel parts) are read too.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
+import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
+import { pageJson } from '../notify/routing.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo } from '../triage/types.ts';
 
 export interface AdvisorySnapshot {
   advisory: Advisory;
   findings: Finding[];
-  /** Hash of what a message shows: changes when status, ranges, severity, text or findings change. */
+  /** Hash of what the messages show: changes when status, ranges, severity, text or findings change. */
   hash: string;
   updatedAt: string;
   /**
@@ -20,6 +34,37 @@ export interface AdvisorySnapshot {
    * queueing those posts queues them on its retry.
    */
   newChannels?: string[];
+}
+
+/** A stored view without its findings: what planning a re-triage needs. */
+export interface SnapshotHead {
+  advisory: Advisory;
+  hash: string;
+  updatedAt: string;
+  newChannels?: string[];
+  /** Per channel: render hash and clusters affected, unfixed or unknown. Absent for inline heads. */
+  channels?: Record<string, { hash: string; affected: string[] }>;
+  /** Clusters affected, unfixed or unknown in any channel. */
+  affected: string[];
+}
+
+/** One channel's findings of an advisory, as its post job renders them. */
+/** One channel's findings of an advisory as stored: JSON pages of `Finding[]`, not decoded. */
+export interface ChannelPages {
+  advisory: Advisory;
+  /** The channel's render hash; null for an inline head (the caller routes and hashes itself). */
+  hash: string | null;
+  pages: string[];
+  split: boolean;
+}
+
+export interface ChannelSnapshot {
+  advisory: Advisory;
+  /** The channel's render hash; null for an inline head (the caller routes and hashes itself). */
+  hash: string | null;
+  /** The channel's findings; for an inline head every finding of the advisory. */
+  findings: Finding[];
+  split: boolean;
 }
 
 export interface FleetSnapshot {
@@ -37,22 +82,45 @@ export interface SnapshotStore {
    * when stored, or when the stored snapshot already has the new hash (another replica's run).
    */
   replace(snapshot: AdvisorySnapshot, expected: string): Promise<boolean>;
+  /** Store a planned view (notify/plan.ts), per channel. With `expected`, compare-and-set as `replace`. */
+  putView(view: AdvisoryView, updatedAt: string, expected?: string): Promise<boolean>;
   get(id: string): Promise<AdvisorySnapshot | null>;
+  getChannel(id: string, channel: string): Promise<ChannelSnapshot | null>;
+  /** The same, pages left encoded (for a renderer that decodes them off the main thread). */
+  getChannelPages(id: string, channel: string): Promise<ChannelPages | null>;
   list(): Promise<AdvisorySnapshot[]>;
+  /** Every head, without findings. */
+  listHeads(): Promise<SnapshotHead[]>;
   putFleet(fleet: FleetSnapshot): Promise<void>;
   getFleet(): Promise<FleetSnapshot | null>;
+  /** Only the fleet snapshot's release data (small: what every advisory message shows). */
+  getReleaseData(): Promise<ReleaseDataInfo | null>;
 }
 
-export function snapshotHash(advisory: Advisory, findings: readonly Finding[]): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify([
-    advisory.contentHash, advisory.status, advisory.severity, advisory.ranges, advisory.title, advisory.mitigation, advisory.unfixed,
-    [...findings]
-      .map((f) => [f.cluster, f.component, f.version, f.verdict, f.fixedTarget, f.upgradePath, f.notes ?? []])
-      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-  ]));
-  return h.digest('hex');
+interface StoredHead {
+  advisory: Advisory;
+  hash: string;
+  updatedAt: string;
+  newChannels?: string[];
+  /** Inline form (put/replace). */
+  findings?: Finding[];
+  /** Split form (putView): channel ("-" for unrouted) → part. */
+  parts?: Record<string, StoredPart>;
 }
+
+interface StoredPart {
+  hash: string;
+  affected: string[];
+  /** Pages of findings (absent: 1). */
+  pages?: number;
+}
+
+/** Lets other work run between two pages of encoding or decoding. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Seconds a part stays readable after a newer head stopped naming it. */
+const PART_GRACE_S = 600;
+const UNROUTED = '-';
 
 const REPLACE = `
 local raw = redis.call('GET', KEYS[1])
@@ -65,11 +133,54 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 `;
 
+function affectedOf(findings: readonly Finding[]): string[] {
+  const out = new Set<string>();
+  for (const f of findings) if (f.verdict !== 'not-affected') out.add(f.cluster);
+  return [...out].sort();
+}
+
 export function createSnapshotStore(options: { redis: Redis; prefix: string }): SnapshotStore {
   const { redis, prefix } = options;
   const idsKey = `${prefix}:advisories`;
   const keyOf = (id: string) => `${prefix}:advisory:${id}`;
+  const partKey = (id: string, channel: string, hash: string, page: number) => `${prefix}:advisory:${id}:part:${channel}:${hash.slice(0, 16)}:${page}`;
+  const pageKeys = (id: string, channel: string, part: StoredPart) =>
+    Array.from({ length: part.pages ?? 1 }, (_, i) => partKey(id, channel, part.hash, i));
   const fleetKey = `${prefix}:fleet`;
+  // Every post reads the release data; the fleet's postures (megabytes at 10,000 clusters) only a few commands.
+  const releaseKey = `${prefix}:fleet-release-data`;
+
+  const readHead = async (id: string): Promise<StoredHead | null> => {
+    const raw = await redis.get(keyOf(id));
+    return raw === null ? null : (JSON.parse(raw) as StoredHead);
+  };
+
+  const readPages = async (id: string, channel: string, part: StoredPart): Promise<string[]> => {
+    const keys = pageKeys(id, channel, part);
+    const raws = keys.length === 0 ? [] : await redis.mget(...keys);
+    // A head is written after its parts, and parts outlive the head that dropped them: a missing one is a lost Redis.
+    if (raws.some((r) => r === null)) throw new Error(`snapshot of ${id}: findings of ${channel} (${part.hash.slice(0, 16)}) are missing`);
+    return raws as string[];
+  };
+
+  const decode = async (pages: readonly string[], into: Finding[] = []): Promise<Finding[]> => {
+    for (const page of pages) {
+      for (const f of JSON.parse(page) as Finding[]) into.push(f);
+      if (pages.length > 1) await breathe();
+    }
+    return into;
+  };
+
+  const readPart = async (id: string, channel: string, part: StoredPart): Promise<Finding[]> => decode(await readPages(id, channel, part));
+
+  const assemble = async (head: StoredHead): Promise<AdvisorySnapshot> => {
+    const base = { advisory: head.advisory, hash: head.hash, updatedAt: head.updatedAt, ...(head.newChannels ? { newChannels: head.newChannels } : {}) };
+    if (head.parts === undefined) return { ...base, findings: head.findings ?? [] };
+    const findings: Finding[] = [];
+    for (const [channel, part] of Object.entries(head.parts)) await decode(await readPages(head.advisory.id, channel, part), findings);
+    return { ...base, findings };
+  };
+
   return {
     async put(snapshot) {
       await redis.multi().set(keyOf(snapshot.advisory.id), JSON.stringify(snapshot)).sadd(idsKey, snapshot.advisory.id).exec();
@@ -78,18 +189,96 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       const res = await redis.eval(REPLACE, 1, keyOf(snapshot.advisory.id), JSON.stringify(snapshot), expected, snapshot.hash);
       return res === 1;
     },
+    async putView(view, updatedAt, expected) {
+      const id = view.advisory.id;
+      const parts: Record<string, StoredPart> = {};
+      const lists: [string, ChannelView][] = [...view.channels];
+      if (view.unrouted !== null) lists.push([UNROUTED, view.unrouted]);
+      for (const [channel, cv] of lists) parts[channel] = { hash: cv.hash, affected: cv.affected, pages: cv.pages.length };
+      const head: StoredHead = {
+        advisory: view.advisory, hash: view.hash, updatedAt, parts,
+        ...(view.newChannels.length > 0 ? { newChannels: view.newChannels } : {}),
+      };
+      const before = await readHead(id);
+      // Parts first (content-addressed: rewriting one is harmless), page by page.
+      const written = new Set<string>();
+      for (const [channel, cv] of lists) {
+        for (const [i, page] of cv.pages.entries()) {
+          const key = partKey(id, channel, cv.hash, i);
+          written.add(key);
+          await redis.set(key, pageJson(page));
+        }
+      }
+      let stored = true;
+      if (expected === undefined) {
+        await redis.multi().set(keyOf(id), JSON.stringify(head)).sadd(idsKey, id).exec();
+      } else {
+        stored = (await redis.eval(REPLACE, 1, keyOf(id), JSON.stringify(head), expected, view.hash)) === 1;
+      }
+      if (stored && before?.parts) {
+        const stale = Object.entries(before.parts).flatMap(([c, p]) => pageKeys(id, c, p)).filter((k) => !written.has(k));
+        if (stale.length > 0) {
+          const m = redis.multi();
+          for (const k of stale) m.expire(k, PART_GRACE_S);
+          await m.exec();
+        }
+      }
+      return stored;
+    },
     async get(id) {
-      const raw = await redis.get(keyOf(id));
-      return raw === null ? null : (JSON.parse(raw) as AdvisorySnapshot);
+      const head = await readHead(id);
+      return head === null ? null : assemble(head);
+    },
+    async getChannel(id, channel) {
+      const head = await readHead(id);
+      if (head === null) return null;
+      if (head.parts === undefined) return { advisory: head.advisory, hash: null, findings: head.findings ?? [], split: false };
+      const part = head.parts[channel];
+      if (part === undefined) return { advisory: head.advisory, hash: null, findings: [], split: true };
+      return { advisory: head.advisory, hash: part.hash, findings: await readPart(id, channel, part), split: true };
+    },
+    async getChannelPages(id, channel) {
+      const head = await readHead(id);
+      if (head === null) return null;
+      if (head.parts === undefined) return { advisory: head.advisory, hash: null, pages: [JSON.stringify(head.findings ?? [])], split: false };
+      const part = head.parts[channel];
+      if (part === undefined) return { advisory: head.advisory, hash: null, pages: [], split: true };
+      return { advisory: head.advisory, hash: part.hash, pages: await readPages(id, channel, part), split: true };
     },
     async list() {
       const ids = await redis.smembers(idsKey);
       if (ids.length === 0) return [];
       const raws = await redis.mget(...ids.map(keyOf));
-      return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as AdvisorySnapshot);
+      const out: AdvisorySnapshot[] = [];
+      for (const r of raws) if (r !== null) out.push(await assemble(JSON.parse(r) as StoredHead));
+      return out;
+    },
+    async listHeads() {
+      const ids = await redis.smembers(idsKey);
+      if (ids.length === 0) return [];
+      const raws = await redis.mget(...ids.map(keyOf));
+      return raws.filter((r): r is string => r !== null).map((r) => {
+        const h = JSON.parse(r) as StoredHead;
+        const affected = h.parts === undefined
+          ? affectedOf(h.findings ?? [])
+          : [...new Set(Object.values(h.parts).flatMap((p) => p.affected))].sort();
+        const channels = h.parts === undefined ? undefined
+          : Object.fromEntries(Object.entries(h.parts).filter(([c]) => c !== UNROUTED));
+        return {
+          advisory: h.advisory, hash: h.hash, updatedAt: h.updatedAt, affected,
+          ...(h.newChannels ? { newChannels: h.newChannels } : {}),
+          ...(channels ? { channels } : {}),
+        };
+      });
     },
     async putFleet(fleet) {
-      await redis.set(fleetKey, JSON.stringify(fleet));
+      await redis.multi().set(fleetKey, JSON.stringify(fleet)).set(releaseKey, JSON.stringify(fleet.releaseData)).exec();
+    },
+    async getReleaseData() {
+      const raw = await redis.get(releaseKey);
+      if (raw !== null) return JSON.parse(raw) as ReleaseDataInfo | null;
+      // Written before the release data had its own key.
+      return (await this.getFleet())?.releaseData ?? null;
     },
     async getFleet() {
       const raw = await redis.get(fleetKey);

@@ -2,17 +2,21 @@
  * Exactly-once Slack posts. One record per advisory × channel (the parent message, whose ts is the
  * thread) and one per thread reply. Posting goes through a claim:
  *
- *   (none) --claim--> posting{owner, since} --markPosted--> posted{ts}
+ *   (none | released) --claim--> posting{owner, since} --markPosted--> posted{ts}
+ *                                  posting --release--> released{releases + 1}
  *
  * The owner is the BullMQ job id, which BullMQ runs on one worker at a time. A claim found in
  * `posting` by its own owner (a retry, or the job recovered after its worker died) or older than
  * `staleMs` means an earlier attempt may or may not have reached Slack: the caller must reconcile
  * (look for the message's metadata marker in the channel history since `since`) before posting.
- * A definite "Slack did not post" (an error response) releases the claim.
+ * A definite "Slack did not post" (an error response), or a reconciliation that cannot read the
+ * channel, releases the claim: the record stays as `released` with a count, so the next delivery
+ * of the same state is a new job (its id names the release). After a definite "not posted" that
+ * job claims afresh; after an unchecked one (`uncertain`) it reconciles first, keeping `since`.
  */
 import type { RedisClient as Redis } from './redis-connection.ts';
 
-export type PostState = 'posting' | 'posted';
+export type PostState = 'posting' | 'posted' | 'released';
 
 export interface PostRecord {
   state: PostState;
@@ -26,6 +30,8 @@ export interface PostRecord {
   summary: string | null;
   /** Times the message was re-rendered after posting: names each update, so a state seen before is still a new update. */
   rev: number;
+  /** Times a claim on it was released without a post. */
+  releases: number;
   ackUser: string | null;
   ackAt: string | null;
   /** Rebuilt from the channel history after Redis lost its data: what the message showed is unknown. */
@@ -48,7 +54,11 @@ export interface PostKey {
 export interface PostStore {
   claim(key: PostKey, owner: string): Promise<ClaimResult>;
   markPosted(key: PostKey, owner: string, ts: string, extra?: { hash?: string; summary?: string }): Promise<void>;
-  release(key: PostKey, owner: string): Promise<void>;
+  /**
+   * Give the claim up without a post. `uncertain`: an earlier attempt may have posted (it could
+   * not be checked), so the next claim reconciles first instead of posting straight away.
+   */
+  release(key: PostKey, owner: string, options?: { uncertain?: boolean }): Promise<void>;
   get(key: PostKey): Promise<PostRecord | null>;
   setRendered(key: PostKey, hash: string, summary: string): Promise<void>;
   acknowledge(key: PostKey, user: string, at: string): Promise<boolean>;
@@ -73,7 +83,11 @@ const SAFE_PART = /^[A-Za-z0-9._-]+$/;
 
 const CLAIM = `
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state then
+if state == 'released' and redis.call('HGET', KEYS[1], 'uncertain') == '1' then
+  redis.call('HSET', KEYS[1], 'state', 'posting', 'owner', ARGV[1], 'claimedAt', ARGV[2])
+  return {'reconcile', redis.call('HGET', KEYS[1], 'since')}
+end
+if (not state) or state == 'released' then
   redis.call('HSET', KEYS[1], 'state', 'posting', 'owner', ARGV[1], 'claimedAt', ARGV[2], 'since', ARGV[2])
   return {'claimed'}
 end
@@ -104,7 +118,8 @@ return 1
 
 const RELEASE = `
 if redis.call('HGET', KEYS[1], 'state') == 'posting' and redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'state', 'released', 'owner', '', 'uncertain', ARGV[2])
+  return redis.call('HINCRBY', KEYS[1], 'releases', 1)
 end
 return 0
 `;
@@ -136,13 +151,15 @@ export function createPostStore(options: PostStoreOptions): PostStore {
     },
     async markPosted(key, owner, ts, extra = {}) {
       await redis.eval(MARK_POSTED, 1, keyOf(key), ts, owner, String(now()), extra.hash ?? '', extra.summary ?? '');
+      // A record rebuilt from Slack was never claimed here: index its channel too.
+      if (key.reply === undefined) await redis.sadd(indexKey(key.advisory), key.channel);
     },
-    async release(key, owner) {
-      await redis.eval(RELEASE, 1, keyOf(key), owner);
+    async release(key, owner, opts = {}) {
+      await redis.eval(RELEASE, 1, keyOf(key), owner, opts.uncertain ? '1' : '0');
     },
     async get(key) {
       const h = await redis.hgetall(keyOf(key));
-      if (h.state !== 'posting' && h.state !== 'posted') return null;
+      if (h.state !== 'posting' && h.state !== 'posted' && h.state !== 'released') return null;
       return {
         state: h.state,
         owner: h.owner ?? '',
@@ -151,6 +168,7 @@ export function createPostStore(options: PostStoreOptions): PostStore {
         hash: h.hash ?? null,
         summary: h.summary ?? null,
         rev: Number(h.rev ?? 0),
+        releases: Number(h.releases ?? 0),
         ackUser: h.ackUser ?? null,
         ackAt: h.ackAt ?? null,
         recovered: h.recovered === '1',

@@ -5,6 +5,12 @@
  * `{ ok: false, error }`, or an HTTP status; and a per-method delay *after* the call is recorded
  * (Slack accepted it, the caller has not heard yet) for crash-window tests.
  *
+ * Channels the bot is not a member of (`notMember`) behave as in Slack with `chat:write.public`:
+ * posting works, reading history answers `not_in_channel`, and `conversations.join` succeeds
+ * only when the channel is joinable (the app has `channels:join` and the channel is public).
+ * History and replies paginate like the real API: `limit` (default 100), `has_more`, and an
+ * opaque `response_metadata.next_cursor` to pass back as `cursor`.
+ *
  * Socket Mode: `apps.connections.open` (app-level token only) hands out a single-use loopback
  * WebSocket URL on the same server; a connection gets `hello`, then `fake.socket.send` delivers
  * envelopes and records the acks the app sends back.
@@ -71,6 +77,16 @@ export interface FakeSlack {
   fail(method: string, failure: Failure, times?: number): void;
   delay(method: string, ms: number): void;
   setUsergroup(id: string, users: string[]): void;
+  /**
+   * The bot is not in `channel`: history/replies answer not_in_channel until it joins.
+   * `joinable: false` makes conversations.join fail with `error` (default missing_scope, as
+   * without channels:join; method_not_supported_for_channel_type for a private channel).
+   */
+  notMember(channel: string, options?: { joinable?: boolean; error?: string }): void;
+  /** The bot was invited to `channel` (undoes `notMember`). */
+  invite(channel: string): void;
+  /** Channels the bot joined through conversations.join. */
+  joined: string[];
   socket: FakeSocketMode;
   close(): Promise<void>;
 }
@@ -105,6 +121,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const failures = new Map<string, { failure: Failure; times: number }>();
   const delays = new Map<string, number>();
   const usergroups = new Map<string, string[]>();
+  /** channel → how conversations.join answers (null: joinable). */
+  const outside = new Map<string, string | null>();
+  const joined: string[] = [];
   let counter = 0;
   let responseCounter = 0;
   let origin = '';
@@ -156,23 +175,38 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, view: { id: 'V1' } };
       case 'usergroups.users.list':
         return { ok: true, users: usergroups.get(str('usergroup')) ?? [] };
-      case 'conversations.history': {
-        const oldest = Number(str('oldest') || '0');
-        const withMeta = String(args.include_all_metadata) === 'true';
-        const list = messages
-          .filter((m) => m.channel === str('channel') && m.threadTs === null && Number(m.ts) >= oldest)
-          .sort((a, b) => Number(b.ts) - Number(a.ts))
-          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
-        return { ok: true, messages: list, has_more: false };
+      case 'conversations.join': {
+        const channel = str('channel');
+        if (!outside.has(channel)) return { ok: true, channel: { id: channel, is_member: true }, warning: 'already_in_channel' };
+        const error = outside.get(channel);
+        if (error) return error === 'missing_scope' ? { ok: false, error, needed: 'channels:join', provided: 'chat:write,chat:write.public' } : { ok: false, error };
+        outside.delete(channel);
+        joined.push(channel);
+        return { ok: true, channel: { id: channel, is_member: true } };
       }
+      case 'conversations.history':
       case 'conversations.replies': {
+        const channel = str('channel');
+        if (outside.has(channel)) return { ok: false, error: 'not_in_channel' };
         const oldest = Number(str('oldest') || '0');
         const withMeta = String(args.include_all_metadata) === 'true';
+        const history = method === 'conversations.history';
         const list = messages
-          .filter((m) => m.channel === str('channel') && (m.ts === str('ts') || m.threadTs === str('ts')) && Number(m.ts) >= oldest)
-          .sort((a, b) => Number(a.ts) - Number(b.ts))
-          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
-        return { ok: true, messages: list, has_more: false };
+          .filter((m) => m.channel === channel && Number(m.ts) >= oldest
+            && (history ? m.threadTs === null : m.ts === str('ts') || m.threadTs === str('ts')))
+          // History is newest first; a thread is oldest first, parent included.
+          .sort((a, b) => (history ? Number(b.ts) - Number(a.ts) : Number(a.ts) - Number(b.ts)))
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.threadTs ? { thread_ts: m.threadTs } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        const limit = Math.min(Math.max(Number(str('limit') || '100') || 100, 1), 999);
+        const cursor = str('cursor');
+        const start = cursor ? Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, '')) : 0;
+        if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
+        const page = list.slice(start, start + limit);
+        const more = start + limit < list.length;
+        return {
+          ok: true, messages: page, has_more: more,
+          ...(more ? { response_metadata: { next_cursor: Buffer.from(`offset:${start + limit}`).toString('base64') } } : { response_metadata: { next_cursor: '' } }),
+        };
       }
       default:
         return { ok: false, error: 'unknown_method' };
@@ -278,6 +312,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     setUsergroup(id, users) {
       usergroups.set(id, users);
     },
+    notMember(channel, options = {}) {
+      outside.set(channel, options.joinable === false ? options.error ?? 'missing_scope' : null);
+    },
+    invite(channel) {
+      outside.delete(channel);
+    },
+    joined,
     socket: {
       connections: () => accepted,
       open: () => sockets.filter((s) => s.readyState === WS_OPEN).length,

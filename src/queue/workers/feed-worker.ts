@@ -1,39 +1,52 @@
 /**
- * The feed queue: one poll per scheduler tick (one replica runs it). Poll → triage → snapshot →
- * one `deliver` job per relevant channel. Decisions come from our own snapshots, not from the
- * source's idea of "new": a source that repeats advisories, or a poll retried after a crash,
- * only re-adds jobs whose ids already exist or whose posts are already claimed.
+ * The feed queue: one poll per scheduler tick (one replica runs it). The stages, with data
+ * between them:
  *
- * The fleet re-triage (retriage-worker.ts) delivers through `createDelivery` too.
+ *   watch (source.poll → new/changed advisories) → triage → notify (planDeliveries) →
+ *   store the views, queue the deliveries → source.commit
+ *
+ * The source's state is committed only once the deliveries are queued (deterministic job ids):
+ * a poll that dies half-way is reported again and re-plans the same jobs. This worker does the
+ * I/O; the decisions are src/notify/plan.ts's. The fleet re-triage (retriage-worker.ts) shares
+ * `readPreviousPosts` and `queueDeliveries`.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Advisory } from '../../advisory/types.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
+import { yieldToEventLoop } from '../../hub/pipeline.ts';
+import { type Delivery, type PlanMode, type Planner, type PreviousPost, createPlanner } from '../../notify/plan.ts';
+import { createRouting } from '../../notify/routing.ts';
 import type { Finding, TriageResult } from '../../triage/types.ts';
-import { findingsForChannel, routeFindings } from '../../hub/routing.ts';
-import { type FleetSnapshot, snapshotHash, type SnapshotStore } from '../../store/advisory-snapshots.ts';
+import type { FleetSnapshot, SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { PostStore } from '../../store/posts.ts';
 import { feedPollJobSchema } from '../payloads.ts';
-import { type Producers, deliverFrom } from '../producers.ts';
+import type { Producers } from '../producers.ts';
 
 export interface SourceBatch {
-  /** Advisories new or changed since the last poll (repeating unchanged ones is harmless). */
+  /** Advisories new or changed since the last commit (repeating unchanged ones is harmless). */
   advisories: Advisory[];
   /** The source knew nothing before this poll: everything is "new" (a backlog, not news). */
   firstRun?: boolean;
+  /** Advisories the source knows in all (for the first-run digest); default `advisories.length`. */
+  known?: number;
 }
 
 /**
- * Where advisories come from. `poll` calls `handle` with what is new, and commits its own
- * "seen" state only after `handle` resolved: a poll that dies half-way is reported again.
+ * Where advisories come from. `poll` reads what is new or changed and saves nothing; `commit`
+ * remembers a polled batch as seen, once its deliveries are queued.
  */
 export interface AdvisorySource {
-  poll(handle: (batch: SourceBatch) => Promise<void>): Promise<void>;
+  poll(): Promise<SourceBatch>;
+  commit(batch: SourceBatch): Promise<void>;
 }
 
-/** Triage advisories against the fleet (main.ts binds inventories, calendar and now). */
-export type TriageFn = (advisories: Advisory[]) => Promise<TriageResult>;
+/**
+ * Triage advisories against the fleet (main.ts binds inventories, calendar and now). An
+ * implementation may hand the findings to `onFindings` chunk by chunk (clusters in name order)
+ * and return an empty `findings`; one that ignores it returns them all in the result.
+ */
+export type TriageFn = (advisories: Advisory[], onFindings?: (findings: Finding[]) => void) => Promise<TriageResult>;
 
 export interface FeedProcessorDeps {
   config: Pick<Config, 'slack' | 'clusters'>;
@@ -44,7 +57,7 @@ export interface FeedProcessorDeps {
   producers: Producers;
   logger: Logger;
   now: () => Date;
-  /** Post the advisories of a source's first run too (default false: store them, post only later changes). */
+  /** Post the advisories of a source's first run too (default false: one digest per channel instead). */
   announceBacklog?: boolean;
 }
 
@@ -61,28 +74,48 @@ export function fleetSnapshot(result: TriageResult, at: string): FleetSnapshot {
   return { clusters: result.clusters, releaseData: result.releaseData, warnings: result.warnings, updatedAt: at };
 }
 
-/**
- * Queue a `deliver` for each of `channels` whose message does not show this advisory × channel
- * yet. A message is compared on its channel's own hash (the advisory and that channel's
- * findings), so a change in another environment's clusters leaves it alone. Returns the jobs added.
- */
-export function createDelivery(deps: Pick<FeedProcessorDeps, 'config' | 'posts' | 'producers'>) {
-  return async (advisory: Advisory, findings: readonly Finding[], wholeHash: string, channels: Iterable<string>): Promise<number> => {
-    let jobs = 0;
-    for (const channel of channels) {
-      const hash = snapshotHash(advisory, findingsForChannel(deps.config, findings, channel));
-      const record = await deps.posts.get({ advisory: advisory.id, channel });
-      // Records written before channel hashes carry the whole snapshot's hash: equal means up to date too.
-      if (record?.state === 'posted' && (record.hash === hash || record.hash === wholeHash)) continue;
-      await deps.producers.deliver(advisory.id, channel, hash, record?.state === 'posted' ? deliverFrom(record) : null);
-      jobs++;
+/** The parent post records of these advisories, per channel (every channel that ever had a claim). */
+export async function readPreviousPosts(posts: PostStore, ids: readonly string[]): Promise<Map<string, Map<string, PreviousPost>>> {
+  const out = new Map<string, Map<string, PreviousPost>>();
+  await Promise.all(ids.map(async (advisory) => {
+    const channels = await posts.channels(advisory);
+    const records = await Promise.all(channels.map(async (channel) => [channel, await posts.get({ advisory, channel })] as const));
+    const perChannel = new Map<string, PreviousPost>();
+    for (const [channel, r] of records) {
+      if (r !== null) perChannel.set(channel, { state: r.state, hash: r.hash, rev: r.rev, releases: r.releases });
     }
-    return jobs;
-  };
+    if (perChannel.size > 0) out.set(advisory, perChannel);
+  }));
+  return out;
+}
+
+export async function queueDeliveries(producers: Producers, deliveries: readonly Delivery[]): Promise<void> {
+  await Promise.all(deliveries.map((d) => (d.kind === 'deliver'
+    ? producers.deliver(d.advisory, d.channel, d.hash, d.from)
+    : producers.digest(d.channel, d.digest))));
+}
+
+/**
+ * Triage with the findings going straight into the planner as they come (streamed), or, from a
+ * triage that returns them all, in slices: routing a large fleet never holds the event loop.
+ */
+export async function triageInto(planner: Planner, triage: TriageFn, advisories: Advisory[], slice = 2_000): Promise<TriageResult> {
+  let streamed = false;
+  const result = await triage(advisories, (chunk) => {
+    streamed = true;
+    planner.addFindings(chunk);
+  });
+  if (!streamed) {
+    for (let i = 0; i < result.findings.length; i += slice) {
+      planner.addFindings(result.findings.slice(i, i + slice));
+      await yieldToEventLoop();
+    }
+  }
+  return result;
 }
 
 export function createFeedProcessor(deps: FeedProcessorDeps) {
-  const deliverTo = createDelivery(deps);
+  const routing = createRouting(deps.config);
 
   const handleBatch = async (batch: SourceBatch, log: Logger): Promise<PollResult> => {
     const backlog = batch.firstRun === true && deps.announceBacklog !== true;
@@ -92,40 +125,44 @@ export function createFeedProcessor(deps: FeedProcessorDeps) {
       log.debug('feed poll: nothing new');
       return { advisories: 0, changed: 0, jobs: 0, backlog };
     }
-    const result = await deps.triage(valid);
+    const [previousPosts, heads] = await Promise.all([
+      readPreviousPosts(deps.posts, valid.map((a) => a.id)),
+      deps.snapshots.listHeads().then((hs) => new Map(hs.map((h) => [h.advisory.id, h.hash]))),
+    ]);
+    const mode: PlanMode = backlog ? { kind: 'backlog', known: batch.known ?? valid.length } : { kind: 'feed' };
+    const planner = createPlanner(previousPosts, routing, mode);
+    const result = await triageInto(planner, deps.triage, valid);
     const at = deps.now().toISOString();
     await deps.snapshots.putFleet(fleetSnapshot(result, at));
+    const advisories = result.advisories.filter((a) => CVE_RE.test(a.id));
 
-    let changed = 0;
     let jobs = 0;
-    for (const advisory of result.advisories) {
-      if (!CVE_RE.test(advisory.id)) continue;
-      const findings = result.findings.filter((f) => f.advisory === advisory.id);
-      const hash = snapshotHash(advisory, findings);
-      const prev = await deps.snapshots.get(advisory.id);
-      if (prev?.hash !== hash) {
+    let changed = 0;
+    for (const advisory of advisories) {
+      const plan = planner.planAdvisory(advisory);
+      // The view first: a deliver job renders from it. An unchanged one (a repeated batch) is not rewritten.
+      if (heads.get(advisory.id) !== plan.view.hash) {
         changed++;
-        await deps.snapshots.put({ advisory, findings, hash, updatedAt: at });
+        await deps.snapshots.putView(plan.view, at);
       }
-      // A backlog is recorded (for /k8s advisories, triage, Home) but not announced.
-      if (backlog) continue;
-      // Channels affected now, plus channels that already carry a post (they get the update too).
-      const channels = new Set([...routeFindings(deps.config, findings).keys(), ...(await deps.posts.channels(advisory.id))]);
-      jobs += await deliverTo(advisory, findings, hash, channels);
+      await queueDeliveries(deps.producers, plan.deliveries);
+      jobs += plan.deliveries.length;
+      await yieldToEventLoop();
     }
-    log.info({ advisories: result.advisories.length, changed, jobs, backlog }, 'feed poll done');
-    return { advisories: result.advisories.length, changed, jobs, backlog };
+    const digests = planner.digests();
+    await queueDeliveries(deps.producers, digests);
+    jobs += digests.length;
+    log.info({ advisories: advisories.length, changed, jobs, backlog, digests: digests.length }, 'feed poll done');
+    return { advisories: advisories.length, changed, jobs, backlog };
   };
 
   return async (job: Job): Promise<PollResult> => {
     const log = deps.logger.child({ queue: job.queueName, jobId: job.id });
     const parsed = feedPollJobSchema.safeParse(job.data ?? {});
     if (!parsed.success) throw new UnrecoverableError(`malformed poll job: ${parsed.error.message}`);
-
-    let out: PollResult = { advisories: 0, changed: 0, jobs: 0, backlog: false };
-    await deps.source.poll(async (batch) => {
-      out = await handleBatch(batch, log);
-    });
+    const batch = await deps.source.poll();
+    const out = await handleBatch(batch, log);
+    await deps.source.commit(batch);
     return out;
   };
 }

@@ -1,21 +1,33 @@
 /**
- * The slack queue: post an advisory once per channel, keep it up to date in its thread, show
- * acknowledgements. Every post goes through the claim in store/posts.ts (see there for the states);
- * this file decides *what* to post from the newest snapshot.
+ * The slack queue (the deliver stage): post an advisory once per channel, keep it up to date in
+ * its thread, show acknowledgements, post a channel's first-run digest. Every post goes through
+ * the claim in store/posts.ts (see there for the states). What to deliver was planned by
+ * src/notify/plan.ts; a job renders the newest stored view of its channel, so however late it
+ * runs it shows the current state.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Config } from '../../config/schema.ts';
 import { SlackError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { describeChanges, findingsForChannel, summarize, type MessageSummary } from '../../hub/routing.ts';
-import { advisoryChangeReply, advisoryMessage, type SlackMessage } from '../../slack/blocks/advisory.ts';
+import { digestMessage } from '../../notify/digest.ts';
+import { renderHash } from '../../notify/hash.ts';
+import { deliverFrom } from '../../notify/plan.ts';
+import { createRouting } from '../../notify/routing.ts';
+import { advisoryChangeReply, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { section } from '../../slack/blocks/text.ts';
 import { type SlackApi, slackRejected } from '../../slack/web.ts';
-import { snapshotHash, type SnapshotStore } from '../../store/advisory-snapshots.ts';
+import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
+import type { Finding } from '../../triage/types.ts';
+import { type RenderPool, createRenderPool } from './render-pool.ts';
 import type { Lock, PostKey, PostStore } from '../../store/posts.ts';
 import { slackJobSchema, type SlackJob } from '../payloads.ts';
-import { deliverFrom } from '../producers.ts';
 import { withSlackSemantics } from './slack-semantics.ts';
+
+/** Bot scopes the deliver stage needs beyond posting: joining a public channel to read its history when reconciling. */
+export const DELIVERY_BOT_SCOPES = ['channels:join'] as const;
+
+/** The post key of a channel's first-run digest (not an advisory: no thread, never updated). */
+export const DIGEST_KEY = { advisory: 'first-run-digest', reply: 'digest' } as const;
 
 export interface SlackProcessorDeps {
   config: Pick<Config, 'slack' | 'clusters'>;
@@ -26,9 +38,45 @@ export interface SlackProcessorDeps {
   logger: Logger;
   /** Cluster rows in a parent message before it summarises (default 15). */
   maxClusterRows?: number;
+  /** Where messages are rendered (default in-process; the hub gives it a render thread). */
+  render?: RenderPool;
 }
 
-export type SlackJobResult = 'posted' | 'updated' | 'up-to-date' | 'not-relevant' | 'acknowledged';
+export type SlackJobResult = 'posted' | 'updated' | 'up-to-date' | 'not-relevant' | 'acknowledged' | 'digest-posted';
+
+/** Slack errors of reading a channel's history that joining the channel fixes. */
+const NOT_A_MEMBER = 'SLACK_API_not_in_channel';
+
+/**
+ * Look for an earlier attempt's post by its marker. A channel the bot posts to through
+ * chat:write.public without being a member cannot be read: join it (channels:join) and read
+ * again. When that is not possible, the claim is released (nothing is known to be posted, and
+ * keeping it would block this channel for good) and the delivery fails with what to do.
+ */
+async function reconcile(
+  deps: Pick<SlackProcessorDeps, 'slack' | 'posts' | 'logger'>,
+  key: PostKey, owner: string, args: { channel: string; since: number; marker: string; threadTs?: string },
+): Promise<string | null> {
+  try {
+    return await deps.slack.findByMarker(args);
+  } catch (err) {
+    if (!(err instanceof SlackError) || err.code !== NOT_A_MEMBER) throw err;
+  }
+  try {
+    await deps.slack.join(args.channel);
+    deps.logger.info({ channel: args.channel }, 'joined the channel to read its history');
+  } catch (err) {
+    if (!(err instanceof SlackError) || err.retryable) throw err;
+    // Whether the earlier attempt posted is still unknown: the next claim reconciles first.
+    await deps.posts.release(key, owner, { uncertain: true });
+    throw new UnrecoverableError(
+      `cannot check channel ${args.channel} for an earlier post of ${args.marker}: the app is not a member and could not join it (${err.code.replace(/^SLACK_API_/, '')}). `
+      + 'Invite the app to the channel (/invite @k8s-advisor), or reinstall it from manifest.yml so it has channels:join (public channels only). '
+      + 'The claim is released: the next fleet re-triage (feed.retriage) checks again and delivers it.',
+    );
+  }
+  return deps.slack.findByMarker(args);
+}
 
 /** Post `message` exactly once under `key` (see PostStore); returns its ts. */
 export async function postOnce(
@@ -47,7 +95,7 @@ export async function postOnce(
   const extra = { ...(options.hash ? { hash: options.hash } : {}), ...(options.summary ? { summary: options.summary } : {}) };
   if (claim.result === 'reconcile') {
     // An earlier attempt claimed this post and may have reached Slack before dying: look before posting again.
-    const found = await deps.slack.findByMarker({ channel: key.channel, since: claim.since, marker, ...(options.threadTs ? { threadTs: options.threadTs } : {}) });
+    const found = await reconcile(deps, key, owner, { channel: key.channel, since: claim.since, marker, ...(options.threadTs ? { threadTs: options.threadTs } : {}) });
     deps.logger.info({ marker, found: found !== null }, 'reconciled an unfinished post');
     if (found !== null) {
       await deps.posts.markPosted(key, owner, found, extra);
@@ -65,52 +113,43 @@ export async function postOnce(
   return ts;
 }
 
-function parseSummary(raw: string | null): MessageSummary | null {
-  if (raw === null) return null;
-  try {
-    return JSON.parse(raw) as MessageSummary;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A summary stored before summaries carried per-component versions, equal to the new one in
- * everything it knows: nothing a reader follows changed, so the parent is refreshed quietly
- * rather than with an "advisory details updated" reply.
- */
-function sameAsLegacy(prev: MessageSummary | null, next: MessageSummary): boolean {
-  if (prev === null || prev.components !== undefined) return false;
-  const { components: _ignored, ...rest } = next;
-  return JSON.stringify(prev) === JSON.stringify(rest);
-}
-
 export function createSlackProcessor(deps: SlackProcessorDeps) {
+  const routing = createRouting(deps.config);
+
+  const renderer = deps.render ?? createRenderPool({ threads: 0 });
+
+  /**
+   * This channel's findings (encoded pages) and render hash, from a per-channel view or from an
+   * older inline snapshot (small: filtered and hashed here).
+   */
+  const channelPages = async (id: string, channel: string) => {
+    const snap = await deps.snapshots.getChannelPages(id, channel);
+    if (snap === null) throw new UnrecoverableError(`no snapshot for ${id}`);
+    if (snap.split) return { advisory: snap.advisory, pages: snap.pages, hash: snap.hash ?? renderHash(snap.advisory, []) };
+    const findings = (JSON.parse(snap.pages[0] ?? '[]') as Finding[]).filter((f) => routing.channelOf(f) === channel);
+    return { advisory: snap.advisory, pages: [JSON.stringify(findings)], hash: renderHash(snap.advisory, findings) };
+  };
+
   const deliver = async (job: Job, data: Extract<SlackJob, { kind: 'deliver' }>, log: Logger): Promise<SlackJobResult> => {
-    const snap = await deps.snapshots.get(data.advisory);
-    if (snap === null) throw new UnrecoverableError(`no snapshot for ${data.advisory}`);
-    const fleet = await deps.snapshots.getFleet();
-    const findings = findingsForChannel(deps.config, snap.findings, data.channel);
+    // What this channel's message shows: a change in another environment's clusters leaves it alone.
+    const view = await channelPages(data.advisory, data.channel);
+    const releaseData = await deps.snapshots.getReleaseData();
+    const { hash } = view;
     const parentKey: PostKey = { advisory: data.advisory, channel: data.channel };
     const owner = job.id ?? `job-${data.advisory}`;
-    const summary = summarize(snap.advisory, findings);
-    // What this channel's message shows: a change in another environment's clusters leaves it alone.
-    const hash = snapshotHash(snap.advisory, findings);
     const hash16 = hash.slice(0, 16);
-    // Records written before channel hashes carry the whole snapshot's hash.
-    const current = (h: string | null | undefined) => h === hash || h === snap.hash;
-
-    const record = await deps.posts.get(parentKey);
-    const render = (ack: { user: string; at: string } | null) => advisoryMessage({
-      advisory: snap.advisory, findings, releaseData: fleet?.releaseData ?? null, acknowledged: ack,
+    const current = (h: string | null | undefined) => h === hash;
+    const render = (ack: { user: string; at: string } | null, previousSummary: string | null) => renderer.render({
+      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: ack, previousSummary,
       ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
 
-    if (record === null || record.state === 'posting') {
-      if (record === null && summary.affected.length === 0) return 'not-relevant';
-      const message = render(null);
-      const ts = await postOnce(deps, parentKey, owner, message, { hash, summary: JSON.stringify(summary) });
-      for (const [i, part] of message.overflow.entries()) {
+    const record = await deps.posts.get(parentKey);
+    if (record === null || record.state !== 'posted') {
+      const r = await render(null, null);
+      if (record === null && r.affected === 0) return 'not-relevant';
+      const ts = await postOnce(deps, parentKey, owner, r.message, { hash, summary: r.summary });
+      for (const [i, part] of r.message.overflow.entries()) {
         await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${i}` }, owner, part, { threadTs: ts });
       }
       log.info({ advisory: data.advisory, channel: data.channel, ts }, 'advisory posted');
@@ -126,27 +165,25 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     try {
       const fresh = await deps.posts.get(parentKey);
       if (current(fresh?.hash)) return 'up-to-date';
-      const prevSummary = parseSummary(fresh?.summary ?? null);
-      const message = render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null);
+      const r = await render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null, fresh?.summary ?? null);
       // A record rebuilt from Slack after Redis lost its data does not know what the message said:
       // refresh it quietly rather than announce "details updated" in every thread.
-      if (fresh?.recovered === true || sameAsLegacy(prevSummary, summary)) {
-        await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
-        await deps.posts.setRendered(parentKey, hash, JSON.stringify(summary));
+      if (r.quiet || fresh?.recovered === true) {
+        await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
+        await deps.posts.setRendered(parentKey, hash, r.summary);
         log.info({ advisory: data.advisory, channel: data.channel }, 'advisory refreshed without a reply');
         return 'updated';
       }
-      const changes = describeChanges(prevSummary, summary);
       // The reply is keyed by the transition (from → to, and the update count): a retry finds it
       // posted, and a return to an earlier state later (an upgrade rolled back) is told again.
       const from = deliverFrom(fresh ?? record);
-      await postOnce(deps, { ...parentKey, reply: `upd-${hash16}-${from}` }, owner, advisoryChangeReply(snap.advisory, changes), { threadTs: record.ts });
-      for (const [i, part] of message.overflow.entries()) {
+      await postOnce(deps, { ...parentKey, reply: `upd-${hash16}-${from}` }, owner, advisoryChangeReply(view.advisory, r.changes), { threadTs: record.ts });
+      for (const [i, part] of r.message.overflow.entries()) {
         await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${from}-${i}` }, owner, part, { threadTs: record.ts });
       }
-      await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
-      await deps.posts.setRendered(parentKey, hash, JSON.stringify(summary));
-      log.info({ advisory: data.advisory, channel: data.channel, changes }, 'advisory updated in thread');
+      await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
+      await deps.posts.setRendered(parentKey, hash, r.summary);
+      log.info({ advisory: data.advisory, channel: data.channel, changes: r.changes.slice(0, 20) }, 'advisory updated in thread');
       return 'updated';
     } finally {
       await deps.lock.release(lockName, owner);
@@ -157,21 +194,25 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     const parentKey: PostKey = { advisory: data.advisory, channel: data.channel };
     const record = await deps.posts.get(parentKey);
     if (record?.state !== 'posted' || record.ts === null) throw new SlackError('POST_BUSY', 'advisory not posted yet', { retryable: true });
-    const snap = await deps.snapshots.get(data.advisory);
-    if (snap === null) throw new UnrecoverableError(`no snapshot for ${data.advisory}`);
+    const view = await channelPages(data.advisory, data.channel);
     const owner = job.id ?? `ack-${data.advisory}`;
     const user = record.ackUser ?? data.user;
     await postOnce(deps, { ...parentKey, reply: 'ack' }, owner, {
       text: `Acknowledged by <@${user}>`, blocks: [section(`:white_check_mark: Acknowledged by <@${user}>`)],
     }, { threadTs: record.ts });
-    const fleet = await deps.snapshots.getFleet();
-    const message = advisoryMessage({
-      advisory: snap.advisory, findings: findingsForChannel(deps.config, snap.findings, data.channel),
-      releaseData: fleet?.releaseData ?? null, acknowledged: { user, at: record.ackAt ?? '' },
-      ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
+    const releaseData = await deps.snapshots.getReleaseData();
+    const { message } = await renderer.render({
+      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: { user, at: record.ackAt ?? '' },
+      previousSummary: null, ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
     await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
     return 'acknowledged';
+  };
+
+  const digest = async (job: Job, data: Extract<SlackJob, { kind: 'digest' }>, log: Logger): Promise<SlackJobResult> => {
+    const ts = await postOnce(deps, { ...DIGEST_KEY, channel: data.channel }, job.id ?? `digest-${data.channel}`, digestMessage(data.digest));
+    log.info({ channel: data.channel, ts, advisories: data.digest.entries.length }, 'first-run digest posted');
+    return 'digest-posted';
   };
 
   return async (job: Job, token?: string): Promise<SlackJobResult> => {
@@ -179,6 +220,10 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     const parsed = slackJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed slack job: ${parsed.error.message}`);
     const data = parsed.data;
-    return withSlackSemantics(job, token, log, () => (data.kind === 'deliver' ? deliver(job, data, log) : acknowledged(job, data)));
+    return withSlackSemantics(job, token, log, () => {
+      if (data.kind === 'deliver') return deliver(job, data, log);
+      if (data.kind === 'digest') return digest(job, data, log);
+      return acknowledged(job, data);
+    });
   };
 }

@@ -29,7 +29,7 @@ export type Verifier = Pick<ClusterDispatcher, 'verify'>;
 export interface VerifyJobDeps {
   config: Pick<Config, 'clusters' | 'verify'>;
   verifier: Verifier;
-  slack: SlackApi;
+  slack: Pick<SlackApi, 'postMessage' | 'update' | 'findByMarker'>;
   audit: AuditLog;
   respond: Responder;
   logger: Logger;

@@ -35,6 +35,7 @@ describeShared('real CVE feeds', () => {
     const store = createMemoryFeedStateStore();
     const watcher = createFeedWatcher({ store, fetchFeed, source: FEED_2023 });
     const first = await watcher.poll();
+    await watcher.commit(first);
     expect(first.newItems).toHaveLength(44);
     expect(first.warnings).toEqual([]);
     const second = await watcher.poll();

@@ -27,12 +27,14 @@ afterEach(async () => {
 });
 
 const noSleep = async () => undefined;
+/** Polls and commits at once, as the hub does once deliveries are planned. */
 function watcherOver(store: FeedStateStore) {
-  return createFeedWatcher({
+  const w = createFeedWatcher({
     store,
     source: server.url,
     fetchFeed: (source, o) => fetchFeed(source, { ...o, sleep: noSleep, timeoutMs: 2_000, maxAttempts: 2 }),
   });
+  return { poll: async () => { const d = await w.poll(); await w.commit(d); return d; } };
 }
 const newStore = () => createRedisFeedStateStore({ redis: t.redis, prefix: t.prefix });
 const summary = (r: PollResult) => ({

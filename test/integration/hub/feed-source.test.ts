@@ -41,11 +41,10 @@ beforeEach(async () => {
   const now = () => new Date('2025-04-10T12:00:00Z');
   const source = createWatcherSource({
     parseItem,
-    createWatcher: (beforeCommit) => createFeedWatcher({
+    watcher: createFeedWatcher({
       store: createRedisFeedStateStore({ redis: redis.redis, prefix: redis.prefix }),
       fetchFeed: (src, opts) => fetchFeed(src, { ...opts, maxAttempts: 1 }),
       source: feed.url,
-      beforeCommit,
     }),
   });
   hub = createHub({
@@ -83,12 +82,17 @@ async function pollAndWait(n: number): Promise<void> {
 }
 
 describeShared('hub on the real feed pipeline', () => {
-  it('records the first-run backlog silently, then posts a new advisory once per relevant channel', async () => {
+  it('answers the first-run backlog with one digest per channel, then posts a new advisory once per relevant channel', async () => {
     expect(FEED_RECENT).toContain('recent-sample');
     await pollAndWait(1);
-    expect(fake.callsOf('chat.postMessage')).toEqual([]);
+    const digests = fake.callsOf('chat.postMessage');
+    // One per channel that receives clusters (prod and staging; the default channel has none), no advisory thread.
+    expect(digests.map((c) => c.args.channel).sort()).toEqual(['C0PROD', 'C0STAGE']);
+    for (const d of digests) expect(String(d.args.text)).toMatch(/^Watching the official Kubernetes CVE feed: 8 advisories known, \d+ affects? clusters in this channel/);
     const snapshots = createSnapshotStore({ redis: redis.redis, prefix: redis.prefix });
     expect((await snapshots.list()).map((s) => s.advisory.id).sort()).toContain('CVE-2024-10220');
+    const isDigest = (m: { metadata: { event_payload: Record<string, unknown> } | null }) => String(m.metadata?.event_payload.marker).startsWith('first-run-digest/');
+    expect(fake.messages.filter(isDigest)).toHaveLength(2);
 
     // A new advisory appears (same body as CVE-2024-10220: gitRepo volumes, kubelet), and triage crashes once.
     const doc = JSON.parse(readShared('feeds/recent-sample.2023-2025.json')) as { items: Record<string, unknown>[] };
@@ -102,12 +106,12 @@ describeShared('hub on the real feed pipeline', () => {
     const snap = await snapshots.get('CVE-2099-0001');
     const channels = [...routeFindings(config, snap?.findings ?? []).keys()].sort();
     expect(channels.length).toBeGreaterThan(0);
-    expect(Object.keys(postStats(fake).perChannel).sort()).toEqual(channels);
-    expect(postStats(fake).top).toBe(channels.length);
-    expect(JSON.stringify(fake.messages[0]?.blocks)).toContain('CVE-2099-0001');
+    const parents = fake.messages.filter((m) => m.threadTs === null && !isDigest(m));
+    expect(parents.map((m) => m.channel).sort()).toEqual(channels);
+    expect(JSON.stringify(parents[0]?.blocks)).toContain('CVE-2099-0001');
 
-    // Same feed again: nothing new, nothing posted.
+    // Same feed again: nothing new, nothing posted (no second digest either).
     await pollAndWait(3);
-    expect(postStats(fake)).toMatchObject({ top: channels.length, duplicates: [] });
+    expect(postStats(fake)).toMatchObject({ top: channels.length + 2, duplicates: [] });
   });
 });

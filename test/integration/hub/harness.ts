@@ -13,10 +13,15 @@ export const SIGNING_SECRET = 'sign1ng-secret-0123456789abcdef';
 export function listSource(initial: Advisory[]) {
   let list = initial;
   let polls = 0;
+  let commits = 0;
   return {
-    source: { poll: async (handle: (batch: { advisories: Advisory[] }) => Promise<void>) => { polls++; await handle({ advisories: list }); } },
+    source: {
+      poll: async () => { polls++; return { advisories: list }; },
+      commit: async () => { commits++; },
+    },
     set(next: Advisory[]) { list = next; },
     polls: () => polls,
+    commits: () => commits,
   };
 }
 

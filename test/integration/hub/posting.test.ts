@@ -7,7 +7,8 @@ import { silentLogger } from '../../../src/log.ts';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.ts';
 import { type TestRedis, testRedis } from '../../helpers/redis.ts';
 import { advisory, fakeTriage, finding, manyAdvisories } from '../../unit/slack/fixtures.ts';
-import { createSnapshotStore, snapshotHash } from '../../../src/store/advisory-snapshots.ts';
+import { renderHash as snapshotHash } from '../../../src/notify/hash.ts';
+import { createSnapshotStore } from '../../../src/store/advisory-snapshots.ts';
 import type { Advisory } from '../../../src/advisory/types.ts';
 import { BOT_TOKEN, postStats, startHub, waitFor } from './harness.ts';
 
@@ -131,7 +132,8 @@ describe('Slack failures', () => {
     expect(failed.attemptsMade).toBe(1);
     const channel = String(failed.data.channel);
     const rec = await createPostStore({ redis: redis.redis, prefix: redis.prefix }).get({ advisory: 'CVE-2099-60000', channel });
-    expect(rec).toBeNull();
+    // Released, not held: the next delivery (or this retry) claims it afresh.
+    expect(rec).toMatchObject({ state: 'released', releases: 1, ts: null });
     // An operator retries it from the failed set: it posts.
     await failed.retry();
     await waitFor(() => postStats(fake).top === 2, 'posted after retry');

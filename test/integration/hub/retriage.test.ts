@@ -6,11 +6,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Advisory } from '../../../src/advisory/types.ts';
 import type { Hub } from '../../../src/hub/hub.ts';
-import { createSnapshotStore, snapshotHash } from '../../../src/store/advisory-snapshots.ts';
+import { renderHash as snapshotHash } from '../../../src/notify/hash.ts';
+import { planDeliveries } from '../../../src/notify/plan.ts';
+import { createRouting } from '../../../src/notify/routing.ts';
+import { createSnapshotStore } from '../../../src/store/advisory-snapshots.ts';
 import type { Finding, TriageResult } from '../../../src/triage/types.ts';
 import { type FakeSlack, type FakeMessage, startFakeSlack } from '../../helpers/fake-slack.ts';
 import { type TestRedis, testRedis } from '../../helpers/redis.ts';
-import { POSTURE, RELEASE_DATA, advisory, finding } from '../../unit/slack/fixtures.ts';
+import { POSTURE, RELEASE_DATA, advisory, finding, testConfig } from '../../unit/slack/fixtures.ts';
 import { postStats, settled, startHub } from './harness.ts';
 
 /** The fleet the injected triage sees; tests change it between runs. */
@@ -195,11 +198,12 @@ describe('fleet re-triage', () => {
     fleet.dev1 = 'v1.27.2';
     const snapshots = createSnapshotStore({ redis: redis.redis, prefix: redis.prefix });
     const result = await fleetTriage(fleet, runs)(IDS.map((id) => advisory(id)));
-    for (const a of result.advisories) {
-      const prev = await snapshots.get(a.id);
-      const findings = result.findings.filter((f) => f.advisory === a.id);
-      const stored = await snapshots.replace({ advisory: a, findings, hash: snapshotHash(a, findings), updatedAt: 'x', newChannels: ['C0SEC'] }, prev?.hash ?? '');
-      expect(stored).toBe(true);
+    const heads = await snapshots.listHeads();
+    const previous = new Map(heads.map((h) => [h.advisory.id, { hash: h.hash, affected: new Set(h.affected) }]));
+    const plan = planDeliveries(new Map(), result, createRouting(testConfig()), { kind: 'retriage', previous });
+    for (const p of plan.advisories) {
+      expect(p.view.newChannels).toEqual(['C0SEC']);
+      expect(await snapshots.putView(p.view, 'x', previous.get(p.view.advisory.id)?.hash ?? '')).toBe(true);
     }
     expect(parents('C0SEC')).toHaveLength(0);
 

@@ -223,6 +223,7 @@ describe.skipIf(!available)('feed watcher state across a Redis restart', () => {
       fetchFeed: (source, o) => fetchFeed(source, { ...o, sleep: async () => undefined, timeoutMs: 2_000, maxAttempts: 2 }),
     });
     const first = await watcher.poll();
+    await watcher.commit(first);
     expect(first.newItems.map((e) => e.id)).toHaveLength(4);
     const known = await store.getKnown();
 

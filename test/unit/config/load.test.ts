@@ -30,7 +30,7 @@ describe('loadConfig', () => {
   it('accepts the example fleet and fills defaults', () => {
     const cfg = loadConfig(readFileSync(resolve(REPO_ROOT, 'examples/fleet.yaml'), 'utf8'));
     expect(cfg.clusters.map((c) => c.name)).toEqual(['staging-eu', 'prod-eu', 'prod-us', 'edge-k3s', 'legacy']);
-    expect(cfg.feed.every).toBe(15 * 60_000);
+    expect(cfg.feed.every).toBe(2 * 60_000);
     expect(cfg.environments.prod?.window?.duration).toBe(4 * 3_600_000);
     expect(cfg.environments.prod?.signoff).toEqual({ roles: ['platform', 'security'], quorum: 2, selfApproval: false });
     expect(cfg.environments.staging?.checks.rbac).toEqual([]);

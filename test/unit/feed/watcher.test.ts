@@ -5,7 +5,7 @@ import { FeedError } from '../../../src/errors.ts';
 import type { FeedFetcher, FetchFeedResult } from '../../../src/feed/fetch.ts';
 import type { FeedItem, FeedValidators } from '../../../src/feed/item.ts';
 import { contentHash as defaultContentHash } from '../../../src/feed/hash.ts';
-import { createFeedWatcher, type PollResult } from '../../../src/feed/watcher.ts';
+import { createFeedWatcher, type FeedWatcher, type PollResult } from '../../../src/feed/watcher.ts';
 import { createMemoryFeedStateStore, type FeedStateStore } from '../../../src/store/feed-state.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
@@ -43,9 +43,14 @@ const summary = (r: PollResult) => ({
   removed: r.removedIds,
 });
 
+/** Poll, then commit what was seen, as the hub does once deliveries are planned. */
+function committing(w: FeedWatcher): { poll(): Promise<PollResult> } {
+  return { poll: async () => { const d = await w.poll(); await w.commit(d); return d; } };
+}
+
 function setup(initial: string, store: FeedStateStore = createMemoryFeedStateStore()) {
   const { state, fetcher } = fakeFetcher(initial);
-  const watcher = createFeedWatcher({ store, fetchFeed: fetcher, source: SRC });
+  const watcher = committing(createFeedWatcher({ store, fetchFeed: fetcher, source: SRC }));
   return { state, store, watcher };
 }
 
@@ -113,9 +118,9 @@ describe('createFeedWatcher', () => {
   it('reports a change of the injected hash alone as "hash"', async () => {
     const store = createMemoryFeedStateStore();
     const { state, fetcher } = fakeFetcher(feedOf([item('CVE-2031-0001')]));
-    await createFeedWatcher({ store, fetchFeed: fetcher, source: SRC, hash: () => 'parser-v1' }).poll();
+    await committing(createFeedWatcher({ store, fetchFeed: fetcher, source: SRC, hash: () => 'parser-v1' })).poll();
     state.body = feedOf([item('CVE-2031-0001')]) + ' ';
-    const r = await createFeedWatcher({ store, fetchFeed: fetcher, source: SRC, hash: () => 'parser-v2' }).poll();
+    const r = await committing(createFeedWatcher({ store, fetchFeed: fetcher, source: SRC, hash: () => 'parser-v2' })).poll();
     expect(r.changedItems.map((e) => [e.id, e.changes, e.previous.hash, e.current.hash])).toEqual([['CVE-2031-0001', ['hash'], 'parser-v1', 'parser-v2']]);
   });
 
@@ -163,42 +168,48 @@ describe('createFeedWatcher', () => {
     expect(summary(await watcher.poll())).toEqual({ notModified: false, new: [], changed: [], removed: [] });
   });
 
-  it('beforeCommit failing saves nothing: the next poll reports the same changes', async () => {
+  it('poll saves nothing: a diff not committed (its caller died before planning delivery) is reported again', async () => {
     const store = createMemoryFeedStateStore();
     const { fetcher } = fakeFetcher(fixture('feed-v1.json'));
-    let fail = true;
-    const seen: string[][] = [];
-    const watcher = createFeedWatcher({
-      store, fetchFeed: fetcher, source: SRC,
-      beforeCommit: async (r) => {
-        seen.push(r.newItems.map((e) => e.id));
-        if (fail) throw new Error('queue down');
-      },
-    });
-    await expect(watcher.poll()).rejects.toThrow('queue down');
+    const watcher = createFeedWatcher({ store, fetchFeed: fetcher, source: SRC });
+    const lost = await watcher.poll();
+    expect(lost.newItems).toHaveLength(4);
+    expect(lost.knownIds).toBe(4);
     expect((await store.getKnown()).size).toBe(0);
-    fail = false;
-    await watcher.poll();
-    expect(seen).toEqual([seen[0], seen[0]]);
-    expect(seen[0]).toHaveLength(4);
-    await watcher.poll();
-    expect(seen).toHaveLength(2);
+    expect(await store.getValidators(SRC)).toBeNull();
+    const again = await watcher.poll();
+    expect(again.newItems.map((e) => e.id)).toEqual(lost.newItems.map((e) => e.id));
+    await watcher.commit(again);
+    // Committing the same diff twice (a retried job) leaves the same state.
+    await watcher.commit(again);
+    expect([...(await store.getKnown()).keys()].sort()).toEqual(lost.newItems.map((e) => e.id).sort());
+    const after = await watcher.poll();
+    expect(summary(after)).toEqual({ notModified: true, new: [], changed: [], removed: [] });
+    expect(after.pending).toBeNull();
+  });
+
+  it('refuses a diff from another source', async () => {
+    const { fetcher } = fakeFetcher(fixture('feed-v1.json'));
+    const a = createFeedWatcher({ store: createMemoryFeedStateStore(), fetchFeed: fetcher, source: SRC });
+    const b = createFeedWatcher({ store: createMemoryFeedStateStore(), fetchFeed: fetcher, source: 'https://other.test/feed.json' });
+    await expect(b.commit(await a.poll())).rejects.toThrow(/committed to the watcher of https:\/\/other.test/);
   });
 
   it('fetch errors propagate and save nothing', async () => {
     const store = createMemoryFeedStateStore();
-    const watcher = createFeedWatcher({
+    const watcher = committing(createFeedWatcher({
       store, source: SRC,
       fetchFeed: async () => {
         throw new FeedError('FEED_TIMEOUT', 'slow', { retryable: true });
       },
-    });
+    }));
     await expect(watcher.poll()).rejects.toMatchObject({ code: 'FEED_TIMEOUT' });
     expect(await store.getValidators(SRC)).toBeNull();
   });
 
   it('concurrent polls on one watcher share one fetch', async () => {
-    const { watcher, state } = setup(fixture('feed-v1.json'));
+    const { fetcher, state } = fakeFetcher(fixture('feed-v1.json'));
+    const watcher = createFeedWatcher({ store: createMemoryFeedStateStore(), fetchFeed: fetcher, source: SRC });
     const [a, b] = await Promise.all([watcher.poll(), watcher.poll()]);
     expect(a).toBe(b);
     expect(state.seen).toHaveLength(1);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DELIVERY_BOT_SCOPES } from '../../../src/queue/workers/slack-worker.ts';
 import { REQUIRED_BOT_SCOPES, SLACK_EVENTS_PATH, registerListeners } from '../../../src/slack/app.ts';
 import type { ListenerDeps, ListenerTarget } from '../../../src/slack/listeners/types.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
@@ -62,6 +63,6 @@ describe('manifest.yml matches the registered listeners', () => {
 
   it('requests every bot scope the code uses, and no other', () => {
     const scopes = [...(manifest.oauth_config?.scopes?.bot ?? [])].sort();
-    expect(scopes).toEqual([...REQUIRED_BOT_SCOPES].sort());
+    expect(scopes).toEqual([...REQUIRED_BOT_SCOPES, ...DELIVERY_BOT_SCOPES].sort());
   });
 });

@@ -114,7 +114,7 @@ describe('verify job runner', () => {
     const posted: PostArgs[] = [];
     const updated: { ts: string; text: string }[] = [];
     let failReply = options.failReplyOnce ?? false;
-    const slack: SlackApi = {
+    const slack: Pick<SlackApi, 'postMessage' | 'update' | 'findByMarker'> = {
       async postMessage(args) {
         if (args.threadTs && failReply) {
           failReply = false;
