@@ -15,7 +15,6 @@
  *
  * Heads written by `put`/`replace` (findings inline, no per-channel parts) are read too.
  */
-import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
