@@ -104,6 +104,17 @@ export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCod
       }));
     });
 
+  program.command('audit')
+    .description('export the sign-off and accepted-risk record: who approved what, when, on which evidence (needs Redis)')
+    .requiredOption('--config <file>', 'configuration file')
+    .option('--window <id>', 'only this window (e.g. prod-2026-12-10)')
+    .option('--since <date>', 'only entries from this date (YYYY-MM-DD) or ISO date-time on')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'md', 'csv']).default('md'))
+    .action(async (opts: { config: string; window?: string; since?: string; format: 'json' | 'md' | 'csv' }) => {
+      const { runAudit } = await import('./commands/audit.ts');
+      setCode(await runAudit({ ...opts, io }));
+    });
+
   program.command('hub')
     .description('run the hub: Slack app, feed watcher, schedulers and workers (needs Slack tokens and Redis)')
     .requiredOption('--config <file>', 'configuration file')

@@ -51,10 +51,22 @@ const checksSchema = z.strictObject({
   ignoreNamespaces: z.array(z.string()).default(['kube-system', 'kube-public', 'kube-node-lease']),
 }).default({ rbac: [], admission: {}, networkPolicy: { namespace: 'default' }, ignoreNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'] });
 
+/**
+ * Sign-off policy: each of `roles` approves at least once and `quorum` distinct people in all, or
+ * `group` + `quorum`: any N holders of one role. `expires` after which a pending request lapses,
+ * `cancel` the roles that may cancel (besides the requester).
+ */
 const signoffSchema = z.strictObject({
-  roles: z.array(z.string()).min(1, 'name at least one role'),
+  roles: z.array(z.string()).default([]),
+  group: z.string().optional(),
   quorum: z.number().int().positive(),
   selfApproval: z.boolean().default(false),
+  expires: duration('24h').default(24 * 3_600_000),
+  cancel: z.array(z.string()).default([]),
+}).superRefine((s, ctx) => {
+  if (s.group === undefined && s.roles.length === 0) ctx.addIssue({ code: 'custom', path: ['roles'], message: 'name the roles that must approve, or a group (any N of one role)' });
+  if (s.group !== undefined && s.roles.length > 0) ctx.addIssue({ code: 'custom', path: ['group'], message: 'give either roles (each must approve) or group (any N of one role), not both' });
+  if (s.group === undefined && s.quorum < s.roles.length) ctx.addIssue({ code: 'custom', path: ['quorum'], message: `quorum ${s.quorum} is below the ${s.roles.length} required roles; each role needs its own approver` });
 });
 
 const environmentSchema = z.strictObject({
@@ -98,7 +110,9 @@ const permissionsSchema = z.strictObject({
   schedule: z.record(z.string(), z.array(z.string())).default({}),
   /** Roles allowed to press Acknowledge. */
   acknowledge: z.array(z.string()).default([]),
-}).default({ verify: {}, schedule: {}, acknowledge: [] });
+  /** Roles allowed to accept a risk (`/k8s accept`), per environment. */
+  accept: z.record(z.string(), z.array(z.string())).default({}),
+}).default({ verify: {}, schedule: {}, acknowledge: [], accept: {} });
 
 export const configSchema = z.strictObject({
   feed: z.strictObject({
@@ -169,6 +183,8 @@ export const configSchema = z.strictObject({
     if (e.after === env) ctx.addIssue({ code: 'custom', path: ['environments', env, 'after'], message: 'an environment cannot come after itself' });
     if (e.signoff) {
       checkRoles(e.signoff.roles, ['environments', env, 'signoff', 'roles']);
+      checkRoles(e.signoff.cancel, ['environments', env, 'signoff', 'cancel']);
+      if (e.signoff.group !== undefined) checkRoles([e.signoff.group], ['environments', env, 'signoff', 'group']);
     }
   }
   // Cycles in `after` would block every window forever.
@@ -190,7 +206,7 @@ export const configSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['slack', 'channels', key], message: `"${key}" is not an environment (${oneOf(envs)}) or "default"` });
     }
   }
-  for (const kind of ['verify', 'schedule'] as const) {
+  for (const kind of ['verify', 'schedule', 'accept'] as const) {
     for (const [env, list] of Object.entries(cfg.permissions[kind])) {
       if (env !== '*' && !envs.includes(env)) {
         ctx.addIssue({ code: 'custom', path: ['permissions', kind, env], message: `"${env}" is not an environment (${oneOf(envs)}) or "*"` });

@@ -169,16 +169,17 @@ export function createSignoffStore(options: SignoffStoreOptions): SignoffStore {
       await redis.xadd(auditKey, '*', ...auditArgs(e));
     },
     async audit(filter = {}) {
-      const start = filter.since ? String(filter.since.getTime()) : '-';
+      // Filtered on the recorded time (`at`), not the stream id: the record is what was said.
+      const since = filter.since ? filter.since.toISOString() : null;
       const out: SignoffAuditEntry[] = [];
-      let cursor = start;
+      let cursor = '-';
       for (;;) {
         const rows = await redis.xrange(auditKey, cursor, '+', 'COUNT', 1000);
         for (const [, flat] of rows) {
           const f: Record<string, string> = {};
           for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] as string] = flat[i + 1] as string;
           const e = auditEntryOf(f);
-          if (e && (filter.window === undefined || e.window === filter.window)) out.push(e);
+          if (e && (filter.window === undefined || e.window === filter.window) && (since === null || e.at >= since)) out.push(e);
         }
         if (rows.length < 1000) break;
         cursor = `(${rows[rows.length - 1]?.[0] ?? ''}`;
