@@ -53,6 +53,10 @@ import { createSlackApi, createWebClient, toSlackError } from '../slack/web.ts';
 import { createSnapshotStore } from '../store/advisory-snapshots.ts';
 import { createAuditLog } from '../store/audit.ts';
 import { createLock, createPostStore } from '../store/posts.ts';
+import { createRiskAcceptanceStore, type RiskAcceptanceStore } from '../store/risk-acceptances.ts';
+import { createSignoffStore } from '../store/signoff.ts';
+import { createSignoffService, createSignoffSlack, type SignoffService } from '../signoff/service.ts';
+import { errorMessage } from '../errors.ts';
 
 export type { AdvisorySource, SourceBatch, TriageFn } from '../queue/workers/feed-worker.ts';
 export { createWatcherSource, staticSource } from './source.ts';
@@ -82,6 +86,8 @@ export interface HubWorkerOptions {
   maxClusterRows?: number;
   /** Least time between two updates of one verification progress message (default 1000 ms). */
   verifyUpdateMs?: number;
+  /** How often a worker replica looks for expired sign-off requests (default 30 000). */
+  signoffSweepMs?: number;
 }
 
 export interface HubOptions {
@@ -129,6 +135,9 @@ export interface Hub {
   retriageNow(): Promise<void>;
   /** Listeners registered (empty when slack mode is "none"). */
   registry: ListenerRegistry;
+  /** Sign-off requests in window threads (maintenance windows open them). */
+  signoff: SignoffService;
+  risks: RiskAcceptanceStore;
   queues: Queues;
   producers: Producers;
 }
@@ -185,8 +194,16 @@ export function createHub(options: HubOptions): Hub {
     },
   });
 
+  // Sign-off (window threads) and accepted risks; the service does the Slack I/O around the atomic store.
+  const signoffStore = createSignoffStore({ redis: storeRedis, prefix, now });
+  const risks = createRiskAcceptanceStore({ redis: storeRedis, prefix });
+  const signoff = createSignoffService({
+    config: options.config, store: signoffStore, slack: createSignoffSlack(web), logger: options.logger,
+    rolesOf: (user) => authz.rolesOf(user),
+  });
+
   let slackApp: SlackApp | null = null;
-  let registry: ListenerRegistry = { commands: [], actions: [], events: [] };
+  let registry: ListenerRegistry = { commands: [], actions: [], events: [], views: [] };
   const mode = options.slack.mode;
   if (roles.slack && mode.kind !== 'none') {
     slackApp = createSlackApp({
@@ -197,6 +214,14 @@ export function createHub(options: HubOptions): Hub {
       deps: {
         config: options.config, logger: options.logger, authz, audit, producers, posts, snapshots, respond, now,
         verifyEnabled: options.dispatcher !== undefined,
+        signoff, signoffStore, risks,
+        postInThread: async (channel, threadTs, message) => {
+          try {
+            await web.chat.postMessage({ channel, thread_ts: threadTs, text: message.text, blocks: message.blocks });
+          } catch (err) {
+            throw toSlackError(err, 'chat.postMessage');
+          }
+        },
         publishHome: async (user, view) => {
           try {
             await web.views.publish({ user_id: user, view });
@@ -222,9 +247,12 @@ export function createHub(options: HubOptions): Hub {
 
   let started = false;
   let stopping: Promise<void> | null = null;
+  let sweep: NodeJS.Timeout | null = null;
 
   return {
     registry,
+    signoff,
+    risks,
     queues,
     producers,
     async pollNow() {
@@ -267,6 +295,13 @@ export function createHub(options: HubOptions): Hub {
           void worker.run().catch((err: unknown) => log.error({ err, queue: worker.name }, 'worker stopped'));
         }
       }
+      if (roles.workers) {
+        // Every worker replica sweeps; the store's transaction lets exactly one expire each request.
+        sweep = setInterval(() => {
+          void signoff.expireDue().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'sign-off expiry sweep failed'));
+        }, w.signoffSweepMs ?? 30_000);
+        sweep.unref();
+      }
       if (roles.schedule) {
         const every = options.pollEveryMs ?? options.config.feed.every;
         await queues.feed.upsertJobScheduler(FEED_SCHEDULER_ID, { every }, {
@@ -284,6 +319,7 @@ export function createHub(options: HubOptions): Hub {
     },
     stop() {
       stopping ??= (async () => {
+        if (sweep) clearInterval(sweep);
         if (slackApp && started) await slackApp.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
         await Promise.all(workers.map((wk) => wk.close()));
         await Promise.all(Object.values(queues).map((q) => q.close()));

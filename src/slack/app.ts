@@ -11,6 +11,9 @@ import type { SlackMessage } from './blocks/advisory.ts';
 import { registerAdvisoryActions } from './listeners/actions/advisory.ts';
 import { registerCommands } from './listeners/commands/k8s.ts';
 import { registerEvents } from './listeners/events/app-home-opened.ts';
+import { registerMessageEvents } from './listeners/events/message.ts';
+import { registerSignoffActions } from './listeners/actions/signoff.ts';
+import { registerSignoffViews } from './listeners/views/signoff-reject.ts';
 import type { Ack, ListenerDeps, ListenerRegistry, ListenerTarget } from './listeners/types.ts';
 import { boltLogger } from './logger.ts';
 import { DEFAULT_SLACK_API_URL } from './web.ts';
@@ -47,7 +50,7 @@ export interface SlackApp {
 
 /** Register every listener on `target`, recording what was registered. */
 export function registerListeners(target: ListenerTarget, deps: ListenerDeps): ListenerRegistry {
-  const registry: ListenerRegistry = { commands: [], actions: [], events: [] };
+  const registry: ListenerRegistry = { commands: [], actions: [], events: [], views: [] };
   const recording: ListenerTarget = {
     command(name, handler) {
       registry.commands.push(name);
@@ -57,14 +60,21 @@ export function registerListeners(target: ListenerTarget, deps: ListenerDeps): L
       registry.actions.push(id);
       target.action(id, handler);
     },
-    event(type, handler) {
-      registry.events.push(type);
-      target.event(type, handler);
+    event(type, handler, subscriptions) {
+      registry.events.push(...(subscriptions ?? [type]));
+      target.event(type, handler, subscriptions);
+    },
+    view(callbackId, handler) {
+      registry.views.push(callbackId);
+      target.view(callbackId, handler);
     },
   };
   registerCommands(recording, deps);
   registerAdvisoryActions(recording, deps);
+  registerSignoffActions(recording, deps);
+  registerSignoffViews(recording, deps);
   registerEvents(recording, deps);
+  registerMessageEvents(recording, deps);
   return registry;
 }
 
@@ -90,6 +100,11 @@ function boltTarget(app: App): ListenerTarget {
     event(type, handler) {
       app.event(type, async ({ event }) => {
         await handler({ event });
+      });
+    },
+    view(callbackId, handler) {
+      app.view(callbackId, async ({ ack, body }) => {
+        await handler({ body, ack: async (response) => { await (response ? ack(response) : ack()); } });
       });
     },
   };

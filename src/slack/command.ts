@@ -7,7 +7,8 @@ import type { Config } from '../config/schema.ts';
 
 export const CVE_ID_RE = /^CVE-\d{4}-\d{4,7}$/i;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-const WINDOW_ID_RE = /^[a-z0-9][a-z0-9-]{0,80}$/;
+/** `prod-2026-12-10`, `staging-emergency-2026-12-03T14:00`. */
+export const WINDOW_ID_RE = /^[a-z0-9][a-z0-9-]{0,80}(?:T\d{2}:\d{2})?$/;
 
 export type VerifyTarget = { type: 'cluster'; name: string; environment: string } | { type: 'environment'; name: string };
 
@@ -19,7 +20,9 @@ export type Command =
   | { kind: 'verify'; target: VerifyTarget; clusters: string[]; environments: string[] }
   | { kind: 'windows'; environment: string | null }
   | { kind: 'window-schedule'; environment: string; date: string; emergency: boolean }
-  | { kind: 'signoff'; windowId: string };
+  | { kind: 'signoff'; windowId: string }
+  | { kind: 'audit'; windowId: string }
+  | { kind: 'accept'; advisory: string; target: { kind: 'cluster' | 'environment'; name: string }; environments: string[]; until: string; reason: string };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
 
@@ -32,7 +35,9 @@ export const COMMAND_FORMS: readonly { form: string; does: string; later?: boole
   { form: '/k8s verify CLUSTER|ENV', does: 'run the verification probes against a cluster or an environment' },
   { form: '/k8s windows [ENV]', does: 'upcoming maintenance windows' },
   { form: '/k8s window schedule ENV YYYY-MM-DD [emergency]', does: 'schedule a maintenance window', later: true },
-  { form: '/k8s signoff WINDOW-ID', does: 'sign off a maintenance window', later: true },
+  { form: '/k8s signoff WINDOW-ID', does: "a window's sign-off: who approved, what is still missing" },
+  { form: '/k8s audit WINDOW-ID', does: "a window's sign-off record: every request, vote, comment and evidence hash" },
+  { form: '/k8s accept CVE-ID CLUSTER|ENV until YYYY-MM-DD reason…', does: 'accept a risk until a date, with the reason (audited; expires by itself)' },
 ];
 
 export function usage(): string {
@@ -122,6 +127,29 @@ export function parseCommand(text: string, config: Pick<Config, 'clusters' | 'en
       if (!WINDOW_ID_RE.test(id)) return fail(`${shown(id)} is not a window id (lowercase letters, digits and "-").`);
       return ok({ kind: 'signoff', windowId: id });
     }
+    case 'audit': {
+      const [id, ...rest] = args;
+      if (id === undefined || rest.length > 0) return fail('Usage: `/k8s audit WINDOW-ID`.');
+      if (!WINDOW_ID_RE.test(id)) return fail(`${shown(id)} is not a window id (like \`prod-2026-12-10\`).`);
+      return ok({ kind: 'audit', windowId: id });
+    }
+    case 'accept': {
+      const [cve, target, word, until, ...reasonWords] = args;
+      const form = 'Usage: `/k8s accept CVE-ID CLUSTER|ENV until YYYY-MM-DD reason…`.';
+      if (cve === undefined || !CVE_ID_RE.test(cve)) return fail(`${cve === undefined ? 'Name the advisory.' : `${shown(cve)} is not a CVE id.`} ${form}`);
+      if (target === undefined) return fail(`Name a cluster or an environment. ${form}`);
+      const name = target.toLowerCase();
+      const cluster = config.clusters.find((c) => c.name === name);
+      if (!cluster && !envs.includes(name)) return fail(`${shown(target)} is neither a cluster nor an environment. Clusters: ${oneOf(clusters)}. Environments: ${oneOf(envs)}.`);
+      if (word?.toLowerCase() !== 'until' || until === undefined || !DATE_RE.test(until)) return fail(`Give the last day the acceptance holds. ${form}`);
+      const reason = reasonWords.join(' ').replace(/[<>]/g, '').trim().slice(0, 500);
+      if (reason.length < 3) return fail(`Give the reason after the date. ${form}`);
+      return ok({
+        kind: 'accept', advisory: cve.toUpperCase(), until, reason,
+        target: cluster ? { kind: 'cluster', name } : { kind: 'environment', name },
+        environments: cluster ? [cluster.environment] : [name],
+      });
+    }
     default:
       return fail(`Unknown subcommand ${shown(sub)}.`);
   }
@@ -135,6 +163,8 @@ export function describeCommand(command: Command): string {
     case 'windows': return command.environment === null ? 'windows' : `windows ${command.environment}`;
     case 'window-schedule': return `window schedule ${command.environment} ${command.date}${command.emergency ? ' emergency' : ''}`;
     case 'signoff': return `signoff ${command.windowId}`;
+    case 'audit': return `audit ${command.windowId}`;
+    case 'accept': return `accept ${command.advisory} ${command.target.name} until ${command.until}`;
     default: return command.kind;
   }
 }

@@ -32,6 +32,12 @@ export interface SignoffStore {
   audit(filter?: { window?: string; since?: Date }): Promise<SignoffAuditEntry[]>;
   /** Every request of a window (plan and result). */
   ofWindow(window: string): Promise<SignoffRequest[]>;
+  /** First caller wins the right to post the request message (held `ttlMs`, released by setMessage). */
+  claimPost(id: string, ttlMs: number): Promise<boolean>;
+  releasePost(id: string): Promise<void>;
+  /** Which window a Slack thread belongs to (for thread replies). */
+  bindThread(channel: string, threadTs: string, window: string): Promise<void>;
+  windowOfThread(channel: string, threadTs: string): Promise<string | null>;
 }
 
 export interface SignoffStoreOptions {
@@ -190,6 +196,18 @@ export function createSignoffStore(options: SignoffStoreOptions): SignoffStore {
       const ids = await redis.smembers(windowKey(window));
       const all = await Promise.all(ids.sort().map((id) => store.get(id)));
       return all.filter((r): r is SignoffRequest => r !== null);
+    },
+    async claimPost(id, ttlMs) {
+      return (await redis.set(storeKey(prefix, 'signoff', 'posting', id), '1', 'PX', ttlMs, 'NX')) === 'OK';
+    },
+    async releasePost(id) {
+      await redis.del(storeKey(prefix, 'signoff', 'posting', id));
+    },
+    async bindThread(channel, threadTs, window) {
+      await redis.hset(storeKey(prefix, 'signoff', 'threads'), `${channel}:${threadTs}`, window);
+    },
+    async windowOfThread(channel, threadTs) {
+      return redis.hget(storeKey(prefix, 'signoff', 'threads'), `${channel}:${threadTs}`);
     },
   };
   return store;

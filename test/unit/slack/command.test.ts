@@ -60,7 +60,8 @@ describe('parseCommand', () => {
     for (const form of ['/k8s help', '/k8s advisories', '/k8s triage CVE-YYYY-NNNN', '/k8s clusters', '/k8s verify CLUSTER|ENV', '/k8s windows [ENV]']) {
       expect(text).toContain(form);
     }
-    expect(text).toMatch(/signoff WINDOW-ID.*coming later/);
+    expect(text).toMatch(/signoff WINDOW-ID` — a window's sign-off/);
+    expect(text).not.toMatch(/signoff WINDOW-ID[^\n]*coming later/);
     // Verification is served from Slack (with a dispatcher): help does not call it "later".
     expect(text).toMatch(/verify CLUSTER\|ENV` — run the verification probes[^\n]*$/m);
     expect(text).not.toMatch(/verify CLUSTER\|ENV[^\n]*coming later/);

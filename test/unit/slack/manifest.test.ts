@@ -26,7 +26,7 @@ interface Manifest {
 const manifest = parse(readFileSync(resolve(REPO_ROOT, 'manifest.yml'), 'utf8')) as Manifest;
 
 // Registration only records names; handlers are never called here.
-const noop: ListenerTarget = { command() {}, action() {}, event() {} };
+const noop: ListenerTarget = { command() {}, action() {}, event() {}, view() {} };
 const registry = registerListeners(noop, { logger: silentLogger(), config: testConfig() } as ListenerDeps);
 
 describe('manifest.yml matches the registered listeners', () => {

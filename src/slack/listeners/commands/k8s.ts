@@ -7,6 +7,7 @@ import { describeCommand, parseCommand, type Command } from '../../command.ts';
 import { refusalText } from '../../middleware/authz.ts';
 import { commandBodySchema, type CommandBody } from '../../payloads.ts';
 import type { CommandHandler, ListenerDeps, ListenerTarget } from '../types.ts';
+import { answerSignoffCommand } from './signoff.ts';
 
 export const K8S_COMMAND = '/k8s';
 
@@ -109,8 +110,10 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
         return;
       }
       case 'signoff':
-        await ack(notice('Sign-off from Slack is coming later.'));
-        await audit('unavailable');
+      case 'audit':
+      case 'accept':
+        await ack();
+        await answerSignoffCommand(deps, cmd, command, audit);
         return;
     }
   };
