@@ -8,10 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.ts';
 import type { Hub } from '../../../src/hub/hub.ts';
 import { SIGNOFF_ACTIONS } from '../../../src/signoff/blocks.ts';
+import { createPostStore } from '../../../src/store/posts.ts';
 import type { SignoffRequest } from '../../../src/signoff/types.ts';
 import { startFakeSlack, type FakeSlack } from '../../helpers/fake-slack.ts';
 import { testRedis, type TestRedis } from '../../helpers/redis.ts';
-import { blockAction, eventBody, interactionBody, postSigned } from '../../helpers/slack-sign.ts';
+import { blockAction, commandBody, eventBody, interactionBody, postSigned } from '../../helpers/slack-sign.ts';
 import { BOT_TOKEN, SIGNING_SECRET, startHub, waitFor } from './harness.ts';
 
 const CONFIG = loadConfig(`
@@ -25,6 +26,8 @@ clusters:
 roles:
   platform: { users: [U01AAA, U03REQ] }
   security: { users: [U02BBB] }
+permissions:
+  accept: { prod: [security] }
 `);
 
 const PLAN = { title: 'prod-2026-12-10: 1 cluster', lines: ['prod-eu: v1.35.2 → v1.35.8 (clears 2 advisories)'] };
@@ -153,5 +156,35 @@ describe('sign-off in a window thread', () => {
     const types = record.map(([, f]) => f[f.indexOf('type') + 1]);
     expect(types).toEqual(['request', 'vote', 'comment', 'evidence']);
     expect(JSON.stringify((await hub.signoff.status('prod-2026-12-10')).blocks)).toMatch(/round 2\): needs 2 more: platform, security/);
+  });
+
+  it('/k8s audit shows the record; /k8s accept needs the role, is stored, audited and announced in the advisory thread', async () => {
+    const threadTs = await windowThread();
+    const r = (await hub.signoff.request({ window: 'prod-2026-12-10', environment: 'prod', phase: 'plan', requester: 'U03REQ', evidence: PLAN, thread: { channel: 'C0PROD', threadTs } }))!;
+    await press(SIGNOFF_ACTIONS.approve, 'U01AAA', r);
+    await waitFor(async () => (await redisGet(r.id))?.votes.length === 1, 'vote');
+    const command = async (user: string, text: string, id: string) => {
+      const res = await postSigned(url, commandBody({ text, user_id: user, response_url: `${fake.origin}/response/${id}` }), { secret: SIGNING_SECRET, contentType: 'application/x-www-form-urlencoded' });
+      expect(res.status).toBe(200);
+      return waitFor(() => fake.responses.find((x) => x.id === id), `answer to ${text}`);
+    };
+    const audit = await command('U01AAA', 'audit prod-2026-12-10', 'a1');
+    expect(JSON.stringify(audit.body)).toMatch(/request[\s\S]*vote[\s\S]*U01AAA/);
+    const status = await command('U01AAA', 'signoff prod-2026-12-10', 's1');
+    expect(JSON.stringify(status.body)).toContain('needs 1 more: security');
+
+    // An advisory thread in the prod channel to announce the acceptance in.
+    const posts = createPostStore({ redis: redis.redis, prefix: redis.prefix });
+    const key = { advisory: 'CVE-2024-10220', channel: 'C0PROD' };
+    await posts.claim(key, 'test');
+    await posts.markPosted(key, 'test', threadTs);
+    const refused = await command('U01AAA', 'accept CVE-2024-10220 prod-eu until 2027-01-15 no gitRepo volumes allowed by policy', 'x1');
+    expect(JSON.stringify(refused.body)).toMatch(/security/);
+    expect(await hub.risks.all()).toEqual([]);
+    const accepted = await command('U02BBB', 'accept CVE-2024-10220 prod-eu until 2027-01-15 no gitRepo volumes allowed by policy', 'x2');
+    expect(JSON.stringify(accepted.body)).toMatch(/accepted until 2027-01-15 by <@U02BBB>: no gitRepo volumes allowed by policy/);
+    expect(await hub.risks.all()).toEqual([expect.objectContaining({ advisory: 'CVE-2024-10220', target: { kind: 'cluster', name: 'prod-eu' }, by: 'U02BBB', until: '2027-01-15' })]);
+    expect((await hub.risks.history()).map((h) => h.type)).toEqual(['accept']);
+    await waitFor(() => fake.messages.find((m) => m.threadTs === threadTs && /accepted until 2027-01-15/.test(m.text)), 'announced in the advisory thread');
   });
 });
