@@ -158,7 +158,8 @@ export function socketStartError(slackError: string): SlackError | null {
 
 /**
  * A fetch for the Socket Mode client's own WebClient that reports a fatal apps.connections.open
- * answer to `onFatal` (the body is read from a clone; the client still gets the response).
+ * answer to `onFatal` and never hands it to the client: the client would schedule its next retry
+ * (not_allowed_token_type) or race our shutdown; a call that never returns holds no timer.
  */
 function watchConnectionsOpen(onFatal: (err: SlackError) => void): typeof fetch {
   return async (input, init) => {
@@ -168,7 +169,11 @@ function watchConnectionsOpen(onFatal: (err: SlackError) => void): typeof fetch 
       const answer = await res.clone().json().catch(() => null) as { ok?: boolean; error?: unknown } | null;
       if (answer?.ok === false && typeof answer.error === 'string') {
         const fatal = socketStartError(answer.error);
-        if (fatal) onFatal(fatal);
+        if (fatal) {
+          onFatal(fatal);
+          await res.body?.cancel().catch(() => undefined);
+          return new Promise<Response>(() => undefined);
+        }
       }
     }
     return res;
@@ -242,12 +247,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     try {
       await Promise.race([app.start(), refused]);
     } catch (err) {
-      // invalid_auth also makes the client's start() reject on its own: one error either way.
+      // Any other start failure the client gives up on: named the same way when it is one of ours.
       const code = (err as { data?: { error?: unknown } }).data?.error;
       const known = typeof code === 'string' ? socketStartError(code) : null;
       throw known ?? err;
     } finally {
-      // Once connected, a refusal on a later reconnect (token revoked) is logged; the client keeps trying.
+      // Once connected, a refusal on a later reconnect (token revoked) is logged: the client then stays
+      // disconnected, as no retry can fix it.
       fatal = (err) => options.logger.error({ code: err.code }, err.message);
     }
   };
