@@ -9,8 +9,9 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/log.ts';
+import { createLogger, type Logger, silentLogger } from '../../../src/log.ts';
 import { createSlackApp, type SlackMode } from '../../../src/slack/app.ts';
+import { listenError } from '../../../src/slack/http-receiver.ts';
 import type { ListenerDeps } from '../../../src/slack/listeners/types.ts';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.ts';
 import { REDIS_URL, testRedis, type TestRedis } from '../../helpers/redis.ts';
@@ -30,9 +31,9 @@ afterEach(async () => {
   await fake.close();
 });
 
-function slackApp(mode: SlackMode) {
+function slackApp(mode: SlackMode, logger: Logger = silentLogger()) {
   const app = createSlackApp({
-    botToken: 'xoxb-start-test', apiUrl: fake.apiUrl, logger: silentLogger(), mode,
+    botToken: 'xoxb-start-test', apiUrl: fake.apiUrl, logger, mode,
     deps: { logger: silentLogger(), config: testConfig() } as ListenerDeps,
   });
   stops.push(() => app.stop());
@@ -69,6 +70,19 @@ describe('HTTP mode start-up', () => {
   });
 });
 
+describe('listen errors name the variable to fix', () => {
+  it.each([
+    ['EADDRINUSE', /port 3000 is in use: set PORT/],
+    ['EACCES', /port 3000 needs privileges .*set PORT to 1024 or above/],
+    ['EADDRNOTAVAIL', /HOST "h" is not an address of this machine: set HOST/],
+    ['ENOTFOUND', /HOST "h" does not resolve: set HOST/],
+    ['EMFILE', /cannot listen on h:3000: boom/],
+  ])('%s', (code, message) => {
+    const err = Object.assign(new Error('boom'), { code });
+    expect(listenError(err, 'h', 3000).message).toMatch(message);
+  });
+});
+
 describe('Socket Mode start-up with an app token Slack refuses', () => {
   it.each([
     ['invalid_auth', /does not accept SLACK_APP_TOKEN \(invalid_auth\)/],
@@ -86,6 +100,22 @@ describe('Socket Mode start-up with an app token Slack refuses', () => {
     const app = slackApp({ kind: 'socket', appToken: 'xoxb-start-test' });
     await expect(app.start()).rejects.toMatchObject({ code: 'SLACK_API_not_allowed_token_type', message: expect.stringContaining('not the bot token (xoxb-…)') as string });
   });
+});
+
+describe('Socket Mode: the token refused on a later reconnect', () => {
+  it('is logged as an error naming the fix, after one attempt', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (l: string) => { lines.push(l); } } });
+    const app = slackApp({ kind: 'socket', appToken: 'xapp-1-A0APP-123-later-revoked' }, logger);
+    await app.start();
+    expect(fake.socket.open()).toBe(1);
+    fake.fail('apps.connections.open', { error: 'token_revoked' }, 50);
+    fake.socket.drop();
+    const deadline = Date.now() + 20_000;
+    while (!lines.some((l) => l.includes('has been revoked')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(lines.find((l) => l.includes('has been revoked'))).toContain('"level":50');
+    expect(fake.callsOf('apps.connections.open')).toHaveLength(2);
+  }, 30_000);
 });
 
 describe('`k8s-advisor hub` exits 2 instead of running without an endpoint', () => {
