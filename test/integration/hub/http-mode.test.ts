@@ -91,6 +91,12 @@ describe('HTTP mode request verification', () => {
     expect(await res.text()).toMatch(reason);
   });
 
+  it('answers 413 for a body over 1 MiB', async () => {
+    const body = new URLSearchParams({ command: '/k8s', text: 'x'.repeat(1024 * 1024 + 10) }).toString();
+    const res = await postSigned(url, body, { secret: SIGNING_SECRET });
+    expect(res.status).toBe(413);
+  });
+
   it('answers 415 for a content type Slack never sends, and still 401 before reading an unsigned one', async () => {
     const signed = await postSigned(url, 'help', { secret: SIGNING_SECRET, contentType: 'text/plain' });
     expect(signed.status).toBe(415);
