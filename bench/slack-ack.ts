@@ -21,7 +21,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Agent, createServer, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -53,6 +53,23 @@ const WARMUP_S = 1;
 
 // ---------------------------------------------------------------- server sides (child processes)
 
+/** What a server process spent since the last ask: CPU and its worst event-loop stalls (answered over IPC). */
+interface ServerStats { cpuMs: number; loopP99Ms: number; loopMaxMs: number }
+
+function answerStats(): void {
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  let last = process.cpuUsage();
+  process.on('message', (m) => {
+    if (m !== 'stats') return;
+    const used = process.cpuUsage(last);
+    last = process.cpuUsage();
+    const stats: ServerStats = { cpuMs: (used.user + used.system) / 1000, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
+    loop.reset();
+    process.send?.(stats);
+  });
+}
+
 async function serveHub(): Promise<void> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const workersOnly = process.env.BENCH_ROLE === 'workers';
@@ -72,6 +89,7 @@ async function serveHub(): Promise<void> {
   });
   const { port } = await hub.start();
   await hub.pollNow();
+  answerStats();
   process.stdout.write(`port ${port}\n`);
   process.on('SIGTERM', () => {
     void hub.stop().then(() => redis.quit()).then(() => process.exit(0));
@@ -103,6 +121,7 @@ async function serveBare(): Promise<void> {
       }, () => { res.writeHead(500).end(); });
     });
   });
+  answerStats();
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`port ${(server.address() as { port: number }).port}\n`);
   });
@@ -133,13 +152,17 @@ async function serveFakeSlack(): Promise<void> {
 
 // ---------------------------------------------------------------- generator
 
-interface Child { proc: ChildProcess; lines: (kind: string) => string[] }
+interface Child { proc: ChildProcess; lines: (kind: string) => string[]; stats: () => Promise<ServerStats> }
 
 /** Starts this file in another role; resolves once it printed a line starting with `readyKind`. */
 function child(args: string[], env: NodeJS.ProcessEnv, readyKind: string): Promise<Child & { ready: string[] }> {
   // BENCH_PROFILE=DIR: CPU profiles of the hub processes (--cpu-prof), to see where an ack's time goes.
   const profile = process.env.BENCH_PROFILE && args[0] === '--serve' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const proc = spawn(process.execPath, [...profile, SELF, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...profile, SELF, ...args], { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const stats = () => new Promise<ServerStats>((res) => {
+    proc.once('message', (m) => res(m as ServerStats));
+    proc.send('stats');
+  });
   const seen = new Map<string, string[]>();
   return new Promise((resolve, reject) => {
     let buffered = '';
@@ -150,7 +173,7 @@ function child(args: string[], env: NodeJS.ProcessEnv, readyKind: string): Promi
       for (const line of lines) {
         const [kind = '', ...rest] = line.split(' ');
         seen.set(kind, rest);
-        if (kind === readyKind) resolve({ proc, ready: rest, lines: (k) => seen.get(k) ?? [] });
+        if (kind === readyKind) resolve({ proc, ready: rest, lines: (k) => seen.get(k) ?? [], stats });
       }
     });
     proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready`)));
@@ -274,18 +297,31 @@ async function bench(): Promise<void> {
     console.log(`slack-ack: open loop, ${rate} signed "/k8s ${text}" a second for ${seconds} s (${Math.round(rate * seconds)} per server per round), loopback, latency from the scheduled send time`);
     const ratios: number[] = [];
     let expected = Math.round(rate * WARMUP_S);
+    const serverSide = [hubReady, ...(workers ? [workers] : [])];
+    /** One measured run, with the server processes' CPU (answers delivered included) and event-loop stalls. */
+    const measure = async (isHub: boolean, tag: string): Promise<RunResult & { stats: ServerStats }> => {
+      const procs = isHub ? serverSide : [bareReady];
+      await Promise.all(procs.map((p) => p.stats()));
+      const result = await run(isHub ? hubReady : bareReady, tag, seconds);
+      if (isHub) await drain(expected + Math.round(rate * seconds));
+      const all = await Promise.all(procs.map((p) => p.stats()));
+      const stats = all.reduce((a, b) => ({ cpuMs: a.cpuMs + b.cpuMs, loopP99Ms: Math.max(a.loopP99Ms, b.loopP99Ms), loopMaxMs: Math.max(a.loopMaxMs, b.loopMaxMs) }));
+      return { ...result, stats };
+    };
+    const serverLine = (r: { stats: ServerStats; latencies: number[]; errors: number }) =>
+      `      server CPU ${(r.stats.cpuMs / (r.latencies.length + r.errors)).toFixed(2)} ms per command, event loop p99 ${r.stats.loopP99Ms.toFixed(1)} ms, max ${r.stats.loopMaxMs.toFixed(1)} ms`;
     for (let round = 1; round <= rounds; round++) {
       // Alternate the order, so neither server always runs on the other's leftovers.
       const bareFirst = round % 2 === 1;
-      const first = await run(bareFirst ? bareReady : hubReady, `r${round}a`, seconds);
-      if (!bareFirst) await drain(expected + Math.round(rate * seconds));
-      const second = await run(bareFirst ? hubReady : bareReady, `r${round}b`, seconds);
+      const first = await measure(!bareFirst, `r${round}a`);
+      const second = await measure(bareFirst, `r${round}b`);
       expected += Math.round(rate * seconds);
-      await drain(expected);
       const [bareResult, hubResult] = bareFirst ? [first, second] : [second, first];
       if (rounds > 1) console.log(` round ${round}${bareFirst ? ' (bare first)' : ' (hub first)'}`);
       console.log(line('bare (verify signature + one Redis XADD)', bareResult));
+      console.log(serverLine(bareResult));
       console.log(line(`hub HTTP receiver (${variant})`, hubResult));
+      console.log(serverLine(hubResult));
       const ratio = pct(hubResult.latencies, 99) / pct(bareResult.latencies, 99);
       ratios.push(ratio);
       console.log(`  p99 ratio hub/bare: ${ratio.toFixed(2)}×`);
