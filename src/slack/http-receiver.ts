@@ -186,6 +186,13 @@ export class SlackHttpReceiver implements Receiver {
       res.end(JSON.stringify({ challenge: body.challenge }));
       return;
     }
+    if (kind.value === 'app_rate_limited') {
+      // Events are being dropped by Slack for the next minute: worth an operator's attention, nothing to process.
+      log.warn(`Slack is rate-limiting this app's events (minute ${String(body.minute_rate_limited)})`);
+      res.writeHead(200);
+      res.end();
+      return;
+    }
     const buffered = Object.assign(req, { rawBody: raw }) as BufferedIncomingMessage;
     const ack = new HTTPResponseAck({
       logger: log, processBeforeResponse: false, httpRequest: buffered, httpRequestBody: body, httpResponse: res,

@@ -49,3 +49,9 @@ export const urlVerificationSchema = z.object({
   type: z.literal('url_verification'),
   challenge: z.string().min(1),
 });
+
+/** Slack telling the app it is over the Events API limit (30,000 events per workspace per hour). */
+export const appRateLimitedSchema = z.object({
+  type: z.literal('app_rate_limited'),
+  minute_rate_limited: z.number(),
+});

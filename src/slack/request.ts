@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
-import { blockActionBodySchema, commandBodySchema, eventEnvelopeSchema, urlVerificationSchema } from './payloads.ts';
+import { appRateLimitedSchema, blockActionBodySchema, commandBodySchema, eventEnvelopeSchema, urlVerificationSchema } from './payloads.ts';
 
 /** Slack's replay window: a request whose timestamp is further than this from now, either way, is refused. */
 export const MAX_CLOCK_SKEW_S = 5 * 60;
@@ -81,7 +81,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues.slice(0, 5).map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
 }
 
-export type PayloadKind = 'command' | 'block_actions' | 'event_callback' | 'url_verification';
+export type PayloadKind = 'command' | 'block_actions' | 'event_callback' | 'url_verification' | 'app_rate_limited';
 
 function shaped(kind: PayloadKind, label: string, schema: z.ZodType, body: ParsedBody): Check<PayloadKind> {
   const res = schema.safeParse(body);
@@ -90,7 +90,8 @@ function shaped(kind: PayloadKind, label: string, schema: z.ZodType, body: Parse
 
 /**
  * Which payload this is, checked against its schema: a slash command (form fields), a
- * block_actions interaction, an Events API envelope, or Slack's URL verification. Anything else
+ * block_actions interaction, an Events API envelope, Slack's URL verification or its Events API
+ * rate-limit notice. Anything else
  * is not something this app registered for.
  */
 export function classifyPayload(body: ParsedBody): Check<PayloadKind> {
@@ -101,6 +102,7 @@ export function classifyPayload(body: ParsedBody): Check<PayloadKind> {
     case 'block_actions': return shaped('block_actions', 'block_actions payload', blockActionBodySchema, body);
     case 'event_callback': return shaped('event_callback', 'event envelope', eventEnvelopeSchema, body);
     case 'url_verification': return shaped('url_verification', 'url_verification payload', urlVerificationSchema, body);
+    case 'app_rate_limited': return shaped('app_rate_limited', 'app_rate_limited payload', appRateLimitedSchema, body);
     default: return fail(400, `payload type "${type.slice(0, 40)}" is not handled by this app (slash commands, block_actions, event_callback)`);
   }
 }

@@ -111,6 +111,8 @@ describe('HTTP mode request verification', () => {
     const ssl = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `ssl_check=1&${command('help').body}` });
     expect(ssl.status).toBe(200);
     expect(await ssl.text()).toBe('');
+    const limited = await postSigned(url, JSON.stringify({ token: 't', type: 'app_rate_limited', team_id: 'T0TEAM', minute_rate_limited: 1518467820, api_app_id: 'A0APP' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    expect(limited.status).toBe(200);
     expect((await fetch(url)).status).toBe(405);
     expect((await fetch(url.replace('/slack/events', '/nope'))).status).toBe(404);
     const health = await fetch(url.replace('/slack/events', '/healthz'));

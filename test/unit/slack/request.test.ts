@@ -87,6 +87,7 @@ describe('classifyPayload', () => {
     ['a block_actions press', action, 'block_actions'],
     ['an event envelope', JSON.parse(eventBody({ type: 'app_home_opened', user: 'U01AAA' })) as Record<string, unknown>, 'event_callback'],
     ['the URL verification', { type: 'url_verification', challenge: 'abc', token: 't' }, 'url_verification'],
+    ['the Events API rate-limit notice', { token: 't', type: 'app_rate_limited', team_id: 'T0', minute_rate_limited: 1518467820, api_app_id: 'A0' }, 'app_rate_limited'],
   ])('%s', (_label, body, kind) => {
     expect(classifyPayload(body)).toEqual({ ok: true, value: kind });
   });
@@ -101,6 +102,7 @@ describe('classifyPayload', () => {
     ['event envelope without event', { type: 'event_callback', team_id: 'T0' }, /event envelope of the wrong shape: event/],
     ['event without a type', { type: 'event_callback', event: { user: 'U1' } }, /event\.type/],
     ['url_verification without challenge', { type: 'url_verification' }, /challenge/],
+    ['app_rate_limited without its minute', { type: 'app_rate_limited' }, /minute_rate_limited/],
     ['a type this app does not handle', { type: 'view_submission', view: {} }, /"view_submission" is not handled/],
     ['type not a string', { type: 42 }, /neither/],
   ])('400: %s', (_label, body, reason) => {
