@@ -35,6 +35,15 @@ const UNREADABLE = notice('Sorry, that request could not be read.');
 export function guard<R extends GuardedRequest>(kind: GuardKind, listener: GuardedListener<R>, deps: GuardDeps): GuardedHandler {
   const log = deps.logger.child({ subsystem: 'slack', listener: kind });
 
+  // An audit store that fails must not fail the request: the user was answered; the gap is logged.
+  const writeAudit = async (who: Pick<GuardedRequest, 'user' | 'channel' | 'what'>, result: AuditResult, detail?: string) => {
+    await deps.audit.record({
+      user: who.user, kind, what: who.what, result,
+      ...(who.channel !== undefined ? { channel: who.channel } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+    }).catch((err: unknown) => log.error({ err: errorMessage(err), what: who.what, result }, 'audit record not written'));
+  };
+
   return async ({ body, ack }) => {
     let acked = false;
     const ackOnce = async (message?: SlackMessage) => {
@@ -48,10 +57,13 @@ export function guard<R extends GuardedRequest>(kind: GuardKind, listener: Guard
     if (!read.ok) {
       const { invalid } = read;
       await ackOnce(invalid.message ?? UNREADABLE);
-      log.warn({ what: invalid.what, detail: invalid.detail }, `unreadable ${kind} payload`);
-      if (invalid.user !== undefined) {
-        await writeAudit({ user: invalid.user, channel: invalid.channel, what: invalid.what }, 'invalid', invalid.detail);
+      if (invalid.user === undefined) {
+        // Not a payload Slack sends (the HTTP receiver refuses these with 400; Socket Mode has no such check).
+        log.warn({ what: invalid.what, detail: invalid.detail }, `unreadable ${kind} payload`);
+        return;
       }
+      log.debug({ what: invalid.what, detail: invalid.detail }, `invalid ${kind}`);
+      await writeAudit({ user: invalid.user, channel: invalid.channel, what: invalid.what }, 'invalid', invalid.detail);
       return;
     }
     const request = read.request;
@@ -64,14 +76,6 @@ export function guard<R extends GuardedRequest>(kind: GuardKind, listener: Guard
       }
       await deps.respond(request.responseUrl, message).catch((err: unknown) => log.warn({ err: errorMessage(err), what: request.what }, 'ephemeral reply failed'));
     };
-
-    async function writeAudit(who: Pick<GuardedRequest, 'user' | 'channel' | 'what'>, result: AuditResult, detail?: string) {
-      await deps.audit.record({
-        user: who.user, kind, what: who.what, result,
-        ...(who.channel !== undefined ? { channel: who.channel } : {}),
-        ...(detail !== undefined ? { detail } : {}),
-      }).catch((err: unknown) => log.error({ err: errorMessage(err), what: who.what, result }, 'audit record not written'));
-    }
 
     try {
       // A command's needs are known from its text; an action's may read Redis (it is acked already).
