@@ -76,7 +76,7 @@ function setup(over: { answer?: Producers['answer']; auditFails?: boolean } = {}
   };
   const command = (text: string, user = 'U01AAA') => run('/k8s', Object.fromEntries(new URLSearchParams(commandBody({ text, user_id: user, response_url: RESPONSE_URL }))));
   const press = (actionId: string, user: string, value = 'CVE-2099-10000') => run(actionId, blockAction({ actionId, value, user, responseUrl: RESPONSE_URL }));
-  return { events, audit, responses, acks, jobs, command, press, run };
+  return { events, audit, responses, acks, jobs, command, press, run, handlers };
 }
 
 describe('guard: commands', () => {
@@ -170,5 +170,20 @@ describe('guard: buttons', () => {
     expect(s.events).toEqual(['ack', 'audit invalid']);
     expect(s.audit[0]).toMatchObject({ user: 'U01AAA', what: 'advisory_acknowledge', result: 'invalid', detail: 'the button value is not a CVE id' });
     expect(s.jobs).toEqual([]);
+  });
+});
+
+describe('guard: every registered command and button goes through it', () => {
+  it('each writes exactly one audit record per request, whoever asks', async () => {
+    const s = setup();
+    const names = [...s.handlers.keys()];
+    expect(names).toEqual(expect.arrayContaining(['/k8s', 'advisory_verify', 'advisory_schedule_emergency', 'advisory_acknowledge']));
+    for (const name of names) {
+      const before = s.audit.length;
+      if (name.startsWith('/')) await s.command('windows', 'U07NOBODY');
+      else await s.press(name, 'U07NOBODY');
+      expect(s.audit.length, name).toBe(before + 1);
+      expect(s.audit.at(-1)?.user, name).toBe('U07NOBODY');
+    }
   });
 });
