@@ -29,6 +29,8 @@ export interface SlackHttpReceiverOptions {
   logger: BoltLogger;
   /** Other GET routes (health, metrics), by path. */
   routes?: Record<string, RouteHandler>;
+  /** Longest a client may take to send one whole request (default 10 s; Slack sends a few KB at once). */
+  requestTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -90,7 +92,13 @@ export class SlackHttpReceiver implements Receiver {
     if (this.server) throw new SlackError('SLACK_ALREADY_STARTED', 'the HTTP receiver is already started', { retryable: false });
     const host = this.options.host ?? '0.0.0.0';
     const { port } = this.options;
-    const server = createServer((req, res) => { this.dispatch(req, res); });
+    // A client trickling a request (slowloris) is cut off with 408 instead of holding a connection for Node's default 5 minutes.
+    const requestTimeout = this.options.requestTimeoutMs ?? 10_000;
+    const server = createServer({
+      requestTimeout, headersTimeout: requestTimeout,
+      // Node checks those timeouts every 30 s by default: check often enough for them to mean what they say.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+    }, (req, res) => { this.dispatch(req, res); });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         server.close();

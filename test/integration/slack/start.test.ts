@@ -5,13 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, type Logger, silentLogger } from '../../../src/log.ts';
 import { createSlackApp, type SlackMode } from '../../../src/slack/app.ts';
-import { listenError } from '../../../src/slack/http-receiver.ts';
+import { listenError, SlackHttpReceiver } from '../../../src/slack/http-receiver.ts';
+import { boltLogger } from '../../../src/slack/logger.ts';
 import type { ListenerDeps } from '../../../src/slack/listeners/types.ts';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.ts';
 import { REDIS_URL, testRedis, type TestRedis } from '../../helpers/redis.ts';
@@ -67,6 +68,20 @@ describe('HTTP mode start-up', () => {
     // 192.0.2.0/24 is reserved for documentation: never assigned here, and binding sends nothing.
     const app = slackApp({ kind: 'http', signingSecret: SECRET, port: 0, host: '192.0.2.1' });
     await expect(app.start()).rejects.toMatchObject({ code: 'SLACK_BAD_HOST', message: expect.stringContaining('HOST "192.0.2.1" is not an address of this machine') as string });
+  });
+});
+
+describe('a client that trickles its request', () => {
+  it('is answered 408 and cut off once the request timeout passes', async () => {
+    const receiver = new SlackHttpReceiver({ signingSecret: SECRET, path: '/slack/events', port: 0, host: '127.0.0.1', logger: boltLogger(silentLogger()), requestTimeoutMs: 200 });
+    await receiver.start();
+    stops.push(() => receiver.stop());
+    const socket = connect(receiver.port() ?? 0, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => { answer += d.toString(); });
+    socket.write('POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n');
+    await new Promise((r) => socket.once('close', r));
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 });
 
