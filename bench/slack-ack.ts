@@ -7,7 +7,9 @@
  *   (a) the real hub HTTP receiver (Bolt, the guard, queue + audit on real Redis at REDIS_URL,
  *       workers answering through a fake Slack that runs in its own process), and
  *   (b) a bare server that verifies the signature and does one Redis write (XADD),
- * each in its own process. Prints p50/p90/p99/max for both and the p99 ratio (target: within 3×).
+ * each in its own process. Prints p50/p90/p99/max for both and the p99 ratio (target: within 3×),
+ * the server processes' CPU per command and event-loop stalls, and "late sends": requests the
+ * generator itself sent more than 5 ms after their slot (a starved machine; still timed from the slot).
  * Loopback only, bounded in count and time, stops by itself, deletes its Redis keys.
  *
  *   node bench/slack-ack.ts [--rate 200] [--seconds 10] [--text advisories] [--rounds 1] [--no-workers | --split]
