@@ -4,7 +4,7 @@
  */
 import { errorMessage } from '../../../errors.ts';
 import { threadMessageSchema } from '../../../signoff/payloads.ts';
-import type { EventHandler, ListenerDeps, ListenerTarget } from '../types.ts';
+import type { EventHandler, ListenerApp, ListenerDeps } from '../types.ts';
 
 /** Subscribed as message.channels and message.groups (manifest.yml). */
 export const MESSAGE_SUBSCRIPTIONS = ['message.channels', 'message.groups'] as const;
@@ -25,6 +25,6 @@ export function createThreadMessageHandler(deps: ListenerDeps): EventHandler {
   };
 }
 
-export function registerMessageEvents(target: ListenerTarget, deps: ListenerDeps): void {
-  target.event('message', createThreadMessageHandler(deps), MESSAGE_SUBSCRIPTIONS);
+export function register(app: ListenerApp, deps: ListenerDeps): void {
+  app.event('message', createThreadMessageHandler(deps), MESSAGE_SUBSCRIPTIONS);
 }

@@ -2,7 +2,7 @@
 import { errorMessage } from '../../../errors.ts';
 import { parseButtonValue, SIGNOFF_ACTIONS } from '../../../signoff/blocks.ts';
 import { rejectViewSchema } from '../../../signoff/payloads.ts';
-import type { ListenerDeps, ListenerTarget, ViewHandler } from '../types.ts';
+import type { ListenerApp, ListenerDeps, ViewHandler } from '../types.ts';
 
 export function createSignoffRejectViewHandler(deps: ListenerDeps): ViewHandler {
   const log = deps.logger.child({ subsystem: 'slack', listener: 'signoff-reject' });
@@ -36,6 +36,6 @@ export function createSignoffRejectViewHandler(deps: ListenerDeps): ViewHandler 
   };
 }
 
-export function registerSignoffViews(target: ListenerTarget, deps: ListenerDeps): void {
-  target.view(SIGNOFF_ACTIONS.rejectModal, createSignoffRejectViewHandler(deps));
+export function register(app: ListenerApp, deps: ListenerDeps): void {
+  app.view(SIGNOFF_ACTIONS.rejectModal, createSignoffRejectViewHandler(deps));
 }
