@@ -26,7 +26,7 @@ describe('windowsMessage', () => {
     expect(blocks[1]?.text?.text).toContain('<!date^1768266000^{date_short_pretty} {time}|UTC 2026-01-13 01:00–05:00>');
     expect(blocks[2]?.text?.text).toMatch(/^\*prod\* · 2nd THU, 4h, Europe\/Berlin, after staging/);
     expect(blocks[2]?.text?.text).toContain('after staging window on Tue 2026-02-10 02:00 (+01:00)');
-    expect(blocks[2]?.text?.text).toContain(':warning: no staging window before this prod window');
+    expect(blocks[2]?.text?.text).toContain(':warning: the staging window before this prod window is staging-2025-12-09, from an earlier month');
     expect(blocks.at(-1)?.type).toBe('context');
     expect(msg.text).toBe('Maintenance windows: 4 upcoming, next prod Thu 2026-01-08 02:00–06:00 (Europe/Berlin +01:00), 1 with warnings');
   });
@@ -87,7 +87,7 @@ describe('formatWindowsText', () => {
       '',
       'prod  (2nd THU, 4h, Europe/Berlin, after staging)',
       '  prod-2026-01-08  Thu 2026-01-08 02:00–06:00 (Europe/Berlin +01:00)  ·  UTC 2026-01-08 01:00–05:00  ·  after staging window on Tue 2025-12-09 02:00 (+01:00)',
-      '    warning: no staging window before this prod window',
+      '    warning: the staging window before this prod window is staging-2025-12-09, from an earlier month: no staging window in 2026-01 ends before this one starts',
       '  prod-2026-02-12  Thu 2026-02-12 02:00–06:00 (Europe/Berlin +01:00)  ·  UTC 2026-02-12 01:00–05:00  ·  after staging window on Tue 2026-02-10 02:00 (+01:00)',
     ].join('\n'));
   });
