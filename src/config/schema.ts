@@ -32,7 +32,7 @@ const freezeSchema = z.strictObject({
   from: z.string().regex(DATE_OR_INSTANT_RE, 'expected a date like "2026-12-19" or a time like "2026-12-19T18:00+01:00"'),
   to: z.string().regex(DATE_OR_INSTANT_RE, 'expected a date like "2027-01-04" or a time like "2027-01-04T08:00+01:00"'),
   reason: z.string().trim().min(1, 'say why, like "year-end freeze"'),
-}).refine((f) => f.to.slice(0, 10) >= f.from.slice(0, 10), { message: 'to is before from', path: ['to'] });
+}).refine((f) => !DATE_OR_INSTANT_RE.test(f.from) || !DATE_OR_INSTANT_RE.test(f.to) || f.to.slice(0, 10) >= f.from.slice(0, 10), { message: 'to is before from', path: ['to'] });
 
 const GATE_MODES = ['after-staging', 'readiness'] as const;
 const gateMode = z.enum(GATE_MODES, { error: `expected one of ${GATE_MODES.join(', ')}` });
