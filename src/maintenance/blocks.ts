@@ -14,8 +14,14 @@ function readerTime(w: EnvironmentWindow): string {
 }
 
 function windowLine(w: EnvironmentWindow): string {
-  const notes = [w.inProgress ? ':large_orange_circle: in progress' : '', esc(formatAfter(w))].filter((n) => n !== '');
-  const warning = w.warning ? `\n      :warning: ${esc(w.warning)}` : '';
+  const notes = [
+    w.inProgress ? ':large_orange_circle: in progress' : '',
+    esc(formatAfter(w)),
+    w.kind !== undefined && w.kind !== 'recurring' ? esc(`${w.kind}${w.advisory ? ` for ${w.advisory}` : ''}`) : '',
+    w.state === undefined ? '' : `${w.state === 'blocked' ? ':no_entry: ' : ''}${esc(w.state)}${w.reason ? `: ${esc(w.reason)}` : ''}`,
+  ].filter((n) => n !== '');
+  const warning = (w.warning ? `\n      :warning: ${esc(w.warning)}` : '')
+    + (w.skipped ?? []).map((s) => `\n      :snowflake: skipped ${esc(s.id)}: ${esc(s.reason)}`).join('');
   return `• *${esc(formatLocalRange(w))}* · your time ${readerTime(w)}${notes.length > 0 ? ` · ${notes.join(' · ')}` : ''}${warning}`;
 }
 

@@ -16,6 +16,8 @@
  * every occurrence they overlap; the next occurrence that does take place lists what was skipped and why.
  */
 import { DateTime, IANAZone } from 'luxon';
+import type { WindowState } from './gate.ts';
+import type { WindowPlan } from './plan.ts';
 import { RELATIVE_RULE_RE, WINDOW_RULE_RE, type FreezeConfig, type WindowConfig } from '../config/schema.ts';
 
 const WEEKDAY_NUMBER = { MON: 1, TUE: 2, WED: 3, THU: 4, FRI: 5, SAT: 6, SUN: 7 } as const;
@@ -64,6 +66,15 @@ export interface EnvironmentWindow extends Occurrence {
   warning?: string;
   /** Occurrences skipped (freezes) since the previous window that took place. */
   skipped?: SkippedWindow[];
+  /** `recurring` (from the config rule) unless it was scheduled; set by the `windows` command and the store view. */
+  kind?: 'recurring' | 'one-off' | 'emergency';
+  /** As stored (REDIS_URL set), with the blocked reason. */
+  state?: WindowState;
+  reason?: string | null;
+  /** Emergency windows: the advisory they were scheduled for. */
+  advisory?: string | null;
+  /** The window's plan, when triage was available (stored, or computed with --feed). */
+  plan?: WindowPlan | null;
 }
 
 /** A Date, or a local date YYYY-MM-DD meaning midnight of that day in each window's own zone. */

@@ -243,7 +243,9 @@ export function diffPlans(before: WindowPlan, after: WindowPlan): string[] {
 
 /** The plan as text lines (CLI, ICS description, Slack fallback text). */
 export function formatPlanLines(plan: WindowPlan): string[] {
-  const lines: string[] = [`Plan (${plan.change === 'none' ? 'nothing to upgrade' : `${plan.change} upgrade`}${plan.advisory ? `, limited to ${plan.advisory}` : ''}):`];
+  const uncomputed = plan.clusters.some((c) => c.notes.includes('no remediation computed'));
+  const what = plan.change !== 'none' ? `${plan.change} upgrade` : uncomputed ? 'no remediation computed' : 'nothing to upgrade';
+  const lines: string[] = [`Plan (${what}${plan.advisory ? `, limited to ${plan.advisory}` : ''}):`];
   for (const c of plan.clusters) {
     const target = c.target === null ? 'no target' : c.target;
     const clears = c.clears.length > 0 ? `, clears ${c.clears.join(', ')}` : '';

@@ -63,7 +63,7 @@ describe('k8s-advisor windows', () => {
       id: 'prod-2026-02-12', environment: 'prod', date: '2026-02-12',
       start: '2026-02-12T02:00:00+01:00', end: '2026-02-12T06:00:00+01:00',
       startUtc: '2026-02-12T01:00:00Z', endUtc: '2026-02-12T05:00:00Z',
-      durationMs: 14_400_000, rule: '2nd THU', timezone: 'Europe/Berlin', inProgress: false,
+      durationMs: 14_400_000, rule: '2nd THU', timezone: 'Europe/Berlin', inProgress: false, kind: 'recurring',
       after: { environment: 'staging', windowId: 'staging-2026-02-10', windowStart: '2026-02-10T02:00:00+01:00', windowEnd: '2026-02-10T06:00:00+01:00' },
     });
     // Staging's March window is excluded, so prod's March window follows February's staging window.

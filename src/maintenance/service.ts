@@ -1,0 +1,82 @@
+/**
+ * Window scheduling and cancelling over the store, shared by the Slack command, the emergency button
+ * and the CLI, so all three refuse the same things with the same words. Permission checks stay with
+ * the callers (they know who is asking: a Slack user, or `--user` on the CLI).
+ */
+import type { StoredWindow, WindowStore } from '../store/windows.ts';
+import { WINDOW_ID_RE } from '../store/windows.ts';
+import { environmentWindows } from './occurrences.ts';
+import type { WindowPlan } from './plan.ts';
+import { scheduleWindow, type ScheduleConfig, type ScheduleRequest } from './schedule.ts';
+
+export type ServiceResult = { ok: true; window: StoredWindow; warnings: string[] } | { ok: false; error: string };
+
+export interface WindowService {
+  schedule(request: ScheduleRequest, by: string): Promise<ServiceResult>;
+  cancel(id: string, by: string, reason?: string | null): Promise<ServiceResult>;
+  /** Stores the config's next `count` windows per environment (idempotent across replicas). */
+  syncRecurring(count: number): Promise<StoredWindow[]>;
+}
+
+export interface WindowServiceOptions {
+  store: WindowStore;
+  config: ScheduleConfig;
+  now: () => Date;
+  /** Builds the plan for a new window (triage available); null leaves the plan for later. */
+  planFor?: (window: Pick<StoredWindow, 'id' | 'environment' | 'after' | 'advisory'>) => Promise<WindowPlan | null>;
+}
+
+const ACTIVE = new Set(['scheduled', 'blocked', 'open']);
+
+export function createWindowService(options: WindowServiceOptions): WindowService {
+  const { store, config } = options;
+
+  const attachPlan = async (w: StoredWindow): Promise<StoredWindow> => {
+    if (options.planFor === undefined) return w;
+    const plan = await options.planFor(w);
+    if (plan === null) return w;
+    await store.setPlan(w.id, plan);
+    return { ...w, plan };
+  };
+
+  return {
+    async schedule(request, by) {
+      const now = options.now();
+      const result = scheduleWindow(request, config, now);
+      if (!result.ok) return result;
+      const spec = result.window;
+      const startMs = Date.parse(spec.startUtc);
+      const endMs = Date.parse(spec.endUtc);
+      const existing = await store.list({ environment: spec.environment, fromMs: now.getTime() });
+      const clash = existing.find((w) => ACTIVE.has(w.state) && Date.parse(w.startUtc) < endMs && startMs < Date.parse(w.endUtc));
+      if (clash !== undefined) return { ok: false, error: `that overlaps ${clash.id} (${clash.state}, ${clash.start} – ${clash.end}); cancel it first or pick another time` };
+      const { warnings, ...fields } = spec;
+      const created = await store.create({ ...fields, createdBy: by, createdAt: now.toISOString(), after: null });
+      if (!created.created) return { ok: false, error: `${spec.id} is already stored (${created.window.state})` };
+      return { ok: true, window: await attachPlan(created.window), warnings };
+    },
+
+    async cancel(id, by, reason) {
+      if (!WINDOW_ID_RE.test(id)) return { ok: false, error: `"${id.slice(0, 60)}" is not a window id like prod-2026-12-10 or staging-emergency-2026-12-03T14:00` };
+      const res = await store.transition(id, 'cancelled', { by, at: options.now().toISOString(), reason: reason ?? null });
+      if (res.ok) return { ok: true, window: res.window, warnings: [] };
+      if (res.error === 'not-found') return { ok: false, error: `no window ${id} is stored (see \`windows\` for the ids)` };
+      if (res.state === 'open') return { ok: false, error: `${id} is open: an open window is not cancelled, it closes at its end` };
+      return { ok: false, error: `${id} is already ${res.state}` };
+    },
+
+    async syncRecurring(count) {
+      const now = options.now();
+      const out: StoredWindow[] = [];
+      for (const w of environmentWindows(config, { from: now, count })) {
+        const created = await store.create({
+          id: w.id, environment: w.environment, kind: 'recurring', start: w.start, end: w.end, startUtc: w.startUtc, endUtc: w.endUtc,
+          timezone: w.timezone, durationMs: w.durationMs, advisory: null, createdBy: 'config', createdAt: now.toISOString(),
+          after: w.after?.windowId ?? null,
+        });
+        out.push(created.created ? await attachPlan(created.window) : created.window);
+      }
+      return out;
+    },
+  };
+}
