@@ -53,6 +53,8 @@ import { createSlackApi, createWebClient, toSlackError } from '../slack/web.ts';
 import { createSnapshotStore } from '../store/advisory-snapshots.ts';
 import { createAuditLog } from '../store/audit.ts';
 import { createLock, createPostStore } from '../store/posts.ts';
+import { createWindowStore } from '../store/windows.ts';
+import { createWindowService, planFromSnapshots } from '../maintenance/service.ts';
 
 export type { AdvisorySource, SourceBatch, TriageFn } from '../queue/workers/feed-worker.ts';
 export { createWatcherSource, staticSource } from './source.ts';
@@ -158,6 +160,11 @@ export function createHub(options: HubOptions): Hub {
   const lock = createLock({ redis: storeRedis, prefix });
   const snapshots = createSnapshotStore({ redis: storeRedis, prefix });
   const audit = createAuditLog({ redis: storeRedis, prefix, now });
+  // Issue 11: stored maintenance windows, planned from the latest triage snapshots.
+  const windows = createWindowService({
+    store: createWindowStore({ redis: storeRedis, prefix }), config: options.config, now,
+    planFor: planFromSnapshots(snapshots, options.config, now),
+  });
 
   const queueOpts = { connection: storeRedis, prefix: bullPrefix(prefix) };
   const queues: Queues = {
@@ -197,6 +204,7 @@ export function createHub(options: HubOptions): Hub {
       deps: {
         config: options.config, logger: options.logger, authz, audit, producers, posts, snapshots, respond, now,
         verifyEnabled: options.dispatcher !== undefined,
+        windows,
         publishHome: async (user, view) => {
           try {
             await web.views.publish({ user_id: user, view });

@@ -3,10 +3,12 @@
  * and the CLI, so all three refuse the same things with the same words. Permission checks stay with
  * the callers (they know who is asking: a Slack user, or `--user` on the CLI).
  */
+import type { Config } from '../config/schema.ts';
+import type { SnapshotStore } from '../store/advisory-snapshots.ts';
 import type { StoredWindow, WindowStore } from '../store/windows.ts';
 import { WINDOW_ID_RE } from '../store/windows.ts';
 import { environmentWindows } from './occurrences.ts';
-import type { WindowPlan } from './plan.ts';
+import { buildPlan, type WindowPlan } from './plan.ts';
 import { scheduleWindow, type ScheduleConfig, type ScheduleRequest } from './schedule.ts';
 
 export type ServiceResult = { ok: true; window: StoredWindow; warnings: string[] } | { ok: false; error: string };
@@ -14,6 +16,7 @@ export type ServiceResult = { ok: true; window: StoredWindow; warnings: string[]
 export interface WindowService {
   schedule(request: ScheduleRequest, by: string): Promise<ServiceResult>;
   cancel(id: string, by: string, reason?: string | null): Promise<ServiceResult>;
+  get(id: string): Promise<StoredWindow | null>;
   /** Stores the config's next `count` windows per environment (idempotent across replicas). */
   syncRecurring(count: number): Promise<StoredWindow[]>;
 }
@@ -65,6 +68,8 @@ export function createWindowService(options: WindowServiceOptions): WindowServic
       return { ok: false, error: `${id} is already ${res.state}` };
     },
 
+    get: (id) => (WINDOW_ID_RE.test(id) ? store.get(id) : Promise.resolve(null)),
+
     async syncRecurring(count) {
       const now = options.now();
       const out: StoredWindow[] = [];
@@ -78,5 +83,27 @@ export function createWindowService(options: WindowServiceOptions): WindowServic
       }
       return out;
     },
+  };
+}
+
+/**
+ * Plans from the hub's latest triage (the snapshot store): the fleet posture (remediation per cluster)
+ * and the findings; an emergency window's plan is limited to its advisory.
+ */
+export function planFromSnapshots(
+  snapshots: Pick<SnapshotStore, 'get' | 'list' | 'getFleet'>,
+  config: Pick<Config, 'clusters'>,
+  now: () => Date,
+): NonNullable<WindowServiceOptions['planFor']> {
+  return async (w) => {
+    const fleet = await snapshots.getFleet();
+    const findings = w.advisory !== null
+      ? ((await snapshots.get(w.advisory))?.findings ?? [])
+      : (await snapshots.list()).flatMap((s) => s.findings);
+    if (fleet === null && findings.length === 0) return null;
+    return buildPlan({
+      window: { id: w.id, environment: w.environment }, after: w.after, clusters: config.clusters,
+      triage: { clusters: fleet?.clusters ?? [], findings }, advisory: w.advisory, now: now(),
+    });
   };
 }

@@ -9,6 +9,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type types } from '@sl
 import type { Logger } from '../log.ts';
 import type { SlackMessage } from './blocks/advisory.ts';
 import { registerAdvisoryActions } from './listeners/actions/advisory.ts';
+import { registerWindowActions } from './listeners/actions/window-emergency.ts';
 import { registerCommands } from './listeners/commands/k8s.ts';
 import { registerEvents } from './listeners/events/app-home-opened.ts';
 import type { Ack, ListenerDeps, ListenerRegistry, ListenerTarget } from './listeners/types.ts';
@@ -64,6 +65,7 @@ export function registerListeners(target: ListenerTarget, deps: ListenerDeps): L
   };
   registerCommands(recording, deps);
   registerAdvisoryActions(recording, deps);
+  registerWindowActions(recording, deps); // issue 11: emergency window button + its confirmation
   registerEvents(recording, deps);
   return registry;
 }

@@ -5,6 +5,7 @@
  * without Bolt.
  */
 import type { Config } from '../../config/schema.ts';
+import type { WindowService } from '../../maintenance/service.ts';
 import type { Logger } from '../../log.ts';
 import type { Producers } from '../../queue/producers.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
@@ -28,6 +29,8 @@ export interface ListenerDeps {
   now: () => Date;
   /** A cluster dispatcher is wired: verify requests are queued (else answered "not yet available"). */
   verifyEnabled?: boolean;
+  /** Stored maintenance windows (issue 11): `/k8s window …` and the emergency button. */
+  windows?: WindowService;
 }
 
 /** Acknowledge within Slack's 3 s; with a message, it is shown to the user only (ephemeral). */

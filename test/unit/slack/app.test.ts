@@ -39,7 +39,7 @@ describe('createSlackApp', () => {
     });
     expect(app.registry).toEqual({
       commands: ['/k8s'],
-      actions: ['advisory_verify', 'advisory_schedule_emergency', 'advisory_acknowledge'],
+      actions: ['advisory_verify', 'advisory_acknowledge', 'advisory_schedule_emergency', 'window_emergency_confirm'],
       events: ['app_home_opened'],
     });
   });

@@ -130,5 +130,6 @@ export function createAdvisoryActionHandler(deps: ListenerDeps): ActionHandler {
 
 export function registerAdvisoryActions(target: ListenerTarget, deps: ListenerDeps): void {
   const handler = createAdvisoryActionHandler(deps);
-  for (const id of Object.values(ADVISORY_ACTIONS)) target.action(id, handler);
+  // The emergency-window button is handled by window-emergency.ts (issue 11).
+  for (const id of Object.values(ADVISORY_ACTIONS)) if (id !== ADVISORY_ACTIONS.scheduleEmergency) target.action(id, handler);
 }

@@ -7,6 +7,7 @@ import { describeCommand, parseCommand, type Command } from '../../command.ts';
 import { refusalText } from '../../middleware/authz.ts';
 import { commandBodySchema, type CommandBody } from '../../payloads.ts';
 import type { CommandHandler, ListenerDeps, ListenerTarget } from '../types.ts';
+import { answerWindowCommand } from './window.ts';
 
 export const K8S_COMMAND = '/k8s';
 
@@ -96,18 +97,11 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
         }
         return;
       }
-      case 'window-schedule': {
-        await ack();
-        const decision = await deps.authz.check(cmd.user_id, { kind: 'schedule', environments: [command.environment] });
-        if (!decision.allowed) {
-          await deps.respond(cmd.response_url, notice(refusalText('schedule windows', decision)));
-          await audit('refused', `needs ${decision.needed.join('|')}`);
-          return;
-        }
-        await deps.respond(cmd.response_url, notice('Scheduling windows from Slack is coming later.'));
-        await audit('unavailable');
+      case 'window-schedule':
+      case 'window-cancel':
+        // Issue 11: src/slack/listeners/commands/window.ts
+        await answerWindowCommand(deps, cmd, command, ack);
         return;
-      }
       case 'signoff':
         await ack(notice('Sign-off from Slack is coming later.'));
         await audit('unavailable');

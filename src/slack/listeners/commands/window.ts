@@ -1,0 +1,78 @@
+/**
+ * `/k8s window schedule ENV WHEN [DURATION] [emergency]` and `/k8s window cancel ID`: acked at once,
+ * then checked against `permissions.schedule` for the environment (refusals name the role), then
+ * done through the window service (the same rules as the CLI). Answers are ephemeral.
+ */
+import { errorMessage } from '../../../errors.ts';
+import type { StoredWindow } from '../../../store/windows.ts';
+import { formatLocalRange } from '../../../maintenance/text.ts';
+import { notice } from '../../blocks/replies.ts';
+import { esc } from '../../blocks/text.ts';
+import { describeCommand, type Command } from '../../command.ts';
+import { refusalText } from '../../middleware/authz.ts';
+import type { CommandBody } from '../../payloads.ts';
+import type { Ack, ListenerDeps } from '../types.ts';
+
+export type WindowCommand = Extract<Command, { kind: 'window-schedule' | 'window-cancel' }>;
+
+export function windowSummary(w: StoredWindow): string {
+  const what = w.kind === 'emergency' ? 'Emergency window' : w.kind === 'one-off' ? 'Window' : 'Maintenance window';
+  return `${what} \`${w.id}\`: ${esc(formatLocalRange(w))}${w.advisory ? ` for ${esc(w.advisory)}` : ''}`;
+}
+
+export async function answerWindowCommand(deps: ListenerDeps, body: CommandBody, command: WindowCommand, ack: Ack): Promise<void> {
+  await ack();
+  const log = deps.logger.child({ subsystem: 'slack', listener: 'window-command' });
+  const what = describeCommand(command);
+  const user = body.user_id;
+  const reply = (text: string) => deps.respond(body.response_url, notice(text)).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'ephemeral reply failed'));
+  const audit = (result: 'ok' | 'refused' | 'invalid' | 'unavailable' | 'error', detail?: string) =>
+    deps.audit.record({ user, kind: 'command', what, result, channel: body.channel_id, ...(detail ? { detail } : {}) });
+
+  const service = deps.windows;
+  if (service === undefined) {
+    await reply('Windows are not stored by this hub (no window store wired). Run `k8s-advisor window …` against the hub\'s Redis meanwhile.');
+    await audit('unavailable');
+    return;
+  }
+  try {
+    const existing = command.kind === 'window-cancel' ? await service.get(command.windowId) : null;
+    if (command.kind === 'window-cancel' && existing === null) {
+      await reply(`No window \`${command.windowId}\` is stored. \`/k8s windows\` lists them.`);
+      await audit('invalid', 'unknown window');
+      return;
+    }
+    const environment = command.kind === 'window-schedule' ? command.environment : (existing?.environment ?? '');
+    const decision = await deps.authz.check(user, { kind: 'schedule', environments: [environment] });
+    if (!decision.allowed) {
+      await reply(refusalText(command.kind === 'window-cancel' ? 'cancel windows' : 'schedule windows', decision));
+      await audit('refused', `needs ${decision.needed.join('|')}`);
+      return;
+    }
+    if (command.kind === 'window-cancel') {
+      const res = await service.cancel(command.windowId, user, `cancelled by <@${user}> in Slack`);
+      if (!res.ok) {
+        await reply(`:x: ${esc(res.error)}`);
+        await audit('invalid', res.error);
+        return;
+      }
+      await reply(`:wastebasket: Cancelled. ${windowSummary(res.window)}`);
+      await audit('ok', res.window.id);
+      return;
+    }
+    const res = await service.schedule({ environment, when: command.when, duration: command.duration, emergency: command.emergency }, user);
+    if (!res.ok) {
+      await reply(`:x: ${esc(res.error)}`);
+      await audit('invalid', res.error);
+      return;
+    }
+    const warnings = res.warnings.map((w) => `\n:warning: ${esc(w)}`).join('');
+    const gate = res.window.kind === 'emergency' ? ' It skips the monthly cadence, not the staging gate.' : '';
+    await reply(`:calendar: Scheduled. ${windowSummary(res.window)}.${gate}${warnings}`);
+    await audit('ok', res.window.id);
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'window command failed');
+    await reply(':x: Sorry, that could not be done right now. Try again in a minute.');
+    await audit('error', errorMessage(err));
+  }
+}
