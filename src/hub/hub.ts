@@ -55,6 +55,7 @@ import { createAuditLog } from '../store/audit.ts';
 import { createLock, createPostStore } from '../store/posts.ts';
 import { createWindowStore } from '../store/windows.ts';
 import { createWindowService, planFromSnapshots } from '../maintenance/service.ts';
+import { createWindowRuntime, createWindowSlack, type WindowRuntime } from '../queue/workers/window-worker.ts';
 
 export type { AdvisorySource, SourceBatch, TriageFn } from '../queue/workers/feed-worker.ts';
 export { createWatcherSource, staticSource } from './source.ts';
@@ -119,6 +120,8 @@ export interface HubOptions {
    * Give it to every replica: the listener queues, any replica's worker runs the job.
    */
   dispatcher?: Verifier;
+  /** Issue 11: run maintenance windows (threads, reminders, gates, open/close); off unless given. */
+  windows?: { tickEveryMs?: number; lockDurationMs?: number };
 }
 
 export interface Hub {
@@ -133,6 +136,8 @@ export interface Hub {
   registry: ListenerRegistry;
   queues: Queues;
   producers: Producers;
+  /** The window runtime when `windows` was given (issue 11). */
+  windows: WindowRuntime | null;
 }
 
 export function createHub(options: HubOptions): Hub {
@@ -192,6 +197,16 @@ export function createHub(options: HubOptions): Hub {
     },
   });
 
+  // Issue 11: window threads, reminders and gates (src/queue/workers/window-worker.ts).
+  const windowRuntime = options.windows === undefined ? null : createWindowRuntime({
+    config: options.config, logger: options.logger, prefix, connection: () => options.redis.duplicate({ maxRetriesPerRequest: null }),
+    store: createWindowStore({ redis: storeRedis, prefix }), service: windows, slack: createWindowSlack(web, toSlackError), snapshots,
+    planFor: planFromSnapshots(snapshots, options.config, now), now,
+    ...(options.dispatcher ? { verify: (cluster: string) => (options.dispatcher as Verifier).verify(cluster) } : {}),
+    ...(options.windows.tickEveryMs === undefined ? {} : { tickEveryMs: options.windows.tickEveryMs }),
+    lockDurationMs: options.windows.lockDurationMs ?? lockDuration,
+  });
+
   let slackApp: SlackApp | null = null;
   let registry: ListenerRegistry = { commands: [], actions: [], events: [] };
   const mode = options.slack.mode;
@@ -235,6 +250,7 @@ export function createHub(options: HubOptions): Hub {
     registry,
     queues,
     producers,
+    windows: windowRuntime,
     async pollNow() {
       await producers.pollNow();
     },
@@ -275,6 +291,8 @@ export function createHub(options: HubOptions): Hub {
           void worker.run().catch((err: unknown) => log.error({ err, queue: worker.name }, 'worker stopped'));
         }
       }
+      if (windowRuntime !== null && roles.workers) windowRuntime.work();
+      if (windowRuntime !== null && roles.schedule) await windowRuntime.schedule();
       if (roles.schedule) {
         const every = options.pollEveryMs ?? options.config.feed.every;
         await queues.feed.upsertJobScheduler(FEED_SCHEDULER_ID, { every }, {
@@ -294,6 +312,7 @@ export function createHub(options: HubOptions): Hub {
       stopping ??= (async () => {
         if (slackApp && started) await slackApp.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
         await Promise.all(workers.map((wk) => wk.close()));
+        if (windowRuntime !== null) await windowRuntime.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
         log.info('hub stopped');

@@ -21,12 +21,15 @@ export interface WindowService {
   syncRecurring(count: number): Promise<StoredWindow[]>;
 }
 
+/** Builds the plan for a window from the latest triage; null when there is none yet. */
+export type PlanFor = (window: Pick<StoredWindow, 'id' | 'environment' | 'after' | 'advisory'>) => Promise<WindowPlan | null>;
+
 export interface WindowServiceOptions {
   store: WindowStore;
   config: ScheduleConfig;
   now: () => Date;
   /** Builds the plan for a new window (triage available); null leaves the plan for later. */
-  planFor?: (window: Pick<StoredWindow, 'id' | 'environment' | 'after' | 'advisory'>) => Promise<WindowPlan | null>;
+  planFor?: PlanFor;
 }
 
 const ACTIVE = new Set(['scheduled', 'blocked', 'open']);
@@ -94,7 +97,7 @@ export function planFromSnapshots(
   snapshots: Pick<SnapshotStore, 'get' | 'list' | 'getFleet'>,
   config: Pick<Config, 'clusters'>,
   now: () => Date,
-): NonNullable<WindowServiceOptions['planFor']> {
+): PlanFor {
   return async (w) => {
     const fleet = await snapshots.getFleet();
     const findings = w.advisory !== null

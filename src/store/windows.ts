@@ -66,12 +66,15 @@ export interface StoredWindow extends NewWindow {
   reason: string | null;
   updatedAt: string;
   plan: WindowPlan | null;
+  /** The plan before the last rebuild (the thread says what changed). */
+  previousPlan: WindowPlan | null;
   thread: { channel: string; ts: string } | null;
   verification: VerificationSummary | null;
   override: Override | null;
   backup: { by: string; at: string } | null;
   openedAt: string | null;
   closedAt: string | null;
+  closing: WindowClosing | null;
 }
 
 export type TransitionResult =
@@ -94,7 +97,29 @@ export interface WindowStore {
   setOverride(id: string, override: Override): Promise<void>;
   /** Records who confirmed the backup, once; false when already confirmed. */
   confirmBackup(id: string, by: string, at: string): Promise<boolean>;
+  /** The closing summary: each cluster's version before and after, and its target. */
+  setClosing(id: string, closing: WindowClosing): Promise<void>;
+  /**
+   * Exactly-once thread posts: claim `key` (e.g. "reminder-1d") before posting it. `reconcile` means
+   * an earlier attempt may have reached Slack: look for the message's metadata before posting again.
+   */
+  claimEvent(id: string, key: string, owner: string, nowMs: number, staleMs: number): Promise<EventClaim>;
+  markEventPosted(id: string, key: string, owner: string, ts: string): Promise<void>;
+  releaseEvent(id: string, key: string, owner: string): Promise<void>;
+  /** Posted thread messages by key → ts. */
+  postedEvents(id: string): Promise<Record<string, string>>;
 }
+
+export interface WindowClosing {
+  at: string;
+  outcomes: { cluster: string; before: string | null; now: string | null; target: string | null }[];
+}
+
+export type EventClaim =
+  | { result: 'claimed' }
+  | { result: 'posted'; ts: string }
+  | { result: 'reconcile'; since: number }
+  | { result: 'busy' };
 
 export interface WindowStoreOptions {
   redis: Redis;
@@ -131,6 +156,14 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'updatedAt', ARGV[3])
 return 1
 `;
 
+const SET_PLAN = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local cur = redis.call('HGET', KEYS[1], 'plan')
+if cur and cur ~= '' then redis.call('HSET', KEYS[1], 'previousPlan', cur) end
+redis.call('HSET', KEYS[1], 'plan', ARGV[1], 'updatedAt', ARGV[2])
+return 1
+`;
+
 const SET_ONCE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'not-found'} end
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -138,6 +171,41 @@ if cur and cur ~= '' then return {'kept', cur} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'updatedAt', ARGV[3])
 return {'set', ARGV[2]}
 `;
+
+// Per event key in the window's events hash: <key>|state, <key>|owner, <key>|since, <key>|ts.
+const CLAIM_EVENT = `
+local f = ARGV[1]
+local state = redis.call('HGET', KEYS[1], f .. '|state')
+if not state then
+  redis.call('HSET', KEYS[1], f .. '|state', 'posting', f .. '|owner', ARGV[2], f .. '|since', ARGV[3], f .. '|at', ARGV[3])
+  return {'claimed'}
+end
+if state == 'posted' then return {'posted', redis.call('HGET', KEYS[1], f .. '|ts')} end
+local owner = redis.call('HGET', KEYS[1], f .. '|owner')
+local at = tonumber(redis.call('HGET', KEYS[1], f .. '|at'))
+if owner == ARGV[2] or (tonumber(ARGV[3]) - at) > tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[1], f .. '|owner', ARGV[2], f .. '|at', ARGV[3])
+  return {'reconcile', redis.call('HGET', KEYS[1], f .. '|since')}
+end
+return {'busy'}
+`;
+
+const MARK_EVENT = `
+local f = ARGV[1]
+if redis.call('HGET', KEYS[1], f .. '|state') == 'posted' then return 0 end
+redis.call('HSET', KEYS[1], f .. '|state', 'posted', f .. '|ts', ARGV[3])
+return 1
+`;
+
+const RELEASE_EVENT = `
+local f = ARGV[1]
+if redis.call('HGET', KEYS[1], f .. '|state') == 'posting' and redis.call('HGET', KEYS[1], f .. '|owner') == ARGV[2] then
+  redis.call('HDEL', KEYS[1], f .. '|state', f .. '|owner', f .. '|since', f .. '|at')
+end
+return 1
+`;
+
+const EVENT_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,60}$/;
 
 const STATES = ['scheduled', 'open', 'closed', 'cancelled', 'blocked'] as const;
 const json = <T extends z.ZodType>(schema: T) => z.string().transform((s, ctx) => {
@@ -150,6 +218,9 @@ const json = <T extends z.ZodType>(schema: T) => z.string().transform((s, ctx) =
   }
 });
 const optionalText = z.string().optional().transform((s) => (s === undefined || s === '' ? null : s));
+
+// The plan is our own structure, written by this module: checked for shape at its top level.
+const planShape = z.looseObject({ window: z.string(), environment: z.string(), clusters: z.array(z.unknown()) });
 
 const recordSchema = z.object({
   id: z.string(),
@@ -168,14 +239,18 @@ const recordSchema = z.object({
   state: z.enum(STATES),
   reason: optionalText,
   updatedAt: z.string(),
-  // The plan is our own structure, written by this module: checked for shape at its top level.
-  plan: json(z.looseObject({ window: z.string(), environment: z.string(), clusters: z.array(z.unknown()) })).optional().transform((p) => (p ?? null) as WindowPlan | null),
+  plan: json(planShape).optional().transform((p) => (p ?? null) as WindowPlan | null),
+  previousPlan: json(planShape).optional().transform((p) => (p ?? null) as WindowPlan | null),
   thread: json(z.object({ channel: z.string(), ts: z.string() })).optional().transform((t) => t ?? null),
   verification: json(z.looseObject({ at: z.string(), clusters: z.array(z.unknown()) })).optional().transform((v) => (v ?? null) as VerificationSummary | null),
   override: json(z.object({ by: z.string(), reason: z.string(), at: z.string() })).optional().transform((o) => o ?? null),
   backup: json(z.object({ by: z.string(), at: z.string() })).optional().transform((b) => b ?? null),
   openedAt: optionalText,
   closedAt: optionalText,
+  closing: json(z.object({
+    at: z.string(),
+    outcomes: z.array(z.object({ cluster: z.string(), before: z.string().nullable(), now: z.string().nullable(), target: z.string().nullable() })),
+  })).optional().transform((c) => c ?? null),
 });
 
 const transitionSchema = z.object({
@@ -199,6 +274,11 @@ export function createWindowStore(options: WindowStoreOptions): WindowStore {
     return storeKey(tag, 'w', id);
   };
   const historyKey = (id: string): string => `${keyOf(id)}:history`;
+  const eventsKey = (id: string): string => `${keyOf(id)}:events`;
+  const eventField = (key: string): string => {
+    if (!EVENT_KEY_RE.test(key)) throw new WindowStoreError(`unsafe window event key ${JSON.stringify(key)}`);
+    return key;
+  };
 
   const read = async (id: string): Promise<StoredWindow | null> => {
     const h = await redis.hgetall(keyOf(id));
@@ -258,7 +338,10 @@ export function createWindowStore(options: WindowStoreOptions): WindowStore {
       const list = await redis.lrange(historyKey(id), 0, -1);
       return list.map((s) => transitionSchema.parse(JSON.parse(s)));
     },
-    setPlan: (id, plan) => setField(id, 'plan', plan, plan.builtAt),
+    async setPlan(id, plan) {
+      const done = await redis.eval(SET_PLAN, 1, keyOf(id), JSON.stringify(plan), plan.builtAt);
+      if (done !== 1) throw new WindowStoreError(`window ${id} is not stored`);
+    },
     async setThread(id, thread) {
       const res = (await redis.eval(SET_ONCE, 1, keyOf(id), 'thread', JSON.stringify(thread), new Date().toISOString())) as string[];
       if (res[0] === 'not-found') throw new WindowStoreError(`window ${id} is not stored`);
@@ -270,6 +353,30 @@ export function createWindowStore(options: WindowStoreOptions): WindowStore {
       const res = (await redis.eval(SET_ONCE, 1, keyOf(id), 'backup', JSON.stringify({ by, at }), at)) as string[];
       if (res[0] === 'not-found') throw new WindowStoreError(`window ${id} is not stored`);
       return res[0] === 'set';
+    },
+    setClosing: (id, closing) => setField(id, 'closing', closing, closing.at),
+    async claimEvent(id, key, owner, nowMs, staleMs) {
+      const res = (await redis.eval(CLAIM_EVENT, 1, eventsKey(id), eventField(key), owner, String(nowMs), String(staleMs))) as string[];
+      if (res[0] === 'claimed') return { result: 'claimed' };
+      if (res[0] === 'posted') return { result: 'posted', ts: res[1] ?? '' };
+      if (res[0] === 'reconcile') return { result: 'reconcile', since: Number(res[1]) };
+      return { result: 'busy' };
+    },
+    async markEventPosted(id, key, owner, ts) {
+      await redis.eval(MARK_EVENT, 1, eventsKey(id), eventField(key), owner, ts);
+    },
+    async releaseEvent(id, key, owner) {
+      await redis.eval(RELEASE_EVENT, 1, eventsKey(id), eventField(key), owner);
+    },
+    async postedEvents(id) {
+      const h = await redis.hgetall(eventsKey(id));
+      const out: Record<string, string> = {};
+      for (const [field, value] of Object.entries(h)) {
+        if (!field.endsWith('|state') || value !== 'posted') continue;
+        const key = field.slice(0, -'|state'.length);
+        out[key] = h[`${key}|ts`] ?? '';
+      }
+      return out;
     },
   };
 }
