@@ -36,10 +36,20 @@ export function blockedKey(reason: string): string {
   return `blocked-${createHash('sha256').update(reason).digest('hex').slice(0, 12)}`;
 }
 
-/** Plan posts are keyed by content: a changed plan is posted again (with what changed). */
+/** JSON with object keys sorted: the same content gives the same text whatever the key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Plan posts are keyed by content (not by when it was built): a changed plan is posted again, with what changed. */
 export function planKey(plan: WindowPlan): string {
   const { builtAt: _builtAt, ...rest } = plan;
-  return `plan-${createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 12)}`;
+  return `plan-${createHash('sha256').update(canonical(rest)).digest('hex').slice(0, 12)}`;
 }
 
 export interface DueOptions {

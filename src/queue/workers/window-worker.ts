@@ -18,7 +18,7 @@ import type { Config } from '../../config/schema.ts';
 import { errorMessage, SlackError } from '../../errors.ts';
 import { channelFor } from '../../hub/routing.ts';
 import type { Logger } from '../../log.ts';
-import { blockedText, evaluateGate, summarizeVerification, type Readiness, type VerificationSummary } from '../../maintenance/gate.ts';
+import { blockedText, evaluateGate, judgeVerification, summarizeVerification, type Readiness, type VerificationSummary } from '../../maintenance/gate.ts';
 import {
   WINDOW_EVENT_TYPE, blockedKey, blockedMessage, cancelledMessage, closedMessage, dueAnnouncements, openMessage, planKey, planMessage,
   reminderKey, reminderMessage, scheduledMessage, type ClusterOutcome, type WindowMessage,
@@ -109,6 +109,8 @@ export interface WindowRuntimeOptions {
   /** Runs the verify suite on a cluster (the hub's dispatcher); without it windows close unverified. */
   verify?: (cluster: string) => Promise<VerifyReport>;
   tickEveryMs?: number;
+  /** How often a failed earlier-environment verification is run again while a window waits on it. */
+  reverifyEveryMs?: number;
   lockDurationMs?: number;
   /** A claim older than this is taken over (default 2 × lock duration). */
   staleClaimMs?: number;
@@ -121,7 +123,8 @@ export interface WindowRuntime {
   schedule(): Promise<void>;
   /** Start this replica's worker. */
   work(): void;
-  tickNow(): Promise<void>;
+  /** Queue one tick now (runs on whichever replica's worker picks it up). */
+  tickNow(): Promise<Job<WindowJob>>;
   close(): Promise<void>;
 }
 
@@ -138,6 +141,7 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
   const retry = options.retry ?? { attempts: 8, backoffMs: 1_000 };
   const lockDuration = options.lockDurationMs ?? 30_000;
   const staleMs = options.staleClaimMs ?? 2 * lockDuration;
+  const reverifyMs = options.reverifyEveryMs ?? 15 * 60_000;
   const queue = new Queue<WindowJob>(WINDOW_QUEUE, { connection: conn(), prefix: bullPrefix(options.prefix) });
   queue.on('error', (err: Error) => log.error({ err: err.message }, 'queue error'));
   const jobOpts = {
@@ -149,7 +153,14 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
 
   const enqueuePost = async (w: StoredWindow, key: string, posted: Record<string, string>) => {
     if (posted[key] !== undefined) return;
-    await queue.add('post', { kind: 'post', window: w.id, key }, { ...jobOpts, jobId: jobId('win', w.id, key) });
+    const id = jobId('win', w.id, key);
+    // A post that failed for good (Slack down for long) keeps its id: retry it rather than add nothing.
+    const existing = await queue.getJob(id);
+    if (existing !== undefined && await existing.isFailed()) {
+      await existing.retry('failed');
+      return;
+    }
+    await queue.add('post', { kind: 'post', window: w.id, key }, { ...jobOpts, jobId: id });
   };
 
   const previousWindow = async (w: StoredWindow, afterEnv: string): Promise<{ id: string | null; window: StoredWindow | null }> => {
@@ -173,7 +184,21 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     const env = config.environments[w.environment];
     const wc = env?.window;
     const afterEnv = env?.after ?? null;
-    const prev = afterEnv === null ? { id: null, window: null } : await previousWindow(w, afterEnv);
+    let prev = afterEnv === null ? { id: null, window: null } : await previousWindow(w, afterEnv);
+    // The reason can go away: an earlier window that closed with a failed verification is verified
+    // again (at most every `reverifyEveryMs`), and the new run replaces the recorded one.
+    const earlier = prev.window;
+    if (afterEnv !== null && earlier !== null && earlier.state === 'closed' && options.verify !== undefined && !judgeVerification(earlier.verification).passed) {
+      const lastMs = earlier.verification ? Date.parse(earlier.verification.at) : 0;
+      if (now.getTime() - lastMs >= reverifyMs) {
+        const reports = await verifyEnvironment(afterEnv);
+        if (reports !== null) {
+          const summary = summarizeVerification(reports, now.toISOString());
+          await store.setVerification(earlier.id, summary);
+          prev = { id: earlier.id, window: { ...earlier, verification: summary } };
+        }
+      }
+    }
     const mode = (w.plan?.change ?? 'minor') === 'minor' ? (wc?.gate.minor ?? 'after-staging') : (wc?.gate.patch ?? 'after-staging');
     let disruption: Readiness['disruptionReadiness'] = [];
     if (mode === 'readiness') {
@@ -207,7 +232,7 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     await store.transition(w.id, 'closed', { by: 'hub', at: now.toISOString() });
   };
 
-  const step = async (initial: StoredWindow, now: Date): Promise<void> => {
+  const step = async (initial: StoredWindow, now: Date, owner: string): Promise<void> => {
     let w = initial;
     const nowMs = now.getTime();
     const startMs = Date.parse(w.startUtc);
@@ -217,7 +242,7 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     const announceMs = wc?.announce ?? DEFAULT_ANNOUNCE;
 
     if (w.state === 'cancelled') {
-      if (posted.scheduled !== undefined) await enqueuePost(w, 'cancelled', posted);
+      if (w.thread !== null) await enqueuePost(w, 'cancelled', posted);
       return;
     }
     if (w.state === 'closed') {
@@ -232,12 +257,15 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
         w = { ...w, plan: fresh };
       }
     }
-    for (const key of dueAnnouncements(w, { now, reminders: wc?.reminders ?? DEFAULT_REMINDERS, announceMs })) await enqueuePost(w, key, posted);
+    const due = dueAnnouncements(w, { now, reminders: wc?.reminders ?? DEFAULT_REMINDERS, announceMs });
+    // The thread's parent is posted by the tick itself: every reply job then finds its thread.
+    if (due.includes('scheduled') || nowMs >= startMs) w = await ensureThread(w, owner);
+    for (const key of due) if (key !== 'scheduled') await enqueuePost(w, key, posted);
     if (w.plan !== null && nowMs >= startMs - announceMs) await enqueuePost(w, planKey(w.plan), posted);
 
     if ((w.state === 'scheduled' || w.state === 'blocked') && nowMs >= endMs) {
       const res = await store.transition(w.id, 'cancelled', { by: 'hub', at: now.toISOString(), reason: `did not open before its end${w.reason ? ` (${w.reason})` : ''}` });
-      if (res.ok) await enqueuePost(res.window, 'cancelled', posted);
+      if (res.ok && res.window.thread !== null) await enqueuePost(res.window, 'cancelled', posted);
       return;
     }
     if ((w.state === 'scheduled' || w.state === 'blocked') && nowMs >= startMs) {
@@ -261,12 +289,13 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     }
   };
 
-  const tick = async (): Promise<void> => {
+  const tick = async (job: Job<WindowJob>): Promise<void> => {
     const now = options.now();
+    const owner = job.id ?? `tick-${now.getTime()}`;
     await options.service.syncRecurring(RECURRING_AHEAD);
     for (const w of await store.list({ fromMs: now.getTime() - 2 * 86_400_000 })) {
       try {
-        await step(w, now);
+        await step(w, now, owner);
       } catch (err) {
         // One broken window must not hold up the others; the next tick tries it again.
         log.error({ window: w.id, err: errorMessage(err) }, 'window step failed');
@@ -279,6 +308,18 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     const [again] = environmentWindows(config, { from: new Date(Date.parse(w.startUtc) - 60_000), count: 1, environment: w.environment });
     if (again?.id !== w.id) return [];
     return [...(again.skipped ?? []).map((s) => `Skipped ${s.id}: ${s.reason}`), ...(again.warning ? [again.warning] : [])];
+  };
+
+  /** The window's thread, posting its parent ("scheduled") once if it has none yet. */
+  const ensureThread = async (w: StoredWindow, owner: string): Promise<StoredWindow> => {
+    if (w.thread !== null) return w;
+    const channel = channelFor(config, w.environment);
+    if (channel === null) {
+      log.warn({ window: w.id, environment: w.environment }, 'no channel for this environment (slack.channels); window messages are not posted');
+      return w;
+    }
+    const ts = await exactlyOnce(w, 'scheduled', owner, channel, undefined, scheduledMessage(w, skippedNotes(w)));
+    return { ...w, thread: await store.setThread(w.id, { channel, ts }) };
   };
 
   const messageFor = (w: StoredWindow, key: string): WindowMessage | null => {
@@ -319,23 +360,16 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
   };
 
   const post = async (job: Job<WindowJob>, windowId: string, key: string): Promise<void> => {
-    const w = await store.get(windowId);
-    if (w === null) return;
-    const channel = channelFor(config, w.environment);
-    if (channel === null) {
-      log.warn({ window: w.id, environment: w.environment }, 'no channel for this environment (slack.channels); window messages are not posted');
-      return;
-    }
-    const message = messageFor(w, key);
-    if (message === null) return; // stale: the window moved on (a reminder after the start, an old blocked reason)
+    const stored = await store.get(windowId);
+    if (stored === null) return;
+    const channel = channelFor(config, stored.environment);
+    if (channel === null) return;
+    if (messageFor(stored, key) === null) return; // stale: the window moved on (a reminder after the start, an old blocked reason)
     const owner = job.id ?? jobId('win', windowId, key);
-    let threadTs = w.thread?.ts;
-    if (key !== 'scheduled' && threadTs === undefined) {
-      const parent = await exactlyOnce(w, 'scheduled', owner, channel, undefined, scheduledMessage(w, skippedNotes(w)));
-      threadTs = (await store.setThread(w.id, { channel, ts: parent })).ts;
-    }
-    const ts = await exactlyOnce(w, key, owner, channel, key === 'scheduled' ? undefined : threadTs, message);
-    if (key === 'scheduled') await store.setThread(w.id, { channel, ts });
+    const w = await ensureThread(stored, owner);
+    const message = messageFor(w, key);
+    if (message === null || w.thread === null) return;
+    await exactlyOnce(w, key, owner, channel, w.thread.ts, message);
   };
 
   return {
@@ -350,14 +384,14 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
       worker = new Worker<WindowJob>(WINDOW_QUEUE, async (job) => {
         const parsed = windowJobSchema.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`malformed window job: ${parsed.error.issues[0]?.message ?? 'bad shape'}`);
-        if (parsed.data.kind === 'tick') await tick();
+        if (parsed.data.kind === 'tick') await tick(job);
         else await post(job, parsed.data.window, parsed.data.key);
       }, { connection: conn(), prefix: bullPrefix(options.prefix), concurrency: 4, lockDuration, stalledInterval: Math.max(500, lockDuration / 2), maxStalledCount: 3 });
       worker.on('error', (err) => log.error({ err: err.message }, 'window worker error'));
       worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, reason: err.message }, 'window job failed'));
     },
     async tickNow() {
-      await queue.add('tick', { kind: 'tick' }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } });
+      return queue.add('tick', { kind: 'tick' }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } });
     },
     async close() {
       if (worker !== null) await worker.close();
