@@ -106,7 +106,7 @@ export function scheduledMessage(w: StoredWindow, notes: readonly string[] = [])
 export function planMessage(w: StoredWindow, plan: WindowPlan, changes: readonly string[] = []): WindowMessage {
   const lines = [...(changes.length > 0 ? ['*What changed:*', ...changes.map((c) => `• ${esc(c)}`), ''] : []), ...formatPlanLines(plan).map(esc)];
   return {
-    text: `${changes.length > 0 ? 'Updated plan' : 'Plan'} for ${w.id}: ${plan.change} upgrade, ${plan.clusters.length} cluster${plan.clusters.length === 1 ? '' : 's'}`,
+    text: `${changes.length > 0 ? 'Updated plan' : 'Plan'} for ${w.id}: ${plan.change === 'none' ? 'nothing to upgrade' : `${plan.change} upgrade`}, ${plan.clusters.length} cluster${plan.clusters.length === 1 ? '' : 's'}`,
     blocks: packLines(lines).slice(0, 45).map(section),
     metadata: meta(w, 'plan', planKey(plan)),
   };

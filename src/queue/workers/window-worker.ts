@@ -114,6 +114,8 @@ export interface WindowRuntimeOptions {
   lockDurationMs?: number;
   /** A claim older than this is taken over (default 2 × lock duration). */
   staleClaimMs?: number;
+  /** Real time for claim ages and Slack history searches (default Date.now); `now` is the schedule's clock. */
+  wallClock?: () => number;
   retry?: { attempts: number; backoffMs: number };
 }
 
@@ -142,6 +144,7 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
   const lockDuration = options.lockDurationMs ?? 30_000;
   const staleMs = options.staleClaimMs ?? 2 * lockDuration;
   const reverifyMs = options.reverifyEveryMs ?? 15 * 60_000;
+  const wallClock = options.wallClock ?? Date.now;
   const queue = new Queue<WindowJob>(WINDOW_QUEUE, { connection: conn(), prefix: bullPrefix(options.prefix) });
   queue.on('error', (err: Error) => log.error({ err: err.message }, 'queue error'));
   const jobOpts = {
@@ -337,7 +340,8 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
   };
 
   const exactlyOnce = async (w: StoredWindow, key: string, owner: string, channel: string, threadTs: string | undefined, message: WindowMessage): Promise<string> => {
-    const claim = await store.claimEvent(w.id, key, owner, options.now().getTime(), staleMs);
+    // Claims age in wall-clock time (is the claimant still alive?), not in the schedule's clock.
+    const claim = await store.claimEvent(w.id, key, owner, wallClock(), staleMs);
     if (claim.result === 'posted') return claim.ts;
     if (claim.result === 'busy') throw new Error(`${w.id} ${key}: another worker is posting it`);
     if (claim.result === 'reconcile') {
