@@ -139,6 +139,17 @@ export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCod
         ...(opts.user === undefined ? {} : { user: opts.user }), ...(opts.reason === undefined ? {} : { reason: opts.reason }),
       }));
     });
+  windowCmd.command('override')
+    .description('let a scheduled or blocked window open without its gate (the reason is recorded)')
+    .argument('<id>', 'window id')
+    .requiredOption('--config <file>', 'configuration file')
+    .requiredOption('--reason <text>', 'why (recorded, and said in the window thread when it opens)')
+    .option('--user <id>', 'your Slack user id, checked against permissions.schedule')
+    .addOption(formatOption(['json', 'text']))
+    .action(async (id: string, opts: { config: string; user?: string; reason: string; format: 'json' | 'text' }) => {
+      const { runWindowOverride } = await import('./commands/window.ts');
+      setCode(await runWindowOverride({ id, config: opts.config, format: opts.format, io, reason: opts.reason, ...(opts.user === undefined ? {} : { user: opts.user }) }));
+    });
   // --- end window ---
 
   program.command('hub')

@@ -138,3 +138,33 @@ export async function runWindowCancel(opts: CancelCommandOptions): Promise<numbe
     await db.close();
   }
 }
+
+export interface OverrideCommandOptions extends WindowCommandOptions {
+  id: string;
+  reason?: string;
+}
+
+/** `window override ID --reason TEXT`: a scheduled or blocked window opens without its gate (recorded). */
+export async function runWindowOverride(opts: OverrideCommandOptions): Promise<number> {
+  const { io } = opts;
+  if (opts.user !== undefined && !USER_RE.test(opts.user)) throw new UsageError(`--user: "${opts.user}" is not a Slack user id`, 'write it like --user U01AAA');
+  if (opts.reason === undefined || opts.reason.trim().length < 3) throw new UsageError('window override: say why with --reason (it is recorded)', 'add --reason "staging rehearsal done by hand"');
+  if (!WINDOW_ID_RE.test(opts.id)) throw new UsageError(`window override: "${opts.id.slice(0, 60)}" is not a window id`, 'write it like prod-2026-12-10');
+  const config = await loadConfigFile(opts.config);
+  const db = await openRedis(io);
+  try {
+    const store = createWindowStore(db);
+    const existing = await store.get(opts.id);
+    if (existing === null) throw new UsageError(`window override: no window ${opts.id} is stored`);
+    const by = await checkPermission(config, existing.environment, opts.user, io);
+    const result = await createWindowService({ store, config, now: () => opts.now ?? new Date() }).override(opts.id, by, opts.reason);
+    await createAuditLog({ redis: db.redis, prefix: db.prefix }).record({
+      user: by, kind: 'command', what: `cli window override ${opts.id}`, result: result.ok ? 'ok' : 'invalid', detail: result.ok ? opts.reason : result.error,
+    });
+    if (!result.ok) throw new UsageError(`window override: ${result.error}`);
+    io.stdout(opts.format === 'json' ? `${JSON.stringify({ window: result.window }, null, 2)}\n` : `override recorded for ${describe(result.window)}\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

@@ -17,6 +17,8 @@ export interface WindowService {
   schedule(request: ScheduleRequest, by: string): Promise<ServiceResult>;
   cancel(id: string, by: string, reason?: string | null): Promise<ServiceResult>;
   get(id: string): Promise<StoredWindow | null>;
+  /** Lets a scheduled or blocked window open without its gate; the reason is recorded (and said when it opens). */
+  override(id: string, by: string, reason: string): Promise<ServiceResult>;
   /** Stores the config's next `count` windows per environment (idempotent across replicas). */
   syncRecurring(count: number): Promise<StoredWindow[]>;
 }
@@ -72,6 +74,17 @@ export function createWindowService(options: WindowServiceOptions): WindowServic
     },
 
     get: (id) => (WINDOW_ID_RE.test(id) ? store.get(id) : Promise.resolve(null)),
+
+    async override(id, by, reason) {
+      if (!WINDOW_ID_RE.test(id)) return { ok: false, error: `"${id.slice(0, 60)}" is not a window id like prod-2026-12-10` };
+      const w = await store.get(id);
+      if (w === null) return { ok: false, error: `no window ${id} is stored (see \`windows\` for the ids)` };
+      if (w.state !== 'scheduled' && w.state !== 'blocked') return { ok: false, error: `${id} is ${w.state}: only a scheduled or blocked window can be overridden` };
+      if (reason.trim().length < 3) return { ok: false, error: 'say why: the reason is recorded' };
+      const override = { by, reason: reason.trim(), at: options.now().toISOString() };
+      await store.setOverride(id, override);
+      return { ok: true, window: { ...w, override }, warnings: [] };
+    },
 
     async syncRecurring(count) {
       const now = options.now();

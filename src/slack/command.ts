@@ -23,6 +23,7 @@ export type Command =
   | { kind: 'windows'; environment: string | null }
   | { kind: 'window-schedule'; environment: string; when: string; duration: string | null; emergency: boolean }
   | { kind: 'window-cancel'; windowId: string }
+  | { kind: 'window-override'; windowId: string; reason: string }
   | { kind: 'signoff'; windowId: string };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
@@ -37,6 +38,7 @@ export const COMMAND_FORMS: readonly { form: string; does: string; later?: boole
   { form: '/k8s windows [ENV]', does: 'upcoming maintenance windows' },
   { form: '/k8s window schedule ENV YYYY-MM-DDTHH:MM|now [DURATION] [emergency]', does: 'schedule a maintenance window (in the environment\'s time zone)' },
   { form: '/k8s window cancel WINDOW-ID', does: 'cancel a scheduled window' },
+  { form: '/k8s window override WINDOW-ID REASON', does: 'let a blocked window open without its gate (recorded with the reason)' },
   { form: '/k8s signoff WINDOW-ID', does: 'sign off a maintenance window', later: true },
 ];
 
@@ -115,6 +117,15 @@ export function parseCommand(text: string, config: Pick<Config, 'clusters' | 'en
       // --- window schedule|cancel (issue 11) ---
       const [verb, first, ...rest] = args;
       const scheduleForm = `Usage: \`/k8s window schedule ENV YYYY-MM-DDTHH:MM|now [DURATION] [emergency]\`. Environments: ${oneOf(envs)}.`;
+      if (verb?.toLowerCase() === 'override') {
+        const overrideForm = 'Usage: `/k8s window override WINDOW-ID REASON` (the reason is recorded).';
+        if (first === undefined || rest.length === 0) return fail(overrideForm);
+        if (!SCHEDULED_ID_RE.test(first)) return fail(`${shown(first)} is not a window id like \`prod-2026-12-10\`.`);
+        // Free text, kept for the audit trail: Slack markup removed, length capped.
+        const reason = rest.join(' ').replace(/[<>&*_~`]/g, '').slice(0, 300).trim();
+        if (reason.length < 3) return fail(overrideForm);
+        return ok({ kind: 'window-override', windowId: first, reason });
+      }
       if (verb?.toLowerCase() === 'cancel') {
         if (first === undefined || rest.length > 0) return fail('Usage: `/k8s window cancel WINDOW-ID` (like `prod-2026-12-10`).');
         if (!SCHEDULED_ID_RE.test(first)) return fail(`${shown(first)} is not a window id like \`prod-2026-12-10\` or \`staging-emergency-2026-12-03T14:00\`.`);
@@ -156,6 +167,7 @@ export function describeCommand(command: Command): string {
     case 'windows': return command.environment === null ? 'windows' : `windows ${command.environment}`;
     case 'window-schedule': return `window schedule ${command.environment} ${command.when}${command.duration ? ` ${command.duration}` : ''}${command.emergency ? ' emergency' : ''}`;
     case 'window-cancel': return `window cancel ${command.windowId}`;
+    case 'window-override': return `window override ${command.windowId}`;
     case 'signoff': return `signoff ${command.windowId}`;
     default: return command.kind;
   }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reportError, run } from '../../../src/cli.ts';
 import { runWindows, type WindowsJson } from '../../../src/commands/windows.ts';
-import { runWindowCancel, runWindowSchedule } from '../../../src/commands/window.ts';
+import { runWindowCancel, runWindowOverride, runWindowSchedule } from '../../../src/commands/window.ts';
 import { createAuditLog } from '../../../src/store/audit.ts';
 import { createWindowStore } from '../../../src/store/windows.ts';
 import { REDIS_URL, testRedis, type TestRedis } from '../../helpers/redis.ts';
@@ -130,6 +130,18 @@ describe('k8s-advisor window schedule|cancel', () => {
     ]);
     const twice = await call((io) => runWindowCancel({ config: fleet, id: 'prod-emergency-2026-12-03T14:00', user: 'U01AAA', io, now: NOW }));
     expect(twice).toMatchObject({ code: 2, err: expect.stringContaining('window cancel: prod-emergency-2026-12-03T14:00 is already cancelled') });
+  });
+
+  it('overrides a window\'s gate with a recorded reason, with the same permission', async () => {
+    await call((io) => runWindowSchedule({ config: fleet, environment: 'prod', when: '2026-12-03T14:00', emergency: true, user: 'U01AAA', io, now: NOW }));
+    const noReason = await call((io) => runWindowOverride({ config: fleet, id: 'prod-emergency-2026-12-03T14:00', user: 'U01AAA', io, now: NOW }));
+    expect(noReason).toMatchObject({ code: 2, err: expect.stringContaining('say why with --reason') });
+    const refused = await call((io) => runWindowOverride({ config: fleet, id: 'prod-emergency-2026-12-03T14:00', user: 'U02BBB', reason: 'because', io, now: NOW }));
+    expect(refused.code).toBe(2);
+    const ok = await call((io) => runWindowOverride({ config: fleet, id: 'prod-emergency-2026-12-03T14:00', user: 'U01AAA', reason: 'staging rehearsed by hand', io, now: NOW }));
+    expect(ok).toMatchObject({ code: 0, out: expect.stringMatching(/^override recorded for prod-emergency-2026-12-03T14:00/) });
+    expect((await createWindowStore({ redis: r.redis, prefix: r.prefix }).get('prod-emergency-2026-12-03T14:00'))?.override)
+      .toEqual({ by: 'U01AAA', reason: 'staging rehearsed by hand', at: NOW.toISOString() });
   });
 
   it.each([

@@ -58,7 +58,9 @@ describe('/k8s window schedule|cancel (signed)', () => {
     const body = await slash('window schedule prod 2026-12-03T14:00 2h emergency');
     expect(String(body.text)).toContain('Scheduled. Emergency window `prod-emergency-2026-12-03T14:00`: Thu 2026-12-03 14:00–16:00 (Europe/Berlin +01:00). It skips the monthly cadence, not the staging gate.');
     expect(await store.get('prod-emergency-2026-12-03T14:00')).toMatchObject({ kind: 'emergency', state: 'scheduled', createdBy: 'U01AAA', startUtc: '2026-12-03T13:00:00Z', durationMs: 7_200_000 });
-    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(10);
+    // The audit entry is written right after the answer.
+    const log = createAuditLog({ redis: redis.redis, prefix: redis.prefix });
+    const audit = await waitFor(async () => ((await log.recent(10)).some((e) => e.result === 'ok') ? log.recent(10) : null), 'audit entry');
     expect(audit).toContainEqual(expect.objectContaining({ user: 'U01AAA', what: 'window schedule prod 2026-12-03T14:00 2h emergency', result: 'ok', detail: 'prod-emergency-2026-12-03T14:00' }));
   });
 
@@ -88,6 +90,21 @@ describe('/k8s window schedule|cancel (signed)', () => {
     expect(String(again.text)).toContain('prod-emergency-2026-12-03T14:00 is already cancelled');
     const unknown = await slash('window cancel prod-2030-01-01');
     expect(String(unknown.text)).toContain('No window `prod-2030-01-01` is stored');
+  });
+});
+
+describe('/k8s window override (signed)', () => {
+  it('records an override with its reason for a permitted user only', async () => {
+    await slash('window schedule prod 2026-12-03T14:00 emergency');
+    const refused = await slash('window override prod-emergency-2026-12-03T14:00 exploited in the wild', 'U02BBB');
+    expect(String(refused.text)).toContain('You are not allowed to override window gates in `prod`: it needs the `platform` role');
+    expect((await store.get('prod-emergency-2026-12-03T14:00'))?.override).toBeNull();
+    const ok = await slash('window override prod-emergency-2026-12-03T14:00 exploited in the wild');
+    expect(String(ok.text)).toContain('Override recorded for `prod-emergency-2026-12-03T14:00`');
+    expect((await store.get('prod-emergency-2026-12-03T14:00'))?.override).toEqual({ by: 'U01AAA', reason: 'exploited in the wild', at: NOW.toISOString() });
+    await slash('window cancel prod-emergency-2026-12-03T14:00');
+    const late = await slash('window override prod-emergency-2026-12-03T14:00 too late now');
+    expect(String(late.text)).toContain('is cancelled: only a scheduled or blocked window can be overridden');
   });
 });
 

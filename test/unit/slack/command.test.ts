@@ -23,6 +23,8 @@ describe('parseCommand', () => {
     ['window schedule prod now emergency 90m', { kind: 'window-schedule', environment: 'prod', when: 'now', duration: '90m', emergency: true }],
     ['window cancel staging-emergency-2026-12-03T14:00', { kind: 'window-cancel', windowId: 'staging-emergency-2026-12-03T14:00' }],
     ['window cancel prod-2026-12-10', { kind: 'window-cancel', windowId: 'prod-2026-12-10' }],
+    ['window override prod-2026-12-10 staging rehearsed by hand', { kind: 'window-override', windowId: 'prod-2026-12-10', reason: 'staging rehearsed by hand' }],
+    ['window override prod-2026-12-10 <!channel> *now*', { kind: 'window-override', windowId: 'prod-2026-12-10', reason: '!channel now' }],
     ['signoff win-prod-2026-03', { kind: 'signoff', windowId: 'win-prod-2026-03' }],
   ])('%j parses', (text, command) => {
     expect(parseCommand(text, config)).toEqual({ ok: true, command });
@@ -51,6 +53,9 @@ describe('parseCommand', () => {
     ['window cancel prod-2026-12-10:*', /is not a window id/],
     ['window cancel <@U01AAA>', /is not a window id/],
     ['window frobnicate', /Usage/],
+    ['window override prod-2026-12-10', /Usage: `\/k8s window override WINDOW-ID REASON`/],
+    ['window override prod-2026-12-10 ok', /Usage: `\/k8s window override/],
+    ['window override ../x because', /is not a window id/],
     ['signoff ../x', /not a window id/],
   ])('%j is refused helpfully', (text, message) => {
     const res = parseCommand(text, config);

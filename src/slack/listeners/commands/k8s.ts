@@ -99,6 +99,7 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
       }
       case 'window-schedule':
       case 'window-cancel':
+      case 'window-override':
         // Issue 11: src/slack/listeners/commands/window.ts
         await answerWindowCommand(deps, cmd, command, ack);
         return;

@@ -13,7 +13,7 @@ import { refusalText } from '../../middleware/authz.ts';
 import type { CommandBody } from '../../payloads.ts';
 import type { Ack, ListenerDeps } from '../types.ts';
 
-export type WindowCommand = Extract<Command, { kind: 'window-schedule' | 'window-cancel' }>;
+export type WindowCommand = Extract<Command, { kind: 'window-schedule' | 'window-cancel' | 'window-override' }>;
 
 export function windowSummary(w: StoredWindow): string {
   const what = w.kind === 'emergency' ? 'Emergency window' : w.kind === 'one-off' ? 'Window' : 'Maintenance window';
@@ -36,8 +36,8 @@ export async function answerWindowCommand(deps: ListenerDeps, body: CommandBody,
     return;
   }
   try {
-    const existing = command.kind === 'window-cancel' ? await service.get(command.windowId) : null;
-    if (command.kind === 'window-cancel' && existing === null) {
+    const existing = command.kind === 'window-schedule' ? null : await service.get(command.windowId);
+    if (command.kind !== 'window-schedule' && existing === null) {
       await reply(`No window \`${command.windowId}\` is stored. \`/k8s windows\` lists them.`);
       await audit('invalid', 'unknown window');
       return;
@@ -45,8 +45,20 @@ export async function answerWindowCommand(deps: ListenerDeps, body: CommandBody,
     const environment = command.kind === 'window-schedule' ? command.environment : (existing?.environment ?? '');
     const decision = await deps.authz.check(user, { kind: 'schedule', environments: [environment] });
     if (!decision.allowed) {
-      await reply(refusalText(command.kind === 'window-cancel' ? 'cancel windows' : 'schedule windows', decision));
+      const action = command.kind === 'window-cancel' ? 'cancel windows' : command.kind === 'window-override' ? 'override window gates' : 'schedule windows';
+      await reply(refusalText(action, decision));
       await audit('refused', `needs ${decision.needed.join('|')}`);
+      return;
+    }
+    if (command.kind === 'window-override') {
+      const res = await service.override(command.windowId, user, command.reason);
+      if (!res.ok) {
+        await reply(`:x: ${esc(res.error)}`);
+        await audit('invalid', res.error);
+        return;
+      }
+      await reply(`:unlock: Override recorded for \`${res.window.id}\`: it opens at its start (or at the next check if it is blocked now) without waiting for its gate. Reason: ${esc(command.reason)}`);
+      await audit('ok', `override: ${command.reason}`);
       return;
     }
     if (command.kind === 'window-cancel') {
