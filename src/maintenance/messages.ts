@@ -103,11 +103,23 @@ export function scheduledMessage(w: StoredWindow, notes: readonly string[] = [])
   return { text: `${kindLabel(w)} ${w.id}: ${formatLocalRange(w)}`, blocks, metadata: meta(w, 'scheduled', 'scheduled') };
 }
 
+/** The plan's "Backup confirmed" button: the bot cannot see an etcd snapshot, so a person says so. */
+export const BACKUP_CONFIRMED_ACTION = 'window_backup_confirmed';
+
+export function backupButtonBlock(windowId: string): Block {
+  return {
+    type: 'actions',
+    block_id: 'window_backup',
+    elements: [{ type: 'button', text: { type: 'plain_text', text: 'Backup confirmed' }, action_id: BACKUP_CONFIRMED_ACTION, value: windowId }],
+  };
+}
+
 export function planMessage(w: StoredWindow, plan: WindowPlan, changes: readonly string[] = []): WindowMessage {
   const lines = [...(changes.length > 0 ? ['*What changed:*', ...changes.map((c) => `• ${esc(c)}`), ''] : []), ...formatPlanLines(plan).map(esc)];
+  const backup = w.backup ? [context(`Backup confirmed by <@${w.backup.by}> at ${esc(w.backup.at)}`)] : [backupButtonBlock(w.id)];
   return {
     text: `${changes.length > 0 ? 'Updated plan' : 'Plan'} for ${w.id}: ${plan.change === 'none' ? 'nothing to upgrade' : `${plan.change} upgrade`}, ${plan.clusters.length} cluster${plan.clusters.length === 1 ? '' : 's'}`,
-    blocks: packLines(lines).slice(0, 45).map(section),
+    blocks: [...packLines(lines).slice(0, 45).map(section), ...backup],
     metadata: meta(w, 'plan', planKey(plan)),
   };
 }

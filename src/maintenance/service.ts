@@ -17,6 +17,8 @@ export interface WindowService {
   schedule(request: ScheduleRequest, by: string): Promise<ServiceResult>;
   cancel(id: string, by: string, reason?: string | null): Promise<ServiceResult>;
   get(id: string): Promise<StoredWindow | null>;
+  /** Records who confirmed the backup for a window, once: later presses get the first confirmation back. */
+  confirmBackup(id: string, by: string): Promise<{ ok: true; first: boolean; backup: { by: string; at: string }; window: StoredWindow } | { ok: false; error: string }>;
   /** Lets a scheduled or blocked window open without its gate; the reason is recorded (and said when it opens). */
   override(id: string, by: string, reason: string): Promise<ServiceResult>;
   /** Stores the config's next `count` windows per environment (idempotent across replicas). */
@@ -74,6 +76,17 @@ export function createWindowService(options: WindowServiceOptions): WindowServic
     },
 
     get: (id) => (WINDOW_ID_RE.test(id) ? store.get(id) : Promise.resolve(null)),
+
+    async confirmBackup(id, by) {
+      if (!WINDOW_ID_RE.test(id)) return { ok: false, error: `"${id.slice(0, 60)}" is not a window id` };
+      const w = await store.get(id);
+      if (w === null) return { ok: false, error: `no window ${id} is stored` };
+      if (w.state === 'closed' || w.state === 'cancelled') return { ok: false, error: `${id} is ${w.state}: nothing to confirm any more` };
+      const at = options.now().toISOString();
+      const first = await store.confirmBackup(id, by, at);
+      const backup = first ? { by, at } : ((await store.get(id))?.backup ?? { by, at });
+      return { ok: true, first, backup, window: { ...w, backup } };
+    },
 
     async override(id, by, reason) {
       if (!WINDOW_ID_RE.test(id)) return { ok: false, error: `"${id.slice(0, 60)}" is not a window id like prod-2026-12-10` };

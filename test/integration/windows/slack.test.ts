@@ -108,6 +108,22 @@ describe('/k8s window override (signed)', () => {
   });
 });
 
+describe('the plan\'s "Backup confirmed" button (signed)', () => {
+  it('records who confirmed the backup once, for a permitted user only', async () => {
+    await slash('window schedule prod 2026-12-03T14:00 emergency');
+    const id = 'prod-emergency-2026-12-03T14:00';
+    const refused = await press('window_backup_confirmed', id, 'U02BBB');
+    expect(String(refused.text)).toContain('You are not allowed to confirm backups in `prod`: it needs the `platform` role');
+    const ok = await press('window_backup_confirmed', id);
+    expect(String(ok.text)).toBe(`:floppy_disk: Backup for \`${id}\` confirmed by you at ${NOW.toISOString()}.`);
+    expect((await store.get(id))?.backup).toEqual({ by: 'U01AAA', at: NOW.toISOString() });
+    const again = await press('window_backup_confirmed', id);
+    expect(String(again.text)).toBe(`Already confirmed by <@U01AAA> at ${NOW.toISOString()}.`);
+    const unknown = await press('window_backup_confirmed', 'prod-2030-01-01');
+    expect(String(unknown.text)).toBe('That window is not stored any more.');
+  });
+});
+
 describe('the "Schedule emergency window" button (signed)', () => {
   it('proposes the earliest slots, staging first, and schedules both on Confirm', async () => {
     await hub.pollNow();

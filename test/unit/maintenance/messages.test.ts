@@ -62,6 +62,15 @@ describe('window messages carry k8s_advisor_window metadata', () => {
     expect(planKey(later)).toBe(planKey(plan));
   });
 
+  it('asks for the backup confirmation in the plan until someone gave it', () => {
+    const ask = JSON.stringify(planMessage(w, plan).blocks);
+    expect(ask).toContain('"action_id":"window_backup_confirmed"');
+    expect(ask).toContain('"value":"prod-2026-12-10"');
+    const done = JSON.stringify(planMessage({ ...w, backup: { by: 'U01AAA', at: '2026-12-09T20:00:00Z' } }, plan).blocks);
+    expect(done).not.toContain('window_backup_confirmed');
+    expect(done).toContain('Backup confirmed by <@U01AAA> at 2026-12-09T20:00:00Z');
+  });
+
   it('says what changed in a rebuilt plan', () => {
     const text = JSON.stringify(planMessage(w, plan, ['prod-eu: target v1.35.8 → v1.35.9']).blocks);
     expect(text).toContain('What changed:');

@@ -39,7 +39,7 @@ describe('createSlackApp', () => {
     });
     expect(app.registry).toEqual({
       commands: ['/k8s'],
-      actions: ['advisory_verify', 'advisory_acknowledge', 'advisory_schedule_emergency', 'window_emergency_confirm'],
+      actions: ['advisory_verify', 'advisory_acknowledge', 'advisory_schedule_emergency', 'window_emergency_confirm', 'window_backup_confirmed'],
       events: ['app_home_opened'],
     });
   });

@@ -16,6 +16,7 @@ import { blockActionBodySchema } from '../../payloads.ts';
 import type { ActionHandler, ListenerDeps, ListenerTarget } from '../types.ts';
 import { environmentsForChannel } from './advisory.ts';
 import { windowSummary } from '../commands/window.ts';
+import { registerBackupAction } from './window-backup.ts';
 
 /** The channel's environments with a cluster the advisory affects; all the channel's when triage is unknown. */
 async function affectedEnvironments(deps: ListenerDeps, channel: string, advisory: string): Promise<string[]> {
@@ -112,4 +113,5 @@ export function registerWindowActions(target: ListenerTarget, deps: ListenerDeps
   const handler = createEmergencyWindowHandler(deps);
   target.action(EMERGENCY_ACTIONS.propose, handler);
   target.action(EMERGENCY_ACTIONS.confirm, handler);
+  registerBackupAction(target, deps);
 }
