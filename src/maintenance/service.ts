@@ -17,6 +17,8 @@ export interface WindowService {
   schedule(request: ScheduleRequest, by: string): Promise<ServiceResult>;
   cancel(id: string, by: string, reason?: string | null): Promise<ServiceResult>;
   get(id: string): Promise<StoredWindow | null>;
+  /** Stored windows not over at `fromMs`, optionally one environment's. */
+  list(fromMs: number, environment?: string): Promise<StoredWindow[]>;
   /** Records who confirmed the backup for a window, once: later presses get the first confirmation back. */
   confirmBackup(id: string, by: string): Promise<{ ok: true; first: boolean; backup: { by: string; at: string }; window: StoredWindow } | { ok: false; error: string }>;
   /** Lets a scheduled or blocked window open without its gate; the reason is recorded (and said when it opens). */
@@ -76,6 +78,7 @@ export function createWindowService(options: WindowServiceOptions): WindowServic
     },
 
     get: (id) => (WINDOW_ID_RE.test(id) ? store.get(id) : Promise.resolve(null)),
+    list: (fromMs, environment) => store.list({ fromMs, ...(environment === undefined ? {} : { environment }) }),
 
     async confirmBackup(id, by) {
       if (!WINDOW_ID_RE.test(id)) return { ok: false, error: `"${id.slice(0, 60)}" is not a window id` };

@@ -93,6 +93,19 @@ describe('/k8s window schedule|cancel (signed)', () => {
   });
 });
 
+describe('/k8s windows (signed)', () => {
+  it('lists stored windows with their state next to the config\'s, in the ack', async () => {
+    await slash('window schedule prod 2026-12-03T14:00 2h emergency');
+    const responseUrl = fake.responseUrl();
+    const res = await postSigned(url, commandBody({ text: 'windows prod', response_url: responseUrl }), { secret: SIGNING_SECRET });
+    const ack = JSON.stringify(JSON.parse(await res.text()));
+    expect(ack).toContain('Thu 2026-12-03 14:00–16:00 (Europe/Berlin +01:00)');
+    expect(ack).toContain('emergency');
+    expect(ack).toContain('scheduled');
+    expect(ack).toContain('Thu 2026-12-10 02:00–06:00');
+  });
+});
+
 describe('/k8s window override (signed)', () => {
   it('records an override with its reason for a permitted user only', async () => {
     await slash('window schedule prod 2026-12-03T14:00 emergency');

@@ -1,13 +1,11 @@
 /** `/k8s`: parse, validate, ack at once; slow answers go to the commands queue. */
 import { errorMessage } from '../../../errors.ts';
-import { windowsMessage } from '../../../maintenance/blocks.ts';
-import { environmentWindows } from '../../../maintenance/occurrences.ts';
 import { helpMessage, notice, usageError } from '../../blocks/replies.ts';
 import { describeCommand, parseCommand, type Command } from '../../command.ts';
 import { refusalText } from '../../middleware/authz.ts';
 import { commandBodySchema, type CommandBody } from '../../payloads.ts';
 import type { CommandHandler, ListenerDeps, ListenerTarget } from '../types.ts';
-import { answerWindowCommand } from './window.ts';
+import { answerWindowCommand, answerWindowsList } from './window.ts';
 
 export const K8S_COMMAND = '/k8s';
 
@@ -55,14 +53,11 @@ export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
         await ack(notice(':hourglass_flowing_sand: Looking that up…'));
         await queue(cmd, command);
         return;
-      case 'windows': {
-        // Pure and fast: answered in the ack itself.
-        const environment = command.environment ?? undefined;
-        const windows = environmentWindows(deps.config, { from: deps.now(), count: 3, ...(environment ? { environment } : {}) });
-        await ack(windowsMessage(windows, environment ? { environment } : {}));
+      case 'windows':
+        // Issue 11: config windows joined with the stored ones (src/slack/listeners/commands/window.ts).
+        await answerWindowsList(deps, command.environment, ack);
         await audit('ok');
         return;
-      }
       case 'verify': {
         await ack();
         const decision = await deps.authz.check(cmd.user_id, { kind: 'verify', environments: command.environments });

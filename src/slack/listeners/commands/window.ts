@@ -6,8 +6,11 @@
 import { errorMessage } from '../../../errors.ts';
 import type { StoredWindow } from '../../../store/windows.ts';
 import { formatLocalRange } from '../../../maintenance/text.ts';
+import { windowsMessage } from '../../../maintenance/blocks.ts';
+import { environmentWindows } from '../../../maintenance/occurrences.ts';
+import { mergeStoredWindows } from '../../../maintenance/view.ts';
 import { notice } from '../../blocks/replies.ts';
-import { esc } from '../../blocks/text.ts';
+import { context, esc } from '../../blocks/text.ts';
 import { describeCommand, type Command } from '../../command.ts';
 import { refusalText } from '../../middleware/authz.ts';
 import type { CommandBody } from '../../payloads.ts';
@@ -87,4 +90,31 @@ export async function answerWindowCommand(deps: ListenerDeps, body: CommandBody,
     await reply(':x: Sorry, that could not be done right now. Try again in a minute.');
     await audit('error', errorMessage(err));
   }
+}
+
+/** How long the ack of `/k8s windows` waits for the store before answering from the config alone. */
+const STORED_WINDOWS_WAIT_MS = 1_000;
+
+/**
+ * `/k8s windows [ENV]`: the config's next windows joined with the stored ones (state, blocked reason,
+ * scheduled and emergency windows, plans), answered in the ack. A slow store never delays the ack past
+ * STORED_WINDOWS_WAIT_MS: the answer then says it shows the config's windows only.
+ */
+export async function answerWindowsList(deps: ListenerDeps, environment: string | null, ack: Ack): Promise<void> {
+  const now = deps.now();
+  const computed = environmentWindows(deps.config, { from: now, count: 3, ...(environment ? { environment } : {}) });
+  let windows = computed;
+  let note: string | null = null;
+  if (deps.windows !== undefined) {
+    const service = deps.windows;
+    let timer: NodeJS.Timeout | undefined;
+    const stored = await Promise.race([
+      service.list(now.getTime(), environment ?? undefined).catch(() => null),
+      new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), STORED_WINDOWS_WAIT_MS); }),
+    ]).finally(() => clearTimeout(timer));
+    if (stored === null) note = 'Stored windows could not be read in time: these are the config\'s windows only.';
+    else windows = mergeStoredWindows(computed, stored, now.getTime());
+  }
+  const message = windowsMessage(windows, environment ? { environment } : {});
+  await ack(note === null ? message : { ...message, blocks: [...message.blocks, context(note)] });
 }
