@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Override, VerificationSummary, WindowState } from '../maintenance/gate.ts';
 import type { WindowPlan } from '../maintenance/plan.ts';
+import type { VerifyReport } from '../verify/types.ts';
 import { AdvisorError } from '../errors.ts';
 import { storeKey } from './keys.ts';
 
@@ -75,6 +76,8 @@ export interface StoredWindow extends NewWindow {
   openedAt: string | null;
   closedAt: string | null;
   closing: WindowClosing | null;
+  /** The verify run taken when the window opened: the post-window run is compared with it. */
+  baseline: VerifyReport[] | null;
 }
 
 export type TransitionResult =
@@ -97,6 +100,7 @@ export interface WindowStore {
   setOverride(id: string, override: Override): Promise<void>;
   /** Records who confirmed the backup, once; false when already confirmed. */
   confirmBackup(id: string, by: string, at: string): Promise<boolean>;
+  setBaseline(id: string, reports: readonly VerifyReport[], at: string): Promise<void>;
   /** The closing summary: each cluster's version before and after, and its target. */
   setClosing(id: string, closing: WindowClosing): Promise<void>;
   /**
@@ -251,6 +255,9 @@ const recordSchema = z.object({
     at: z.string(),
     outcomes: z.array(z.object({ cluster: z.string(), before: z.string().nullable(), now: z.string().nullable(), target: z.string().nullable() })),
   })).optional().transform((c) => c ?? null),
+  // Our own verify reports (src/verify/types.ts), written by this module: checked for their top level.
+  baseline: json(z.array(z.looseObject({ cluster: z.string(), startedAt: z.string(), probes: z.array(z.looseObject({ id: z.string(), status: z.string() })) })))
+    .optional().transform((b) => (b ?? null) as VerifyReport[] | null),
 });
 
 const transitionSchema = z.object({
@@ -355,6 +362,7 @@ export function createWindowStore(options: WindowStoreOptions): WindowStore {
       return res[0] === 'set';
     },
     setClosing: (id, closing) => setField(id, 'closing', closing, closing.at),
+    setBaseline: (id, reports, at) => setField(id, 'baseline', reports, at),
     async claimEvent(id, key, owner, nowMs, staleMs) {
       const res = (await redis.eval(CLAIM_EVENT, 1, eventsKey(id), eventField(key), owner, String(nowMs), String(staleMs))) as string[];
       if (res[0] === 'claimed') return { result: 'claimed' };

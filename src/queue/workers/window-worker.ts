@@ -28,6 +28,7 @@ import { diffPlans } from '../../maintenance/plan.ts';
 import type { PlanFor, WindowService } from '../../maintenance/service.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { StoredWindow, WindowStore } from '../../store/windows.ts';
+import { compareRuns } from '../../verify/rules/compare.ts';
 import type { VerifyReport } from '../../verify/types.ts';
 import { bullPrefix, jobId } from '../names.ts';
 
@@ -176,6 +177,12 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     return { id: last?.id ?? null, window: last };
   };
 
+  /** Each report compared with the run taken when the window opened (regressions first), when there is one. */
+  const againstBaseline = (w: StoredWindow, reports: readonly VerifyReport[]): VerifyReport[] => reports.map((r) => {
+    const before = w.baseline?.find((b) => b.cluster === r.cluster);
+    return before === undefined ? r : { ...r, comparison: compareRuns(before, r) };
+  });
+
   const verifyEnvironment = async (environment: string): Promise<VerifyReport[] | null> => {
     if (options.verify === undefined) return null;
     const verify = options.verify;
@@ -196,7 +203,7 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
       if (now.getTime() - lastMs >= reverifyMs) {
         const reports = await verifyEnvironment(afterEnv);
         if (reports !== null) {
-          const summary = summarizeVerification(reports, now.toISOString());
+          const summary = summarizeVerification(againstBaseline(earlier, reports), now.toISOString());
           await store.setVerification(earlier.id, summary);
           prev = { id: earlier.id, window: { ...earlier, verification: summary } };
         }
@@ -221,13 +228,14 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
       log.warn({ window: w.id, err: errorMessage(err) }, 'post-window verification failed to run');
       return null;
     });
-    const verification: VerificationSummary | null = reports === null ? null : summarizeVerification(reports, now.toISOString());
+    const compared = reports === null ? null : againstBaseline(w, reports);
+    const verification: VerificationSummary | null = compared === null ? null : summarizeVerification(compared, now.toISOString());
     const fleet = await options.snapshots.getFleet();
     const names = config.clusters.filter((c) => c.environment === w.environment).map((c) => c.name);
     const outcomes: ClusterOutcome[] = names.map((cluster) => {
       const planned = w.plan?.clusters.find((c) => c.cluster === cluster);
       // Re-read: the verification's API server version first, else the latest fleet inventory.
-      const fresh = reports?.find((r) => r.cluster === cluster)?.server ?? fleet?.clusters.find((p) => p.cluster === cluster)?.server ?? null;
+      const fresh = compared?.find((r) => r.cluster === cluster)?.server ?? fleet?.clusters.find((p) => p.cluster === cluster)?.server ?? null;
       return { cluster, before: planned?.current ?? null, now: fresh, target: planned?.target ?? null };
     });
     if (verification !== null) await store.setVerification(w.id, verification);
@@ -275,7 +283,15 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
       const decision = await gate(w, now);
       if (decision.open) {
         const res = await store.transition(w.id, 'open', { by: 'hub', at: now.toISOString(), reason: decision.overridden ? `override by ${decision.overridden.by}: ${decision.overridden.reason}` : null });
-        if (res.ok) await enqueuePost(res.window, 'open', posted);
+        if (res.ok) {
+          // The run at the window's start, before anyone touches the cluster: the closing run is compared with it.
+          const baseline = await verifyEnvironment(w.environment).catch((err: unknown) => {
+            log.warn({ window: w.id, err: errorMessage(err) }, 'verification at the window start failed to run');
+            return null;
+          });
+          if (baseline !== null) await store.setBaseline(w.id, baseline, now.toISOString());
+          await enqueuePost(res.window, 'open', posted);
+        }
         return;
       }
       const reason = blockedText(decision);

@@ -51,11 +51,11 @@ const report = (name: string, at: Date): VerifyReport => ({
   cluster: name, startedAt: at.toISOString(), durationMs: 5, server: cluster[name]?.server ?? null,
   probes: [
     { id: 'apiserver-health', status: 'pass', summary: 'ready', evidence: [], durationMs: 1 },
-    { id: 'rbac', status: cluster[name]?.rbac ?? 'pass', summary: 'expectations', evidence: [], durationMs: 1 },
+    {
+      id: 'rbac', status: cluster[name]?.rbac ?? 'pass', summary: 'expectations', evidence: [], durationMs: 1,
+      facts: { 'user:developer get secrets -n kube-system': cluster[name]?.rbac === 'fail' ? 'allow' : 'deny' },
+    },
   ],
-  ...(cluster[name]?.rbac === 'fail' ? {
-    comparison: { previousStartedAt: '2026-12-08T01:00:00Z', regressions: [{ probe: 'rbac' as const, subject: 'x', from: 'deny', to: 'allow', text: 'rbac: user:developer get secrets -n kube-system deny → allow' }], improvements: [], changes: [] },
-  } : {}),
 });
 
 beforeEach(async () => {
@@ -132,14 +132,18 @@ describe('window runtime', () => {
     expect(staging).toMatchObject({ state: 'closed', closedAt: '2026-12-08T05:00:00.000Z' });
     const closed = windowMessages('staging-2026-12-08').find((m) => m.metadata?.event_payload.kind === 'closed');
     expect(closed?.text).toBe('staging-2026-12-08 closed: staging-eu: v1.35.2 → v1.35.8, target reached');
-    expect(JSON.stringify(closed?.blocks)).toContain('verify failed on staging-eu: rbac: user:developer get secrets -n kube-system deny → allow');
+    // Compared with the run taken when staging opened: the regression is named, first.
+    expect((await store.get('staging-2026-12-08'))?.baseline?.map((b) => b.cluster)).toEqual(['staging-eu']);
+    expect(JSON.stringify(closed?.blocks)).toContain('verify failed on staging-eu: rbac: user:developer get secrets -n kube-system deny → allow; rbac: pass → fail (expectations)');
+    expect(JSON.stringify(closed?.blocks)).toContain('*Regressions*');
 
     await tickAt('2026-12-10T01:00:00Z'); // prod starts: staging's verification failed (checked again), so prod is blocked
     const prod = await store.get('prod-2026-12-10');
-    expect(prod).toMatchObject({ state: 'blocked', reason: 'staging-2026-12-08: verify failed on staging-eu: rbac: user:developer get secrets -n kube-system deny → allow' });
+    const REASON = 'staging-2026-12-08: verify failed on staging-eu: rbac: user:developer get secrets -n kube-system deny → allow; rbac: pass → fail (expectations)';
+    expect(prod).toMatchObject({ state: 'blocked', reason: REASON });
     const blocked = windowMessages('prod-2026-12-10').filter((m) => m.metadata?.event_payload.kind === 'blocked');
     expect(blocked).toHaveLength(1);
-    expect(blocked[0]?.text).toBe('prod-2026-12-10 is blocked: staging-2026-12-08: verify failed on staging-eu: rbac: user:developer get secrets -n kube-system deny → allow');
+    expect(blocked[0]?.text).toBe(`prod-2026-12-10 is blocked: ${REASON}`);
 
     await tickAt('2026-12-10T01:05:00Z'); // same reason: not said again, not re-verified yet
     expect(windowMessages('prod-2026-12-10').filter((m) => m.metadata?.event_payload.kind === 'blocked')).toHaveLength(1);

@@ -13,7 +13,7 @@ const w: StoredWindow = {
   start: '2026-12-10T02:00:00+01:00', end: '2026-12-10T06:00:00+01:00', startUtc: '2026-12-10T01:00:00Z', endUtc: '2026-12-10T05:00:00Z',
   timezone: 'Europe/Berlin', durationMs: 4 * H, advisory: null, createdBy: 'config', createdAt: '2026-12-01T00:00:00Z', after: 'staging-2026-12-08',
   state: 'scheduled', reason: null, updatedAt: '2026-12-01T00:00:00Z', plan: null, previousPlan: null, thread: null, verification: null,
-  override: null, backup: null, openedAt: null, closedAt: null, closing: null,
+  override: null, backup: null, openedAt: null, closedAt: null, closing: null, baseline: null,
 };
 const at = (iso: string) => ({ now: new Date(iso), reminders: [7 * D, D, H], announceMs: 7 * D });
 
