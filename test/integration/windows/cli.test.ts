@@ -164,6 +164,30 @@ describe('k8s-advisor window schedule|cancel', () => {
   });
 });
 
+describe('windows with REDIS_URL set but Redis unreachable', () => {
+  it('warns and shows the config\'s windows', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (t: string) => { out.push(t); }, stderr: (t: string) => { err.push(t); }, env: { REDIS_URL: 'redis://127.0.0.1:1' } as NodeJS.ProcessEnv };
+    expect(await runWindows({ config: fleet, count: 1, io, now: NOW })).toBe(0);
+    expect(err.join('')).toContain('warning: REDIS_URL set but stored windows could not be read');
+    expect(out.join('')).toContain('staging-2026-12-08');
+  });
+
+  it('window schedule fails with exit 2 naming REDIS_URL', async () => {
+    const err: string[] = [];
+    const io = { stdout: () => undefined, stderr: (t: string) => { err.push(t); }, env: { REDIS_URL: 'redis://127.0.0.1:1' } as NodeJS.ProcessEnv };
+    let code: number;
+    try {
+      code = await runWindowSchedule({ config: fleet, environment: 'staging', when: '2026-12-02T09:00', emergency: false, io, now: NOW });
+    } catch (e) {
+      code = reportError(e, io);
+    }
+    expect(code).toBe(2);
+    expect(err.join('')).toMatch(/windows are stored in Redis, which is unreachable[\s\S]*hint: set REDIS_URL/);
+  });
+});
+
 describe('windows with a feed: each window carries its plan', () => {
   it('includes the plan in JSON, text and ICS', async () => {
     const json = await call((io) => runWindows({ config: fleet, format: 'json', from: '2026-12-01', count: 1, environment: 'prod', feed: SAMPLE_FEED, io, now: NOW }));

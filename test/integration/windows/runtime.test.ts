@@ -184,6 +184,22 @@ describe('window runtime', () => {
     expect(JSON.stringify(open?.blocks)).toContain('Gate overridden by <@U01AAA>: staging rebuilt; CVE exploited');
   });
 
+  it('posts the plan again with what changed when triage changes', { timeout: 30_000 }, async () => {
+    await tickAt('2026-12-07T12:00:00Z');
+    const snapshots = createSnapshotStore({ redis: r.redis, prefix: r.prefix });
+    await snapshots.putFleet({
+      clusters: [posture('staging-eu', 'staging', 'v1.35.2', 'v1.35.8'), posture('prod-eu', 'prod', 'v1.35.4-eks-3a1b2c4', 'v1.35.9')],
+      releaseData: null, warnings: [], updatedAt: '2026-12-07T13:00:00Z',
+    });
+    await tickAt('2026-12-07T13:00:00Z');
+    const plans = windowMessages('prod-2026-12-10').filter((m) => m.metadata?.event_payload.kind === 'plan');
+    expect(plans).toHaveLength(2);
+    expect(plans[1]?.text).toBe('Updated plan for prod-2026-12-10: patch upgrade, 1 cluster');
+    expect(JSON.stringify(plans[1]?.blocks)).toContain('prod-eu: target v1.35.8 → v1.35.9');
+    // Staging's plan did not change: not posted again.
+    expect(windowMessages('staging-2026-12-08').filter((m) => m.metadata?.event_payload.kind === 'plan')).toHaveLength(1);
+  });
+
   it('says in the thread when a window is cancelled, and sends no more reminders', { timeout: 30_000 }, async () => {
     await tickAt('2026-12-07T12:00:00Z');
     const service = createWindowService({ store, config, now: () => clock });
