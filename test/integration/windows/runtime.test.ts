@@ -184,6 +184,30 @@ describe('window runtime', () => {
     expect(JSON.stringify(open?.blocks)).toContain('Gate overridden by <@U01AAA>: staging rebuilt; CVE exploited');
   });
 
+  it('holds an emergency prod window for the staging gate too, and opens it once staging\'s emergency window passed', { timeout: 30_000 }, async () => {
+    const service = createWindowService({ store, config, now: () => clock });
+    const prodFirst = await service.schedule({ environment: 'prod', when: '2026-12-07T14:00', duration: '1h', emergency: true, advisory: 'CVE-2099-10000' }, 'U01AAA');
+    expect(prodFirst.ok).toBe(true);
+    await tickAt('2026-12-07T13:00:00Z'); // prod emergency at 14:00 local = 13:00Z: no staging window before it
+    expect(await store.get('prod-emergency-2026-12-07T14:00')).toMatchObject({ state: 'blocked', reason: 'no staging window before this one' });
+
+    await service.schedule({ environment: 'staging', when: '2026-12-07T15:00', duration: '1h', emergency: true }, 'U01AAA');
+    await service.schedule({ environment: 'prod', when: '2026-12-07T17:00', duration: '1h', emergency: true }, 'U01AAA');
+    await tickAt('2026-12-07T14:00:00Z'); // staging emergency opens (baseline taken)
+    expect((await store.get('staging-emergency-2026-12-07T15:00'))?.state).toBe('open');
+    await tickAt('2026-12-07T15:00:00Z'); // staging emergency closes, verification passes
+    expect(await store.get('staging-emergency-2026-12-07T15:00')).toMatchObject({ state: 'closed' });
+    await tickAt('2026-12-07T16:00:00Z'); // the second prod emergency window: staging passed, but prod's gap (1d) holds it
+    expect(await store.get('prod-emergency-2026-12-07T17:00')).toMatchObject({
+      state: 'blocked', reason: 'gap 1d after staging-emergency-2026-12-07T15:00 not yet passed (until 2026-12-08T15:00:00Z)',
+    });
+    expect((await service.override('prod-emergency-2026-12-07T17:00', 'U01AAA', 'exploited: staging rehearsal passed')).ok).toBe(true);
+    await tickAt('2026-12-07T16:05:00Z');
+    expect(await store.get('prod-emergency-2026-12-07T17:00')).toMatchObject({ state: 'open' });
+    const open = windowMessages('prod-emergency-2026-12-07T17:00').find((m) => m.metadata?.event_payload.kind === 'open');
+    expect(JSON.stringify(open?.blocks)).toContain('Gate overridden by <@U01AAA>: exploited: staging rehearsal passed');
+  });
+
   it('posts the plan again with what changed when triage changes', { timeout: 30_000 }, async () => {
     await tickAt('2026-12-07T12:00:00Z');
     const snapshots = createSnapshotStore({ redis: r.redis, prefix: r.prefix });
