@@ -113,6 +113,36 @@ describe('window store (real Redis)', () => {
     expect((await store.list({ limit: 1 })).map((w) => w.id)).toEqual(['staging-emergency-2026-12-03T14:00']);
   });
 
+  it('claims each thread post once: posted, busy for another owner, reconcile for the same or a stale owner, release on a definite no', async () => {
+    await store.create(window());
+    const id = 'prod-2026-12-10';
+    expect(await store.claimEvent(id, 'reminder-1d', 'job-a', 1_000, 5_000)).toEqual({ result: 'claimed' });
+    expect(await store.claimEvent(id, 'reminder-1d', 'job-b', 2_000, 5_000)).toEqual({ result: 'busy' });
+    // The same job again (a retry after a crash) or a claim older than staleMs: look before posting.
+    expect(await store.claimEvent(id, 'reminder-1d', 'job-a', 3_000, 5_000)).toEqual({ result: 'reconcile', since: 1_000 });
+    expect(await store.claimEvent(id, 'reminder-1d', 'job-c', 9_000, 5_000)).toEqual({ result: 'reconcile', since: 1_000 });
+    await store.markEventPosted(id, 'reminder-1d', 'job-c', '1700000000.000100');
+    expect(await store.claimEvent(id, 'reminder-1d', 'job-d', 10_000, 5_000)).toEqual({ result: 'posted', ts: '1700000000.000100' });
+    expect(await store.postedEvents(id)).toEqual({ 'reminder-1d': '1700000000.000100' });
+    // Slack said no: the claim goes, the next attempt claims afresh.
+    expect(await store.claimEvent(id, 'open', 'job-e', 1_000, 5_000)).toEqual({ result: 'claimed' });
+    await store.releaseEvent(id, 'open', 'job-other');
+    expect(await store.claimEvent(id, 'open', 'job-f', 1_500, 5_000)).toEqual({ result: 'busy' });
+    await store.releaseEvent(id, 'open', 'job-e');
+    expect(await store.claimEvent(id, 'open', 'job-f', 2_000, 5_000)).toEqual({ result: 'claimed' });
+    await expect(store.claimEvent(id, 'Reminder 1d', 'job-g', 1, 1)).rejects.toThrow(/unsafe window event key/);
+  });
+
+  it('keeps the previous plan when the plan is rebuilt (the thread says what changed)', async () => {
+    await store.create(window());
+    const build = (at: string, env: string) => buildPlan({ window: { id: 'prod-2026-12-10', environment: 'prod' }, after: null, clusters: [{ name: env, environment: 'prod' }], triage: { clusters: [], findings: [] }, now: new Date(at) });
+    await store.setPlan('prod-2026-12-10', build('2026-12-01T00:00:00Z', 'prod-eu'));
+    await store.setPlan('prod-2026-12-10', build('2026-12-02T00:00:00Z', 'prod-us'));
+    const w = await store.get('prod-2026-12-10');
+    expect(w?.plan?.clusters.map((c) => c.cluster)).toEqual(['prod-us']);
+    expect(w?.previousPlan?.clusters.map((c) => c.cluster)).toEqual(['prod-eu']);
+  });
+
   it('refuses unsafe ids before touching Redis, and says when a stored window is unreadable', async () => {
     await expect(store.get('prod-2026-12-10:*')).rejects.toThrow(/unsafe window id/);
     await store.create(window());
