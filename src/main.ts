@@ -115,6 +115,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     announceBacklog: config.slack.announceBacklog,
     retriageEveryMs: config.feed.retriage,
     roles: { slack: roles.has('slack'), workers: roles.has('workers'), schedule: roles.has('schedule') },
+    windows: {}, // issue 11: maintenance window threads, reminders and gates
   });
 
   let port: number | null;

@@ -22,14 +22,40 @@ const ORDINALS = ['1st', '2nd', '3rd', '4th', '5th', 'last'] as const;
 /** "2nd TUE", "last SUN", "1st MON". */
 export const WINDOW_RULE_RE = new RegExp(`^(${ORDINALS.join('|')})\\s+(${WEEKDAYS.join('|')})$`, 'i');
 
+// --- maintenance windows (issue 11): rule, reminders, gate, freeze ---------------------------
+/** "staging + 2d": the day N days after each window of another environment (its own start and zone). */
+export const RELATIVE_RULE_RE = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\s*\+\s*(\d{1,2})d$/i;
+const DATE_OR_INSTANT_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A freeze: no window is held while it lasts. Dates are whole days in each window's own zone. */
+const freezeSchema = z.strictObject({
+  from: z.string().regex(DATE_OR_INSTANT_RE, 'expected a date like "2026-12-19" or a time like "2026-12-19T18:00+01:00"'),
+  to: z.string().regex(DATE_OR_INSTANT_RE, 'expected a date like "2027-01-04" or a time like "2027-01-04T08:00+01:00"'),
+  reason: z.string().trim().min(1, 'say why, like "year-end freeze"'),
+}).refine((f) => !DATE_OR_INSTANT_RE.test(f.from) || !DATE_OR_INSTANT_RE.test(f.to) || f.to.slice(0, 10) >= f.from.slice(0, 10), { message: 'to is before from', path: ['to'] });
+
+const GATE_MODES = ['after-staging', 'readiness'] as const;
+const gateMode = z.enum(GATE_MODES, { error: `expected one of ${GATE_MODES.join(', ')}` });
+
 const windowSchema = z.strictObject({
-  rule: z.string().regex(WINDOW_RULE_RE, `expected "<1st|2nd|3rd|4th|5th|last> <${WEEKDAYS.join('|')}>", like "2nd TUE"`),
+  rule: z.string().refine((r) => WINDOW_RULE_RE.test(r.trim()) || RELATIVE_RULE_RE.test(r.trim()),
+    `expected "<1st|2nd|3rd|4th|5th|last> <${WEEKDAYS.join('|')}>", like "2nd TUE", or "<environment> + <N>d", like "staging + 2d"`),
   start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time like "02:00"'),
   duration: duration('4h'),
   timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), 'expected an IANA time zone like "Europe/Berlin"'),
   /** Dates (YYYY-MM-DD) on which no window is held (holidays, freezes). */
   exclude: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like "2026-12-24"')).default([]),
+  /** Reminders before the start, posted in the window's thread. */
+  reminders: z.array(duration('1d')).default([7 * 86_400_000, 86_400_000, 3_600_000]),
+  /** The window's thread is created (announced) this long before it starts. */
+  announce: duration('7d').default(7 * 86_400_000),
+  /** With `after`: at least this long between the earlier environment's window closing and this one opening. */
+  gap: duration('2d').default(0),
+  /** Which proof a window needs before it opens, per kind of change (a patch changes no API). */
+  gate: z.strictObject({ minor: gateMode.default('after-staging'), patch: gateMode.default('after-staging') })
+    .default({ minor: 'after-staging', patch: 'after-staging' }),
 });
+// --- end maintenance windows ----------------------------------------------------------------------
 
 const rbacCheck = z.strictObject({
   as: z.string().regex(/^(user|group|serviceaccount):.+$/, 'expected "user:NAME", "group:NAME" or "serviceaccount:NAMESPACE:NAME"'),
@@ -75,6 +101,8 @@ const environmentSchema = z.strictObject({
   after: z.string().optional(),
   signoff: signoffSchema.optional(),
   checks: checksSchema,
+  /** Freeze periods for this environment's windows (issue 11). */
+  freeze: z.array(freezeSchema).default([]),
 });
 
 const clusterSchema = z.strictObject({
@@ -142,6 +170,8 @@ export const configSchema = z.strictObject({
   clusters: z.array(clusterSchema).min(1, 'define at least one cluster'),
   roles: z.record(z.string(), roleSchema).default({}),
   permissions: permissionsSchema,
+  /** Fleet-wide freeze periods: no environment holds a window during them (issue 11). */
+  freeze: z.array(freezeSchema).default([]),
 }).superRefine((cfg, ctx) => {
   const envs = Object.keys(cfg.environments);
   const roles = Object.keys(cfg.roles);
@@ -201,6 +231,8 @@ export const configSchema = z.strictObject({
     }
   }
 
+  checkWindowRules(cfg.environments, ctx);
+
   for (const key of Object.keys(cfg.slack.channels)) {
     if (key !== 'default' && !envs.includes(key)) {
       ctx.addIssue({ code: 'custom', path: ['slack', 'channels', key], message: `"${key}" is not an environment (${oneOf(envs)}) or "default"` });
@@ -217,8 +249,40 @@ export const configSchema = z.strictObject({
   checkRoles(cfg.permissions.acknowledge, ['permissions', 'acknowledge']);
 });
 
+/** Relative rules ("staging + 2d") must name another environment that has a window, without cycles. */
+function checkWindowRules(environments: Record<string, { window?: { rule: string } | undefined }>, ctx: z.RefinementCtx): void {
+  const baseOf = (env: string): string | null => {
+    const m = RELATIVE_RULE_RE.exec(environments[env]?.window?.rule.trim() ?? '');
+    return m ? (m[1] ?? '').toLowerCase() : null;
+  };
+  for (const env of Object.keys(environments)) {
+    const base = baseOf(env);
+    if (base === null) continue;
+    const path = ['environments', env, 'window', 'rule'];
+    if (base === env) {
+      ctx.addIssue({ code: 'custom', path, message: 'a window rule cannot be relative to its own environment' });
+      continue;
+    }
+    if (environments[base]?.window === undefined) {
+      const withWindow = Object.keys(environments).filter((e) => e !== env && environments[e]?.window !== undefined);
+      ctx.addIssue({ code: 'custom', path, message: `"${base}" is not an environment with a window (${withWindow.join(', ') || 'none has one'})` });
+      continue;
+    }
+    const seen = [env];
+    for (let cur: string | null = base; cur !== null; cur = baseOf(cur)) {
+      if (seen.includes(cur)) {
+        ctx.addIssue({ code: 'custom', path, message: `relative rules form a cycle: ${[...seen, cur].join(' → ')}` });
+        break;
+      }
+      seen.push(cur);
+    }
+  }
+}
+
 export type Config = z.infer<typeof configSchema>;
 export type ClusterConfig = Config['clusters'][number];
 export type EnvironmentConfig = Config['environments'][string];
 export type WindowConfig = NonNullable<EnvironmentConfig['window']>;
+export type FreezeConfig = Config['freeze'][number];
+export type GateMode = (typeof GATE_MODES)[number];
 export type RbacCheck = EnvironmentConfig['checks']['rbac'][number];

@@ -57,6 +57,9 @@ import { createRiskAcceptanceStore, type RiskAcceptanceStore } from '../store/ri
 import { createSignoffStore } from '../store/signoff.ts';
 import { createSignoffService, createSignoffSlack, type SignoffService } from '../signoff/service.ts';
 import { errorMessage } from '../errors.ts';
+import { createWindowStore } from '../store/windows.ts';
+import { createWindowService, planFromSnapshots } from '../maintenance/service.ts';
+import { createWindowRuntime, createWindowSlack, type WindowRuntime } from '../queue/workers/window-worker.ts';
 
 export type { AdvisorySource, SourceBatch, TriageFn } from '../queue/workers/feed-worker.ts';
 export { createWatcherSource, staticSource } from './source.ts';
@@ -123,6 +126,8 @@ export interface HubOptions {
    * Give it to every replica: the listener queues, any replica's worker runs the job.
    */
   dispatcher?: Verifier;
+  /** Issue 11: run maintenance windows (threads, reminders, gates, open/close); off unless given. */
+  windows?: { tickEveryMs?: number; lockDurationMs?: number };
 }
 
 export interface Hub {
@@ -140,6 +145,8 @@ export interface Hub {
   risks: RiskAcceptanceStore;
   queues: Queues;
   producers: Producers;
+  /** The window runtime when `windows` was given (issue 11). */
+  windows: WindowRuntime | null;
 }
 
 export function createHub(options: HubOptions): Hub {
@@ -167,6 +174,11 @@ export function createHub(options: HubOptions): Hub {
   const lock = createLock({ redis: storeRedis, prefix });
   const snapshots = createSnapshotStore({ redis: storeRedis, prefix });
   const audit = createAuditLog({ redis: storeRedis, prefix, now });
+  // Issue 11: stored maintenance windows, planned from the latest triage snapshots.
+  const windows = createWindowService({
+    store: createWindowStore({ redis: storeRedis, prefix }), config: options.config, now,
+    planFor: planFromSnapshots(snapshots, options.config, now),
+  });
 
   const queueOpts = { connection: storeRedis, prefix: bullPrefix(prefix) };
   const queues: Queues = {
@@ -202,6 +214,16 @@ export function createHub(options: HubOptions): Hub {
     rolesOf: (user) => authz.rolesOf(user),
   });
 
+  // Issue 11: window threads, reminders and gates (src/queue/workers/window-worker.ts).
+  const windowRuntime = options.windows === undefined ? null : createWindowRuntime({
+    config: options.config, logger: options.logger, prefix, connection: () => options.redis.duplicate({ maxRetriesPerRequest: null }),
+    store: createWindowStore({ redis: storeRedis, prefix }), service: windows, slack: createWindowSlack(web, toSlackError), snapshots,
+    planFor: planFromSnapshots(snapshots, options.config, now), now,
+    ...(options.dispatcher ? { verify: (cluster: string) => (options.dispatcher as Verifier).verify(cluster) } : {}),
+    ...(options.windows.tickEveryMs === undefined ? {} : { tickEveryMs: options.windows.tickEveryMs }),
+    lockDurationMs: options.windows.lockDurationMs ?? lockDuration,
+  });
+
   let slackApp: SlackApp | null = null;
   let registry: ListenerRegistry = { commands: [], actions: [], events: [], views: [] };
   const mode = options.slack.mode;
@@ -222,6 +244,7 @@ export function createHub(options: HubOptions): Hub {
             throw toSlackError(err, 'chat.postMessage');
           }
         },
+        windows,
         publishHome: async (user, view) => {
           try {
             await web.views.publish({ user_id: user, view });
@@ -255,6 +278,7 @@ export function createHub(options: HubOptions): Hub {
     risks,
     queues,
     producers,
+    windows: windowRuntime,
     async pollNow() {
       await producers.pollNow();
     },
@@ -302,6 +326,8 @@ export function createHub(options: HubOptions): Hub {
         }, w.signoffSweepMs ?? 30_000);
         sweep.unref();
       }
+      if (windowRuntime !== null && roles.workers) windowRuntime.work();
+      if (windowRuntime !== null && roles.schedule) await windowRuntime.schedule();
       if (roles.schedule) {
         const every = options.pollEveryMs ?? options.config.feed.every;
         await queues.feed.upsertJobScheduler(FEED_SCHEDULER_ID, { every }, {
@@ -322,6 +348,7 @@ export function createHub(options: HubOptions): Hub {
         if (sweep) clearInterval(sweep);
         if (slackApp && started) await slackApp.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
         await Promise.all(workers.map((wk) => wk.close()));
+        if (windowRuntime !== null) await windowRuntime.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
         log.info('hub stopped');

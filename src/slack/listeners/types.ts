@@ -5,6 +5,7 @@
  * in the one guard (authorize → refuse → audit), and tests can call handlers without Bolt.
  */
 import type { Config } from '../../config/schema.ts';
+import type { WindowService } from '../../maintenance/service.ts';
 import type { Logger } from '../../log.ts';
 import type { Producers } from '../../queue/producers.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
@@ -38,6 +39,8 @@ export interface ListenerDeps {
   risks?: RiskAcceptanceStore;
   /** Post a reply in a thread (announcing an accepted risk in the advisory's thread). */
   postInThread?: (channel: string, threadTs: string, message: SlackMessage) => Promise<void>;
+  /** Stored maintenance windows (issue 11): `/k8s window …` and the emergency button. */
+  windows?: WindowService;
 }
 
 /** Acknowledge within Slack's 3 s; with a message, it is shown to the user only (ephemeral). */
@@ -74,6 +77,8 @@ export interface Invalid {
   detail: string;
   /** Shown to the user; default a generic "could not be read". */
   message?: SlackMessage;
+  /** Where `message` goes once the request is acked already (a button: its ack carries no message). */
+  responseUrl?: string;
 }
 
 export type ReadResult<R extends GuardedRequest> = { ok: true; request: R } | { ok: false; invalid: Invalid };

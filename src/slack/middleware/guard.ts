@@ -56,6 +56,9 @@ export function guard<R extends GuardedRequest>(kind: GuardKind, listener: Guard
     const read = listener.read(body);
     if (!read.ok) {
       const { invalid } = read;
+      if (acked && invalid.message !== undefined && invalid.responseUrl !== undefined) {
+        await deps.respond(invalid.responseUrl, invalid.message).catch((err: unknown) => log.warn({ err: errorMessage(err), what: invalid.what }, 'ephemeral reply failed'));
+      }
       await ackOnce(invalid.message ?? UNREADABLE);
       if (invalid.user === undefined) {
         // Not a payload Slack sends (the HTTP receiver refuses these with 400; Socket Mode has no such check).

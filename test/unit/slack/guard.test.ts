@@ -11,6 +11,7 @@ import type { SlackMessage } from '../../../src/slack/blocks/advisory.ts';
 import type { ListenerDeps } from '../../../src/slack/listeners/types.ts';
 import { createAuthorizer } from '../../../src/slack/middleware/authz.ts';
 import type { GuardedHandler } from '../../../src/slack/middleware/guard.ts';
+import type { SnapshotStore } from '../../../src/store/advisory-snapshots.ts';
 import type { AuditEntry, AuditLog } from '../../../src/store/audit.ts';
 import type { PostStore } from '../../../src/store/posts.ts';
 import { blockAction, commandBody } from '../../helpers/slack-sign.ts';
@@ -57,6 +58,8 @@ function setup(over: { answer?: Producers['answer']; auditFails?: boolean } = {}
     audit: auditLog,
     producers,
     posts,
+    // No triage snapshot: the emergency button proposes for all the channel's environments.
+    snapshots: { get: async () => null } as unknown as SnapshotStore,
     respond: async (url: string, message: SlackMessage) => { events.push('respond'); responses.push({ url, text: message.text }); },
     now: () => new Date('2026-03-01T10:00:00Z'),
     verifyEnabled: false,

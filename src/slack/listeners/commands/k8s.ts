@@ -1,14 +1,15 @@
 /** `/k8s`: parse and validate, declare the permission, answer at once; slow answers go to the commands queue. */
-import { windowsMessage } from '../../../maintenance/blocks.ts';
-import { environmentWindows } from '../../../maintenance/occurrences.ts';
 import { helpMessage, notice, usageError } from '../../blocks/replies.ts';
 import { type Command, describeCommand, parseCommand } from '../../command.ts';
 import { commandBodySchema } from '../../payloads.ts';
 import { describeIssues } from '../../request.ts';
 import type { GuardedListener, GuardedRequest, ListenerApp, ListenerDeps, Need } from '../types.ts';
 import { answerSignoffCommand } from './signoff.ts';
+import { answerWindowCommand, answerWindowsList, windowCommandNeeds } from './window.ts';
 
 export const K8S_COMMAND = '/k8s';
+
+const READS_REDIS: ReadonlySet<Command['kind']> = new Set(['signoff', 'audit', 'window-schedule', 'window-cancel', 'window-override']);
 
 export interface K8sRequest extends GuardedRequest {
   command: Command;
@@ -16,11 +17,17 @@ export interface K8sRequest extends GuardedRequest {
   responseUrl: string;
 }
 
-/** The permission each subcommand needs; the rest are open to anyone in the workspace. */
-export function commandNeeds(command: Command): Need | null {
+/**
+ * The permission each subcommand needs; the rest are open to anyone in the workspace. Window cancel
+ * and override need the stored window's environment: a Redis read (those are acked first).
+ */
+export function commandNeeds(deps: ListenerDeps, command: Command): Need | null | Promise<Need | null> {
   switch (command.kind) {
     case 'verify': return { action: `verify \`${command.target.name}\``, permission: { kind: 'verify', environments: command.environments } };
-    case 'window-schedule': return { action: 'schedule windows', permission: { kind: 'schedule', environments: [command.environment] } };
+    case 'window-schedule':
+    case 'window-cancel':
+    case 'window-override':
+      return windowCommandNeeds(deps, command);
     case 'accept': return { action: `accept risks in ${command.environments.join(', ')}`, permission: { kind: 'accept', environments: command.environments } };
     default: return null;
   }
@@ -42,10 +49,11 @@ export function createK8sCommand(deps: ListenerDeps): GuardedListener<K8sRequest
       };
     },
 
-    // Sign-off status and records read Redis: never inside the 3 s ack.
-    ackFirst: (request) => request.command.kind === 'signoff' || request.command.kind === 'audit',
+    // Sign-off status and records, and window commands, read Redis: never inside the 3 s ack.
+    // `/k8s windows` is answered in the ack: its store read is bounded (src/slack/listeners/commands/window.ts).
+    ackFirst: (request) => READS_REDIS.has(request.command.kind),
 
-    needs: (request) => commandNeeds(request.command),
+    needs: (request) => commandNeeds(deps, request.command),
 
     async handle(request, reply) {
       const { command } = request;
@@ -59,13 +67,9 @@ export function createK8sCommand(deps: ListenerDeps): GuardedListener<K8sRequest
           await reply(notice(':hourglass_flowing_sand: Looking that up…'));
           await deps.producers.answer({ kind: 'answer', command, user: request.user, channel: request.channel, responseUrl: request.responseUrl });
           return { result: 'queued' };
-        case 'windows': {
-          // Pure and fast: answered in the ack itself.
-          const environment = command.environment ?? undefined;
-          const windows = environmentWindows(deps.config, { from: deps.now(), count: 3, ...(environment ? { environment } : {}) });
-          await reply(windowsMessage(windows, environment ? { environment } : {}));
-          return { result: 'ok' };
-        }
+        case 'windows':
+          // Issue 11: config windows joined with the stored ones, in the ack (src/slack/listeners/commands/window.ts).
+          return answerWindowsList(deps, command.environment, reply);
         case 'verify': {
           if (!deps.verifyEnabled) {
             await reply(notice(
@@ -85,8 +89,10 @@ export function createK8sCommand(deps: ListenerDeps): GuardedListener<K8sRequest
           return { result: 'queued', detail: `clusters: ${command.clusters.join(', ')}` };
         }
         case 'window-schedule':
-          await reply(notice('Scheduling windows from Slack is coming later.'));
-          return { result: 'unavailable' };
+        case 'window-cancel':
+        case 'window-override':
+          // Issue 11: src/slack/listeners/commands/window.ts
+          return answerWindowCommand(deps, request.user, command, reply);
         case 'signoff':
         case 'audit':
         case 'accept':
