@@ -82,7 +82,8 @@ describe('HTTP mode request verification', () => {
     ['an event envelope without its event', JSON.stringify({ type: 'event_callback', team_id: 'T0TEAM' }), 'application/json', /event envelope of the wrong shape: event/],
     ['a button press without actions', interactionBody({ ...blockAction({ actionId: 'advisory_acknowledge', value: 'CVE-2099-10000', responseUrl: 'https://hooks.slack.com/x' }), actions: [] }), 'application/x-www-form-urlencoded', /block_actions payload of the wrong shape: actions/],
     ['a slash command without user_id', new URLSearchParams({ command: '/k8s', text: 'help', channel_id: 'C0PROD', response_url: 'https://hooks.slack.com/x' }).toString(), 'application/x-www-form-urlencoded', /slash command of the wrong shape: user_id/],
-    ['an interaction type the app does not register', interactionBody({ type: 'view_submission', user: { id: 'U01AAA' }, view: {} }), 'application/x-www-form-urlencoded', /"view_submission" is not handled/],
+    ['an interaction type the app does not register', interactionBody({ type: 'view_closed', user: { id: 'U01AAA' }, view: {} }), 'application/x-www-form-urlencoded', /"view_closed" is not handled/],
+    ['a modal submission without its callback id', interactionBody({ type: 'view_submission', user: { id: 'U01AAA' }, view: {} }), 'application/x-www-form-urlencoded', /view_submission payload of the wrong shape: view.callback_id/],
     ['a JSON array', '[]', 'application/json', /not a JSON object/],
     ['broken JSON', '{"type":"event_', 'application/json', /not valid JSON/],
   ])('answers 400 naming what is wrong for a signed payload of the wrong shape: %s', async (_label, body, contentType, reason) => {
