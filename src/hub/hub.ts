@@ -211,7 +211,7 @@ export function createHub(options: HubOptions): Hub {
   const risks = createRiskAcceptanceStore({ redis: storeRedis, prefix });
   const signoff = createSignoffService({
     config: options.config, store: signoffStore, slack: createSignoffSlack(web), logger: options.logger,
-    rolesOf: (user) => authz.rolesOf(user),
+    rolesOf: (user) => authz.rolesOf(user), now,
   });
 
   // Issue 11: window threads, reminders and gates (src/queue/workers/window-worker.ts).
@@ -222,6 +222,7 @@ export function createHub(options: HubOptions): Hub {
     ...(options.dispatcher ? { verify: (cluster: string) => (options.dispatcher as Verifier).verify(cluster) } : {}),
     ...(options.windows.tickEveryMs === undefined ? {} : { tickEveryMs: options.windows.tickEveryMs }),
     lockDurationMs: options.windows.lockDurationMs ?? lockDuration,
+    signoff,
   });
 
   let slackApp: SlackApp | null = null;

@@ -59,6 +59,8 @@ export interface SignoffServiceOptions {
   /** The roles a Slack user holds (the hub's authorizer). */
   rolesOf: (user: string) => Promise<string[]>;
   logger: Logger;
+  /** The schedule's clock (tests move it); default the wall clock. */
+  now?: () => Date;
 }
 
 export interface VoteInput {
@@ -100,10 +102,15 @@ export interface SignoffService {
   status(window: string): Promise<ReturnType<typeof signoffStatusMessage>>;
   /** For the window gate: the state of this phase's request (null: none requested; 'not-required': no policy). */
   stateOf(window: string, environment: string, phase: SignoffPhase): Promise<SignoffRequest['state'] | null | 'not-required'>;
+  /** Why the window must wait for this phase's sign-off, or null (approved, or no policy). Stable text: it changes only with the state. */
+  gateReason(window: string, environment: string, phase: SignoffPhase): Promise<string | null>;
+  /** Whether the environment has a sign-off policy. */
+  required(environment: string): boolean;
 }
 
 export function createSignoffService(o: SignoffServiceOptions): SignoffService {
   const log = o.logger.child({ subsystem: 'signoff' });
+  const now = o.now ?? (() => new Date());
   const policyOf = (environment: string): SignoffPolicy | null => policyFor(o.config, environment);
   const must = (environment: string): SignoffPolicy => {
     const p = policyOf(environment);
@@ -132,7 +139,7 @@ export function createSignoffService(o: SignoffServiceOptions): SignoffService {
     async request(a) {
       const policy = policyOf(a.environment);
       if (!policy) return null;
-      const { request } = await o.store.open({ window: a.window, environment: a.environment, phase: a.phase, requester: a.requester, evidence: a.evidence, policy, now: new Date() });
+      const { request } = await o.store.open({ window: a.window, environment: a.environment, phase: a.phase, requester: a.requester, evidence: a.evidence, policy, now: now() });
       await o.store.bindThread(a.thread.channel, a.thread.threadTs, a.window);
       if (request.message) return request;
       if (!(await o.store.claimPost(request.id, 60_000))) return request; // another replica is posting it
@@ -250,6 +257,22 @@ export function createSignoffService(o: SignoffServiceOptions): SignoffService {
     async status(window) {
       const requests = await o.store.ofWindow(window);
       return signoffStatusMessage(window, requests.map((request) => ({ request, policy: policyOf(request.environment) })));
+    },
+
+    required: (environment) => policyOf(environment) !== null,
+
+    async gateReason(window, environment, phase) {
+      if (!policyOf(environment)) return null;
+      const r = (await o.store.ofWindow(window)).find((x) => x.phase === phase);
+      const what = phase === 'plan' ? 'the plan' : 'the verification result';
+      if (!r) return `waiting for sign-off of ${what} (not requested yet)`;
+      switch (r.state) {
+        case 'approved': return null;
+        case 'pending': return `waiting for sign-off of ${what} (see the request in this thread)`;
+        case 'rejected': return `${what} was rejected${r.decidedBy ? ` by <@${r.decidedBy}>` : ''}: ${r.reason ?? 'no reason given'}`;
+        case 'expired': return `the sign-off of ${what} expired before it was complete`;
+        case 'cancelled': return `the sign-off of ${what} was cancelled${r.reason ? `: ${r.reason}` : ''}`;
+      }
     },
 
     async stateOf(window, environment, phase) {

@@ -28,6 +28,9 @@ import { diffPlans } from '../../maintenance/plan.ts';
 import type { PlanFor, WindowService } from '../../maintenance/service.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { StoredWindow, WindowStore } from '../../store/windows.ts';
+import { planEvidence, resultEvidence } from '../../signoff/evidence.ts';
+import { requestId } from '../../signoff/machine.ts';
+import type { SignoffService } from '../../signoff/service.ts';
 import { compareRuns } from '../../verify/rules/compare.ts';
 import type { VerifyReport } from '../../verify/types.ts';
 import { bullPrefix, jobId } from '../names.ts';
@@ -118,6 +121,12 @@ export interface WindowRuntimeOptions {
   /** Real time for claim ages and Slack history searches (default Date.now); `now` is the schedule's clock. */
   wallClock?: () => number;
   retry?: { attempts: number; backoffMs: number };
+  /**
+   * Sign-off (issue 10): with a policy for the environment, the plan is put up for sign-off in the
+   * window's thread, the window opens only with the plan approved, and after its end it closes only
+   * once the verification result is accepted (a rejection keeps it open, the reason in the thread).
+   */
+  signoff?: Pick<SignoffService, 'required' | 'request' | 'evidenceChanged' | 'gateReason' | 'stateOf'>;
 }
 
 export interface WindowRuntime {
@@ -223,7 +232,8 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     });
   };
 
-  const close = async (w: StoredWindow, now: Date): Promise<void> => {
+  /** Verify, compare with the baseline, re-read versions, store the summary; then close unless told not to. */
+  const close = async (w: StoredWindow, now: Date, opts: { transition?: boolean } = {}): Promise<StoredWindow | null> => {
     const reports = await verifyEnvironment(w.environment).catch((err: unknown) => {
       log.warn({ window: w.id, err: errorMessage(err) }, 'post-window verification failed to run');
       return null;
@@ -240,7 +250,8 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
     });
     if (verification !== null) await store.setVerification(w.id, verification);
     await store.setClosing(w.id, { at: now.toISOString(), outcomes });
-    await store.transition(w.id, 'closed', { by: 'hub', at: now.toISOString() });
+    if (opts.transition !== false) await store.transition(w.id, 'closed', { by: 'hub', at: now.toISOString() });
+    return store.get(w.id);
   };
 
   const step = async (initial: StoredWindow, now: Date, owner: string): Promise<void> => {
@@ -266,13 +277,23 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
       if (fresh !== null && (w.plan === null || planKey(fresh) !== planKey(w.plan))) {
         await store.setPlan(w.id, fresh);
         w = { ...w, plan: fresh };
+        // Votes were given on the old plan: they are void, and the thread says what changed.
+        if (options.signoff?.required(w.environment)) await options.signoff.evidenceChanged(requestId(w.id, 'plan'), planEvidence(w, fresh));
       }
     }
     const due = dueAnnouncements(w, { now, reminders: wc?.reminders ?? DEFAULT_REMINDERS, announceMs });
     // The thread's parent is posted by the tick itself: every reply job then finds its thread.
     if (due.includes('scheduled') || nowMs >= startMs) w = await ensureThread(w, owner);
     for (const key of due) if (key !== 'scheduled') await enqueuePost(w, key, posted);
-    if (w.plan !== null && nowMs >= startMs - announceMs) await enqueuePost(w, planKey(w.plan), posted);
+    if (w.plan !== null && nowMs >= startMs - announceMs) {
+      await enqueuePost(w, planKey(w.plan), posted);
+      if (options.signoff?.required(w.environment) && w.thread !== null && nowMs < endMs) {
+        await options.signoff.request({
+          window: w.id, environment: w.environment, phase: 'plan', requester: w.kind === 'recurring' ? 'k8s-advisor' : w.createdBy,
+          evidence: planEvidence(w, w.plan), thread: { channel: w.thread.channel, threadTs: w.thread.ts },
+        });
+      }
+    }
 
     if ((w.state === 'scheduled' || w.state === 'blocked') && nowMs >= endMs) {
       const res = await store.transition(w.id, 'cancelled', { by: 'hub', at: now.toISOString(), reason: `did not open before its end${w.reason ? ` (${w.reason})` : ''}` });
@@ -280,8 +301,10 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
       return;
     }
     if ((w.state === 'scheduled' || w.state === 'blocked') && nowMs >= startMs) {
-      const decision = await gate(w, now);
-      if (decision.open) {
+      // No override opens a window whose plan is not signed off: that is what sign-off is for.
+      const waiting = options.signoff ? await options.signoff.gateReason(w.id, w.environment, 'plan') : null;
+      const decision = waiting === null ? await gate(w, now) : null;
+      if (decision !== null && decision.open) {
         const res = await store.transition(w.id, 'open', { by: 'hub', at: now.toISOString(), reason: decision.overridden ? `override by ${decision.overridden.by}: ${decision.overridden.reason}` : null });
         if (res.ok) {
           // The run at the window's start, before anyone touches the cluster: the closing run is compared with it.
@@ -294,7 +317,7 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
         }
         return;
       }
-      const reason = blockedText(decision);
+      const reason = decision === null ? (waiting as string) : blockedText(decision);
       if (w.state !== 'blocked' || w.reason !== reason) {
         const res = await store.transition(w.id, 'blocked', { by: 'hub', at: now.toISOString(), reason });
         if (!res.ok) return;
@@ -303,6 +326,20 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
       return;
     }
     if (w.state === 'open' && nowMs >= endMs) {
+      if (options.signoff?.required(w.environment)) {
+        // Verified and summarised once; it closes as done only when the result is accepted.
+        if (w.closing === null) w = (await close(w, now, { transition: false })) ?? w;
+        if (w.thread !== null) {
+          await options.signoff.request({
+            window: w.id, environment: w.environment, phase: 'result', requester: 'k8s-advisor',
+            evidence: resultEvidence(w, w.verification), thread: { channel: w.thread.channel, threadTs: w.thread.ts },
+          });
+        }
+        if ((await options.signoff.stateOf(w.id, w.environment, 'result')) !== 'approved') return;
+        const res = await store.transition(w.id, 'closed', { by: 'hub', at: now.toISOString(), reason: 'verification result accepted' });
+        if (res.ok) await enqueuePost(res.window, 'closed', posted);
+        return;
+      }
       await close(w, now);
       await enqueuePost(w, 'closed', posted);
     }
