@@ -100,16 +100,74 @@ export function buildProgram(io: CliIo = defaultIo): { program: Command; exitCod
     .option('--from <date>', 'start from this date (YYYY-MM-DD, in each window\'s time zone) or ISO date-time (default: now)')
     .option('--count <n>', 'windows per environment (1–120, default 3)')
     .option('--env <name>', 'only this environment')
+    .option('--feed <path|url>', 'triage the fleet against this feed and show each window\'s plan')
     .addOption(formatOption(['json', 'text', 'ics']))
-    .action(async (opts: { config: string; from?: string; count?: string; env?: string; format: 'json' | 'text' | 'ics' }) => {
+    .action(async (opts: { config: string; from?: string; count?: string; env?: string; feed?: string; format: 'json' | 'text' | 'ics' }) => {
       const { runWindows } = await import('./commands/windows.ts');
       setCode(await runWindows({
         config: opts.config, format: opts.format, io,
+        ...(opts.feed === undefined ? {} : { feed: opts.feed }),
         ...(opts.from === undefined ? {} : { from: opts.from }),
         ...(opts.count === undefined ? {} : { count: opts.count }),
         ...(opts.env === undefined ? {} : { environment: opts.env }),
       }));
     });
+
+  program.command('audit')
+    .description('export the sign-off and accepted-risk record: who approved what, when, on which evidence (needs Redis)')
+    .requiredOption('--config <file>', 'configuration file')
+    .option('--window <id>', 'only this window (e.g. prod-2026-12-10)')
+    .option('--since <date>', 'only entries from this date (YYYY-MM-DD) or ISO date-time on')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'md', 'csv']).default('md'))
+    .action(async (opts: { config: string; window?: string; since?: string; format: 'json' | 'md' | 'csv' }) => {
+      const { runAudit } = await import('./commands/audit.ts');
+      setCode(await runAudit({ ...opts, io }));
+    });
+  // --- window schedule|cancel (issue 11) ---
+  const windowCmd = program.command('window').description('schedule or cancel a maintenance window (stored in Redis; same checks as /k8s window)');
+  windowCmd.command('schedule')
+    .description('schedule a one-off or emergency window: WHEN is YYYY-MM-DDTHH:MM in the environment\'s time zone, or now')
+    .argument('<env>', 'environment')
+    .argument('<when>', 'YYYY-MM-DDTHH:MM (environment\'s time zone) or now')
+    .argument('[duration]', 'like 2h (default: the environment\'s window duration, else 2h)')
+    .requiredOption('--config <file>', 'configuration file')
+    .option('--emergency', 'an emergency window (skips the monthly cadence, not the staging gate)')
+    .option('--advisory <id>', 'with --emergency: the advisory it is for (CVE-YYYY-NNNN)')
+    .option('--user <id>', 'your Slack user id, checked against permissions.schedule')
+    .addOption(formatOption(['json', 'text']))
+    .action(async (env: string, when: string, duration: string | undefined, opts: { config: string; emergency?: boolean; advisory?: string; user?: string; format: 'json' | 'text' }) => {
+      const { runWindowSchedule } = await import('./commands/window.ts');
+      setCode(await runWindowSchedule({
+        environment: env, when, config: opts.config, format: opts.format, io, emergency: opts.emergency === true,
+        ...(duration === undefined ? {} : { duration }), ...(opts.advisory === undefined ? {} : { advisory: opts.advisory }), ...(opts.user === undefined ? {} : { user: opts.user }),
+      }));
+    });
+  windowCmd.command('cancel')
+    .description('cancel a scheduled or blocked window')
+    .argument('<id>', 'window id, like prod-2026-12-10 or staging-emergency-2026-12-03T14:00')
+    .requiredOption('--config <file>', 'configuration file')
+    .option('--user <id>', 'your Slack user id, checked against permissions.schedule')
+    .option('--reason <text>', 'why (recorded)')
+    .addOption(formatOption(['json', 'text']))
+    .action(async (id: string, opts: { config: string; user?: string; reason?: string; format: 'json' | 'text' }) => {
+      const { runWindowCancel } = await import('./commands/window.ts');
+      setCode(await runWindowCancel({
+        id, config: opts.config, format: opts.format, io,
+        ...(opts.user === undefined ? {} : { user: opts.user }), ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+      }));
+    });
+  windowCmd.command('override')
+    .description('let a scheduled or blocked window open without its gate (the reason is recorded)')
+    .argument('<id>', 'window id')
+    .requiredOption('--config <file>', 'configuration file')
+    .requiredOption('--reason <text>', 'why (recorded, and said in the window thread when it opens)')
+    .option('--user <id>', 'your Slack user id, checked against permissions.schedule')
+    .addOption(formatOption(['json', 'text']))
+    .action(async (id: string, opts: { config: string; user?: string; reason: string; format: 'json' | 'text' }) => {
+      const { runWindowOverride } = await import('./commands/window.ts');
+      setCode(await runWindowOverride({ id, config: opts.config, format: opts.format, io, reason: opts.reason, ...(opts.user === undefined ? {} : { user: opts.user }) }));
+    });
+  // --- end window ---
 
   program.command('hub')
     .description('run the hub: Slack app, feed watcher, schedulers and workers (needs Slack tokens and Redis)')

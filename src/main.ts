@@ -196,6 +196,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     retriageEveryMs: config.feed.retriage,
     roles: { slack: roles.has('slack'), workers: roles.has('workers'), schedule: roles.has('schedule') },
     redisHealth,
+    windows: {}, // issue 11: maintenance window threads, reminders and gates
   });
 
   hubRef = hub;
@@ -388,8 +389,11 @@ export function slackOptionsFrom(env: NodeJS.ProcessEnv, options: { endpoint?: b
     mode = { kind: 'socket', appToken: env.SLACK_APP_TOKEN };
   } else if (env.SLACK_SIGNING_SECRET) {
     const port = Number(env.PORT ?? 3000);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT: "${env.PORT}" is not a port number (0 picks a free one)`);
-    mode = { kind: 'http', signingSecret: env.SLACK_SIGNING_SECRET, port };
+    if (!/^\d+$/.test(env.PORT ?? '3000') || port > 65535) problems.push(`PORT: "${env.PORT}" is not a port number (0 picks a free one)`);
+    // HOST: the address the HTTP receiver binds (0.0.0.0 all IPv4, :: all, 127.0.0.1 behind a local proxy).
+    const host = (env.HOST ?? '0.0.0.0').trim();
+    if (host === '' || /[\s/]/.test(host)) problems.push(`HOST: "${env.HOST}" is not an address or host name to bind (e.g. 0.0.0.0, ::, 127.0.0.1)`);
+    mode = { kind: 'http', signingSecret: env.SLACK_SIGNING_SECRET, port, host };
   } else {
     problems.push('set SLACK_APP_TOKEN (Socket Mode, xapp-…) or SLACK_SIGNING_SECRET and PORT (HTTP mode)');
   }

@@ -1,11 +1,18 @@
 /**
- * `k8s-advisor windows --config FILE [--from DATE] [--count N] [--env ENV] [--format json|text|ics]`:
+ * `k8s-advisor windows --config FILE [--from DATE] [--count N] [--env ENV] [--feed PATH|URL] [--format json|text|ics]`:
  * upcoming maintenance windows per environment. Bad flags throw UsageError (exit 2 through the CLI).
+ * With REDIS_URL set, stored windows are shown too (state, blocked reason, scheduled and emergency
+ * windows, stored plans); with --feed, each window's plan is computed from a fresh triage.
  */
 import { DateTime } from 'luxon';
 import type { CliIo } from '../cli.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { UsageError } from '../errors.ts';
+import type { Config } from '../config/schema.ts';
+import { UsageError, errorMessage } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { buildPlan } from '../maintenance/plan.ts';
+import { mergeStoredWindows } from '../maintenance/view.ts';
+import { createWindowStore, type StoredWindow } from '../store/windows.ts';
 import { windowsCalendar } from '../maintenance/ics.ts';
 import { environmentWindows, type EnvironmentWindow, type From } from '../maintenance/occurrences.ts';
 import { formatWindowsText } from '../maintenance/text.ts';
@@ -26,6 +33,8 @@ export interface RunWindowsOptions {
   io: CliIo;
   /** The clock, for tests: default `from`, `generatedAt` and the ICS DTSTAMP. */
   now?: Date;
+  /** Feed file or URL: triage the fleet and attach each window's plan. */
+  feed?: string;
 }
 
 /** The JSON output contract. */
@@ -61,6 +70,40 @@ export function parseCount(value: string | number | undefined): number {
   return n;
 }
 
+/** Stored windows when REDIS_URL is set (null when not set; a warning and null when unreachable). */
+async function storedWindows(io: CliIo, environment: string | undefined, fromMs: number): Promise<StoredWindow[] | null> {
+  const url = io.env.REDIS_URL;
+  if (!url) return null;
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const store = createWindowStore({ redis, prefix: io.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor' });
+    return await store.list({ fromMs, ...(environment === undefined ? {} : { environment }) });
+  } catch (err) {
+    io.stderr(`warning: REDIS_URL set but stored windows could not be read (${errorMessage(err)}); showing the config's windows only\n`);
+    return null;
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/** Each window's plan from a fresh triage of the fleet against `feed`. */
+async function withPlans(windows: EnvironmentWindow[], config: Config, feed: string, now: Date, io: CliIo): Promise<EnvironmentWindow[]> {
+  const { runTriagePipeline } = await import('./triage.ts');
+  const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'error' });
+  const { result } = await runTriagePipeline({ config, feed, now, logger });
+  for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+  return windows.map((w) => ({
+    ...w,
+    plan: buildPlan({
+      window: { id: w.id, environment: w.environment }, after: w.after?.windowId ?? null, clusters: config.clusters,
+      triage: result, advisory: w.advisory ?? null, now,
+    }),
+  }));
+}
+
 export async function runWindows(opts: RunWindowsOptions): Promise<number> {
   const { io } = opts;
   const now = opts.now ?? new Date();
@@ -77,7 +120,12 @@ export async function runWindows(opts: RunWindowsOptions): Promise<number> {
     throw new UsageError(`--env: "${opts.environment}" is not an environment in ${opts.config} (environments: ${envs.join(', ')})`, `write it like --env ${envs[0] ?? 'prod'}`);
   }
 
-  const windows = environmentWindows(config, { from, count, ...(opts.environment === undefined ? {} : { environment: opts.environment }) });
+  const computed = environmentWindows(config, { from, count, ...(opts.environment === undefined ? {} : { environment: opts.environment }) });
+  // A date means local midnight in each window's zone: the earliest of those is at UTC+14.
+  const fromMs = from instanceof Date ? from.getTime() : Date.parse(`${from}T00:00:00Z`) - 14 * 3_600_000;
+  const stored = await storedWindows(io, opts.environment, fromMs);
+  let windows = stored === null ? computed.map((w) => ({ ...w, kind: 'recurring' as const })) : mergeStoredWindows(computed, stored, fromMs);
+  if (opts.feed !== undefined) windows = await withPlans(windows, config, opts.feed, now, io);
   if (windows.length === 0) {
     const message = opts.environment === undefined
       ? `no environment in ${opts.config} has a maintenance window (add environments.<env>.window)`

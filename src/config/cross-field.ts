@@ -6,6 +6,7 @@
  */
 import { parseVersion } from '../advisory/versions.ts';
 import { closestComponent, isKnownComponent, KNOWN_VERSION_KEYS } from './component-names.ts';
+import { RELATIVE_RULE_RE } from './schema.ts';
 
 export interface CrossFieldIssue {
   path: (string | number)[];
@@ -149,8 +150,12 @@ export function crossFieldIssues(data: unknown): CrossFieldIssue[] {
       if (!envs.includes(e.after)) out.push({ path: ['environments', env, 'after'], message: `"${e.after}" is not one of ${oneOf(envs)}` });
       if (e.after === env) out.push({ path: ['environments', env, 'after'], message: 'an environment cannot come after itself' });
     }
-    checkRoles(record(e.signoff)?.roles, ['environments', env, 'signoff', 'roles']);
+    const signoff = record(e.signoff);
+    checkRoles(signoff?.roles, ['environments', env, 'signoff', 'roles']);
+    checkRoles(signoff?.cancel, ['environments', env, 'signoff', 'cancel']);
+    if (typeof signoff?.group === 'string') checkRoles([signoff.group], ['environments', env, 'signoff', 'group']);
   }
+  checkWindowRules(environments, out);
   // Cycles in `after` would block every window forever.
   const afterOf = (env: string): string | undefined => {
     const a = record(environments[env])?.after;
@@ -175,7 +180,7 @@ export function crossFieldIssues(data: unknown): CrossFieldIssue[] {
     }
   }
   const permissions = record(cfg.permissions) ?? {};
-  for (const kind of ['verify', 'schedule'] as const) {
+  for (const kind of ['verify', 'schedule', 'accept'] as const) {
     for (const [env, roleList] of Object.entries(record(permissions[kind]) ?? {})) {
       if (env !== '*' && !envs.includes(env)) {
         out.push({ path: ['permissions', kind, env], message: `"${env}" is not an environment (${oneOf(envs)}) or "*"` });
@@ -185,4 +190,36 @@ export function crossFieldIssues(data: unknown): CrossFieldIssue[] {
   }
   checkRoles(permissions.acknowledge, ['permissions', 'acknowledge']);
   return out;
+}
+
+/** Relative rules ("staging + 2d") must name another environment that has a window, without cycles. */
+function checkWindowRules(environments: Raw, out: CrossFieldIssue[]): void {
+  const windowOf = (env: string) => record(record(environments[env])?.window);
+  const baseOf = (env: string): string | null => {
+    const rule = windowOf(env)?.rule;
+    const m = typeof rule === 'string' ? RELATIVE_RULE_RE.exec(rule.trim()) : null;
+    return m ? (m[1] ?? '').toLowerCase() : null;
+  };
+  for (const env of Object.keys(environments)) {
+    const base = baseOf(env);
+    if (base === null) continue;
+    const path = ['environments', env, 'window', 'rule'];
+    if (base === env) {
+      out.push({ path, message: 'a window rule cannot be relative to its own environment' });
+      continue;
+    }
+    if (windowOf(base) === undefined) {
+      const withWindow = Object.keys(environments).filter((e) => e !== env && windowOf(e) !== undefined);
+      out.push({ path, message: `"${base}" is not an environment with a window (${withWindow.join(', ') || 'none has one'})` });
+      continue;
+    }
+    const seen = [env];
+    for (let cur: string | null = base; cur !== null; cur = baseOf(cur)) {
+      if (seen.includes(cur)) {
+        out.push({ path, message: `relative rules form a cycle: ${[...seen, cur].join(' → ')}` });
+        break;
+      }
+      seen.push(cur);
+    }
+  }
 }

@@ -26,14 +26,40 @@ const ORDINALS = ['1st', '2nd', '3rd', '4th', '5th', 'last'] as const;
 /** "2nd TUE", "last SUN", "1st MON". */
 export const WINDOW_RULE_RE = new RegExp(`^(${ORDINALS.join('|')})\\s+(${WEEKDAYS.join('|')})$`, 'i');
 
+// --- maintenance windows (issue 11): rule, reminders, gate, freeze ---------------------------
+/** "staging + 2d": the day N days after each window of another environment (its own start and zone). */
+export const RELATIVE_RULE_RE = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\s*\+\s*(\d{1,2})d$/i;
+const DATE_OR_INSTANT_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A freeze: no window is held while it lasts. Dates are whole days in each window's own zone. */
+const freezeSchema = z.strictObject({
+  from: z.string().regex(DATE_OR_INSTANT_RE, 'expected a date like "2026-12-19" or a time like "2026-12-19T18:00+01:00"'),
+  to: z.string().regex(DATE_OR_INSTANT_RE, 'expected a date like "2027-01-04" or a time like "2027-01-04T08:00+01:00"'),
+  reason: z.string().trim().min(1, 'say why, like "year-end freeze"'),
+}).refine((f) => !DATE_OR_INSTANT_RE.test(f.from) || !DATE_OR_INSTANT_RE.test(f.to) || f.to.slice(0, 10) >= f.from.slice(0, 10), { message: 'to is before from', path: ['to'] });
+
+const GATE_MODES = ['after-staging', 'readiness'] as const;
+const gateMode = z.enum(GATE_MODES, { error: `expected one of ${GATE_MODES.join(', ')}` });
+
 const windowSchema = z.strictObject({
-  rule: z.string().regex(WINDOW_RULE_RE, `expected "<1st|2nd|3rd|4th|5th|last> <${WEEKDAYS.join('|')}>", like "2nd TUE"`),
+  rule: z.string().refine((r) => WINDOW_RULE_RE.test(r.trim()) || RELATIVE_RULE_RE.test(r.trim()),
+    `expected "<1st|2nd|3rd|4th|5th|last> <${WEEKDAYS.join('|')}>", like "2nd TUE", or "<environment> + <N>d", like "staging + 2d"`),
   start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time like "02:00"'),
   duration: duration('4h'),
   timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), 'expected an IANA time zone like "Europe/Berlin"'),
   /** Dates (YYYY-MM-DD) on which no window is held (holidays, freezes). */
   exclude: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like "2026-12-24"')).default([]),
+  /** Reminders before the start, posted in the window's thread. */
+  reminders: z.array(duration('1d')).default([7 * 86_400_000, 86_400_000, 3_600_000]),
+  /** The window's thread is created (announced) this long before it starts. */
+  announce: duration('7d').default(7 * 86_400_000),
+  /** With `after`: at least this long between the earlier environment's window closing and this one opening. */
+  gap: duration('2d').default(0),
+  /** Which proof a window needs before it opens, per kind of change (a patch changes no API). */
+  gate: z.strictObject({ minor: gateMode.default('after-staging'), patch: gateMode.default('after-staging') })
+    .default({ minor: 'after-staging', patch: 'after-staging' }),
 });
+// --- end maintenance windows ----------------------------------------------------------------------
 
 const rbacCheck = z.strictObject({
   as: z.string().regex(/^(user|group|serviceaccount):.+$/, 'expected "user:NAME", "group:NAME" or "serviceaccount:NAMESPACE:NAME"'),
@@ -55,10 +81,22 @@ const checksSchema = z.strictObject({
   ignoreNamespaces: z.array(z.string()).default(['kube-system', 'kube-public', 'kube-node-lease']),
 }).default({ rbac: [], admission: {}, networkPolicy: { namespace: 'default' }, ignoreNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'] });
 
+/**
+ * Sign-off policy: each of `roles` approves at least once and `quorum` distinct people in all, or
+ * `group` + `quorum`: any N holders of one role. `expires` after which a pending request lapses,
+ * `cancel` the roles that may cancel (besides the requester).
+ */
 const signoffSchema = z.strictObject({
-  roles: z.array(z.string()).min(1, 'name at least one role'),
+  roles: z.array(z.string()).default([]),
+  group: z.string().optional(),
   quorum: z.number().int().positive(),
   selfApproval: z.boolean().default(false),
+  expires: duration('24h').default(24 * 3_600_000),
+  cancel: z.array(z.string()).default([]),
+}).superRefine((s, ctx) => {
+  if (s.group === undefined && s.roles.length === 0) ctx.addIssue({ code: 'custom', path: ['roles'], message: 'name the roles that must approve, or a group (any N of one role)' });
+  if (s.group !== undefined && s.roles.length > 0) ctx.addIssue({ code: 'custom', path: ['group'], message: 'give either roles (each must approve) or group (any N of one role), not both' });
+  if (s.group === undefined && s.quorum < s.roles.length) ctx.addIssue({ code: 'custom', path: ['quorum'], message: `quorum ${s.quorum} is below the ${s.roles.length} required roles; each role needs its own approver` });
 });
 
 const environmentSchema = z.strictObject({
@@ -67,6 +105,8 @@ const environmentSchema = z.strictObject({
   after: z.string().optional(),
   signoff: signoffSchema.optional(),
   checks: checksSchema,
+  /** Freeze periods for this environment's windows (issue 11). */
+  freeze: z.array(freezeSchema).default([]),
 });
 
 const clusterSchema = z.strictObject({
@@ -112,7 +152,9 @@ const permissionsSchema = z.strictObject({
   schedule: z.record(z.string(), z.array(z.string())).default({}),
   /** Roles allowed to press Acknowledge. */
   acknowledge: z.array(z.string()).default([]),
-}).default({ verify: {}, schedule: {}, acknowledge: [] });
+  /** Roles allowed to accept a risk (`/k8s accept`), per environment. */
+  accept: z.record(z.string(), z.array(z.string())).default({}),
+}).default({ verify: {}, schedule: {}, acknowledge: [], accept: {} });
 
 const hostPort = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected "host:port", like "10.0.0.5:6379"');
 
@@ -160,10 +202,14 @@ export const configSchema = z.strictObject({
   roles: z.record(z.string(), roleSchema).default({}),
   permissions: permissionsSchema,
   redis: redisSchema.optional(),
+  /** Fleet-wide freeze periods: no environment holds a window during them (issue 11). */
+  freeze: z.array(freezeSchema).default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type ClusterConfig = Config['clusters'][number];
 export type EnvironmentConfig = Config['environments'][string];
 export type WindowConfig = NonNullable<EnvironmentConfig['window']>;
+export type FreezeConfig = Config['freeze'][number];
+export type GateMode = (typeof GATE_MODES)[number];
 export type RbacCheck = EnvironmentConfig['checks']['rbac'][number];

@@ -60,6 +60,13 @@ import { createSlackApi, createWebClient, toSlackError } from '../slack/web.ts';
 import { createSnapshotStore } from '../store/advisory-snapshots.ts';
 import { createAuditLog } from '../store/audit.ts';
 import { createLock, createPostStore } from '../store/posts.ts';
+import { createRiskAcceptanceStore, type RiskAcceptanceStore } from '../store/risk-acceptances.ts';
+import { createSignoffStore } from '../store/signoff.ts';
+import { createSignoffService, createSignoffSlack, type SignoffService } from '../signoff/service.ts';
+import { errorMessage } from '../errors.ts';
+import { createWindowStore } from '../store/windows.ts';
+import { createWindowService, planFromSnapshots } from '../maintenance/service.ts';
+import { createWindowRuntime, createWindowSlack, type WindowRuntime } from '../queue/workers/window-worker.ts';
 
 export type { AdvisorySource, SourceBatch, TriageFn } from '../queue/workers/feed-worker.ts';
 export { createWatcherSource, staticSource } from './source.ts';
@@ -91,6 +98,8 @@ export interface HubWorkerOptions {
   verifyUpdateMs?: number;
   /** Threads rendering advisory messages off the main thread (default 1; 0 renders in-process). */
   renderThreads?: number;
+  /** How often a worker replica looks for expired sign-off requests (default 30 000). */
+  signoffSweepMs?: number;
 }
 
 export interface HubOptions {
@@ -134,6 +143,8 @@ export interface HubOptions {
   onWorker?: (worker: Worker) => void;
   /** Redis up/down for the process: queue and worker connection errors are counted there instead of logged one by one. */
   redisHealth?: Pick<RedisHealth, 'connectionError'>;
+  /** Issue 11: run maintenance windows (threads, reminders, gates, open/close); off unless given. */
+  windows?: { tickEveryMs?: number; lockDurationMs?: number };
 }
 
 export interface Hub {
@@ -148,10 +159,15 @@ export interface Hub {
   schedule(): Promise<void>;
   /** Listeners registered (empty when slack mode is "none"). */
   registry: ListenerRegistry;
+  /** Sign-off requests in window threads (maintenance windows open them). */
+  signoff: SignoffService;
+  risks: RiskAcceptanceStore;
   queues: Queues;
   producers: Producers;
   /** Slack receiver state for readiness; null when this replica has no Slack endpoint. */
   slackState(): ReturnType<SlackApp['state']> | null;
+  /** The window runtime when `windows` was given (issue 11). */
+  windows: WindowRuntime | null;
 }
 
 export function createHub(options: HubOptions): Hub {
@@ -180,6 +196,11 @@ export function createHub(options: HubOptions): Hub {
   const lock = createLock({ redis: storeRedis, prefix });
   const snapshots = createSnapshotStore({ redis: storeRedis, prefix });
   const audit = createAuditLog({ redis: storeRedis, prefix, now });
+  // Issue 11: stored maintenance windows, planned from the latest triage snapshots.
+  const windows = createWindowService({
+    store: createWindowStore({ redis: storeRedis, prefix }), config: options.config, now,
+    planFor: planFromSnapshots(snapshots, options.config, now),
+  });
 
   // Producers fail fast during an outage (no offline queue): a slash command answers "Redis is
   // unavailable" at once instead of waiting for Redis with the user's request.
@@ -211,8 +232,27 @@ export function createHub(options: HubOptions): Hub {
     },
   });
 
+  // Sign-off (window threads) and accepted risks; the service does the Slack I/O around the atomic store.
+  const signoffStore = createSignoffStore({ redis: storeRedis, prefix, now });
+  const risks = createRiskAcceptanceStore({ redis: storeRedis, prefix });
+  const signoff = createSignoffService({
+    config: options.config, store: signoffStore, slack: createSignoffSlack(web), logger: options.logger,
+    rolesOf: (user) => authz.rolesOf(user), now,
+  });
+
+  // Issue 11: window threads, reminders and gates (src/queue/workers/window-worker.ts).
+  const windowRuntime = options.windows === undefined ? null : createWindowRuntime({
+    config: options.config, logger: options.logger, prefix, connection: () => conn(),
+    store: createWindowStore({ redis: storeRedis, prefix }), service: windows, slack: createWindowSlack(web, toSlackError), snapshots,
+    planFor: planFromSnapshots(snapshots, options.config, now), now,
+    ...(options.dispatcher ? { verify: (cluster: string) => (options.dispatcher as Verifier).verify(cluster) } : {}),
+    ...(options.windows.tickEveryMs === undefined ? {} : { tickEveryMs: options.windows.tickEveryMs }),
+    lockDurationMs: options.windows.lockDurationMs ?? lockDuration,
+    signoff,
+  });
+
   let slackApp: SlackApp | null = null;
-  let registry: ListenerRegistry = { commands: [], actions: [], events: [] };
+  let registry: ListenerRegistry = { commands: [], actions: [], events: [], views: [] };
   const mode = options.slack.mode;
   if (roles.slack && mode.kind !== 'none') {
     slackApp = createSlackApp({
@@ -223,6 +263,15 @@ export function createHub(options: HubOptions): Hub {
       deps: {
         config: options.config, logger: options.logger, authz, audit, producers, posts, snapshots, respond, now,
         verifyEnabled: options.dispatcher !== undefined,
+        signoff, signoffStore, risks,
+        postInThread: async (channel, threadTs, message) => {
+          try {
+            await web.chat.postMessage({ channel, thread_ts: threadTs, text: message.text, blocks: message.blocks });
+          } catch (err) {
+            throw toSlackError(err, 'chat.postMessage');
+          }
+        },
+        windows,
         publishHome: async (user, view) => {
           try {
             await web.views.publish({ user_id: user, view });
@@ -262,12 +311,16 @@ export function createHub(options: HubOptions): Hub {
     });
     log.info({ every, retriageEvery }, 'feed poll and fleet retriage scheduled');
   };
+  let sweep: NodeJS.Timeout | null = null;
 
   return {
     registry,
+    signoff,
+    risks,
     queues,
     producers,
     slackState: () => slackApp?.state() ?? null,
+    windows: windowRuntime,
     async pollNow() {
       await producers.pollNow();
     },
@@ -312,6 +365,15 @@ export function createHub(options: HubOptions): Hub {
           void worker.run().catch((err: unknown) => log.error({ err, queue: worker.name }, 'worker stopped'));
         }
       }
+      if (roles.workers) {
+        // Every worker replica sweeps; the store's transaction lets exactly one expire each request.
+        sweep = setInterval(() => {
+          void signoff.expireDue().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'sign-off expiry sweep failed'));
+        }, w.signoffSweepMs ?? 30_000);
+        sweep.unref();
+      }
+      if (windowRuntime !== null && roles.workers) windowRuntime.work();
+      if (windowRuntime !== null && roles.schedule) await windowRuntime.schedule();
       await schedule();
       const res = slackApp ? await slackApp.start() : { port: null };
       log.info({ port: res.port, mode: mode.kind, workers: roles.workers }, 'hub started');
@@ -319,9 +381,11 @@ export function createHub(options: HubOptions): Hub {
     },
     stop() {
       stopping ??= (async () => {
+        if (sweep) clearInterval(sweep);
         if (slackApp && started) await slackApp.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
         await Promise.all(workers.map((wk) => wk.close()));
         await renderPool?.close();
+        if (windowRuntime !== null) await windowRuntime.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
         log.info('hub stopped');

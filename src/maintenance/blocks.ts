@@ -6,6 +6,7 @@
 import type { SlackMessage } from '../slack/blocks/advisory.ts';
 import { type Block, LIMITS, context, esc, header, packLines, section } from '../slack/blocks/text.ts';
 import type { EnvironmentWindow } from './occurrences.ts';
+import type { WindowPlan } from './plan.ts';
 import { describeRule, formatAfter, formatLocalRange, formatUtcRange, groupByEnvironment } from './text.ts';
 
 function readerTime(w: EnvironmentWindow): string {
@@ -14,9 +15,22 @@ function readerTime(w: EnvironmentWindow): string {
 }
 
 function windowLine(w: EnvironmentWindow): string {
-  const notes = [w.inProgress ? ':large_orange_circle: in progress' : '', esc(formatAfter(w))].filter((n) => n !== '');
-  const warning = w.warning ? `\n      :warning: ${esc(w.warning)}` : '';
+  const notes = [
+    w.inProgress ? ':large_orange_circle: in progress' : '',
+    esc(formatAfter(w)),
+    w.kind !== undefined && w.kind !== 'recurring' ? esc(`${w.kind}${w.advisory ? ` for ${w.advisory}` : ''}`) : '',
+    w.state === undefined ? '' : `${w.state === 'blocked' ? ':no_entry: ' : ''}${esc(w.state)}${w.reason ? `: ${esc(w.reason)}` : ''}`,
+  ].filter((n) => n !== '');
+  const warning = (w.warning ? `\n      :warning: ${esc(w.warning)}` : '')
+    + (w.skipped ?? []).map((s) => `\n      :snowflake: skipped ${esc(s.id)}: ${esc(s.reason)}`).join('')
+    + (w.plan ? `\n      plan: ${esc(planSummary(w.plan))}` : '');
   return `• *${esc(formatLocalRange(w))}* · your time ${readerTime(w)}${notes.length > 0 ? ` · ${notes.join(' · ')}` : ''}${warning}`;
+}
+
+/** `prod-eu v1.35.4 → v1.35.8, legacy no target`: the plan in one line. */
+export function planSummary(plan: WindowPlan): string {
+  const parts = plan.clusters.map((c) => `${c.cluster} ${c.target === null ? 'no target' : `${c.current ?? '?'} → ${c.target}`}`);
+  return parts.length > 0 ? parts.join(', ') : 'no clusters';
 }
 
 interface Chunk { block: Block; windows: number }

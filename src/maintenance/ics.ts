@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import type { EnvironmentWindow } from './occurrences.ts';
+import { formatPlanLines } from './plan.ts';
 import { describeRule, formatAfter, formatLocalRange } from './text.ts';
 
 const CRLF = '\r\n';
@@ -57,6 +58,10 @@ export function eventDescription(w: EnvironmentWindow): string {
   const after = formatAfter(w);
   if (after !== '') lines.push(`Runs ${after}.`);
   if (w.warning) lines.push(`Warning: ${w.warning}`);
+  if (w.kind !== undefined && w.kind !== 'recurring') lines.push(`Kind: ${w.kind}${w.advisory ? ` for ${w.advisory}` : ''}`);
+  if (w.state !== undefined) lines.push(`State: ${w.state}${w.reason ? ` (${w.reason})` : ''}`);
+  for (const s of w.skipped ?? []) lines.push(`Skipped ${s.id}: ${s.reason}`);
+  if (w.plan) lines.push('', ...formatPlanLines(w.plan));
   return lines.join('\n');
 }
 

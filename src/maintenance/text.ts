@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { formatDuration } from '../config/duration.ts';
 import type { EnvironmentWindow, Occurrence } from './occurrences.ts';
+import { formatPlanLines } from './plan.ts';
 
 function inZone(iso: string, zone: string): DateTime {
   return DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale('en-US');
@@ -68,6 +69,17 @@ export function groupByEnvironment(windows: readonly EnvironmentWindow[]): Map<s
   return new Map([...groups].sort(([a], [b]) => depth(a) - depth(b)));
 }
 
+/** `  ·  after staging window on …, in progress, blocked: reason, emergency for CVE-…` ('' when none). */
+export function windowNotes(w: EnvironmentWindow): string {
+  const notes = [
+    formatAfter(w),
+    w.inProgress ? 'in progress' : '',
+    w.kind !== undefined && w.kind !== 'recurring' ? `${w.kind}${w.advisory ? ` for ${w.advisory}` : ''}` : '',
+    w.state === undefined ? '' : `${w.state}${w.reason ? `: ${w.reason}` : ''}`,
+  ].filter((n) => n !== '');
+  return notes.length > 0 ? `  ·  ${notes.join(', ')}` : '';
+}
+
 export function formatWindowsText(windows: readonly EnvironmentWindow[]): string {
   if (windows.length === 0) return 'No maintenance windows.';
   const parts: string[] = [];
@@ -75,9 +87,10 @@ export function formatWindowsText(windows: readonly EnvironmentWindow[]): string
     const first = list[0];
     const lines = [`${env}  (${first ? describeRule(first) : ''})`];
     for (const w of list) {
-      const notes = [formatAfter(w), w.inProgress ? 'in progress' : ''].filter((n) => n !== '');
-      lines.push(`  ${w.id}  ${formatLocalRange(w)}  ·  ${formatUtcRange(w)}${notes.length > 0 ? `  ·  ${notes.join(', ')}` : ''}`);
+      lines.push(`  ${w.id}  ${formatLocalRange(w)}  ·  ${formatUtcRange(w)}${windowNotes(w)}`);
       if (w.warning) lines.push(`    warning: ${w.warning}`);
+      for (const s of w.skipped ?? []) lines.push(`    skipped ${s.id}: ${s.reason}`);
+      if (w.plan) lines.push(...formatPlanLines(w.plan).map((l) => `    ${l}`));
     }
     parts.push(lines.join('\n'));
   }

@@ -3,16 +3,15 @@
  * Listeners are registered through a recording target, so `registry` says exactly what this app
  * handles; the manifest test holds manifest.yml to it.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type types } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, type types } from '@slack/bolt';
+import { SlackError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { SlackMessage } from './blocks/advisory.ts';
-import { registerAdvisoryActions } from './listeners/actions/advisory.ts';
-import { registerCommands } from './listeners/commands/k8s.ts';
-import { registerEvents } from './listeners/events/app-home-opened.ts';
-import type { Ack, ListenerDeps, ListenerRegistry, ListenerTarget } from './listeners/types.ts';
+import { SlackHttpReceiver } from './http-receiver.ts';
+import { registerAll } from './listeners/index.ts';
+import type { Ack, EventHandler, GuardedListener, GuardedRequest, ListenerApp, ListenerDeps, ListenerRegistry, ViewHandler } from './listeners/types.ts';
 import { boltLogger } from './logger.ts';
+import { guard, type GuardedHandler, type GuardKind } from './middleware/guard.ts';
 import { DEFAULT_SLACK_API_URL } from './web.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -23,7 +22,7 @@ export const REQUIRED_BOT_SCOPES = [
 ] as const;
 
 export type SlackMode =
-  /** HTTP mode: Slack POSTs signed requests to `SLACK_EVENTS_PATH` on this port (0 = any free port). */
+  /** HTTP mode: Slack POSTs signed requests to `SLACK_EVENTS_PATH` on this port (0 = any free port), bound to `host` (default 0.0.0.0). */
   | { kind: 'http'; signingSecret: string; port: number; host?: string }
   /** Socket Mode: no public endpoint; needs an app-level token (xapp-…) with connections:write. */
   | { kind: 'socket'; appToken: string };
@@ -40,33 +39,50 @@ export interface SlackAppOptions {
 export interface SlackApp {
   app: App;
   registry: ListenerRegistry;
-  /** Starts receiving; resolves with the HTTP port in HTTP mode, null in Socket Mode. */
+  /**
+   * Starts receiving; resolves with the HTTP port in HTTP mode, null in Socket Mode. Rejects with a
+   * SlackError naming the fix when it cannot (port in use, bad HOST, an app token Slack refuses).
+   */
   start(): Promise<{ port: number | null }>;
   stop(): Promise<void>;
   /** For readiness: the HTTP listener is up, or the Socket Mode connection is open. */
   state(): 'connected' | 'disconnected' | 'not-started';
 }
 
-/** Register every listener on `target`, recording what was registered. */
+/** What Bolt-facing registration needs: the guarded handler per command/action, and events. */
+export interface ListenerTarget {
+  command(name: string, handler: GuardedHandler): void;
+  action(actionId: string, handler: GuardedHandler): void;
+  event(type: string, handler: EventHandler, subscriptions?: readonly string[]): void;
+  view(callbackId: string, handler: ViewHandler): void;
+}
+
+/**
+ * Register every listener on `target`, each command and action wrapped in the one guard
+ * (authorize → refuse → audit), recording what was registered.
+ */
 export function registerListeners(target: ListenerTarget, deps: ListenerDeps): ListenerRegistry {
-  const registry: ListenerRegistry = { commands: [], actions: [], events: [] };
-  const recording: ListenerTarget = {
-    command(name, handler) {
+  const registry: ListenerRegistry = { commands: [], actions: [], events: [], views: [] };
+  const wrap = <R extends GuardedRequest>(kind: GuardKind, listener: GuardedListener<R>) => guard(kind, listener, deps);
+  const app: ListenerApp = {
+    command(name, listener) {
       registry.commands.push(name);
-      target.command(name, handler);
+      target.command(name, wrap('command', listener));
     },
-    action(id, handler) {
+    action(id, listener) {
       registry.actions.push(id);
-      target.action(id, handler);
+      target.action(id, wrap('action', listener));
     },
-    event(type, handler) {
-      registry.events.push(type);
-      target.event(type, handler);
+    event(type, handler, subscriptions) {
+      registry.events.push(...(subscriptions ?? [type]));
+      target.event(type, handler, subscriptions);
+    },
+    view(callbackId, handler) {
+      registry.views.push(callbackId);
+      target.view(callbackId, handler);
     },
   };
-  registerCommands(recording, deps);
-  registerAdvisoryActions(recording, deps);
-  registerEvents(recording, deps);
+  registerAll(app, deps);
   return registry;
 }
 
@@ -85,6 +101,7 @@ function boltTarget(app: App): ListenerTarget {
       });
     },
     action(id, handler) {
+      // An action's ack carries no message (the guard answers through response_url).
       app.action(id, async ({ ack, body }) => {
         await handler({ body, ack: async () => { await ack(); } });
       });
@@ -92,6 +109,11 @@ function boltTarget(app: App): ListenerTarget {
     event(type, handler) {
       app.event(type, async ({ event }) => {
         await handler({ event });
+      });
+    },
+    view(callbackId, handler) {
+      app.view(callbackId, async ({ ack, body }) => {
+        await handler({ body, ack: async (response) => { await (response ? ack(response) : ack()); } });
       });
     },
   };
@@ -125,32 +147,77 @@ async function closeSocket(receiver: SocketModeReceiver, log: Logger): Promise<v
   if (!closed) log.warn({ waitedMs: SOCKET_CLOSE_MS }, 'Slack did not close the Socket Mode connection in time; going on');
 }
 
+/**
+ * apps.connections.open answers that no retry can fix: the app token is wrong, revoked, or not an
+ * app-level token. The Socket Mode client retries some of these forever (not_allowed_token_type).
+ */
+const FATAL_CONNECTION_ERRORS: Record<string, string> = {
+  invalid_auth: 'Slack does not accept SLACK_APP_TOKEN (invalid_auth): set it to the app-level token (xapp-…) from the app\'s Basic Information page',
+  not_authed: 'Slack received no app token (not_authed): set SLACK_APP_TOKEN to the app-level token (xapp-…)',
+  not_allowed_token_type: 'SLACK_APP_TOKEN is not an app-level token (not_allowed_token_type): Socket Mode needs an xapp-… token with the connections:write scope, not the bot token (xoxb-…)',
+  token_revoked: 'SLACK_APP_TOKEN has been revoked (token_revoked): generate a new app-level token with connections:write',
+  token_expired: 'SLACK_APP_TOKEN has expired (token_expired): generate a new app-level token with connections:write',
+  account_inactive: 'the app\'s token belongs to a deactivated account or uninstalled app (account_inactive): reinstall the app and set SLACK_APP_TOKEN',
+  team_disabled: 'the Slack workspace is disabled (team_disabled)',
+  missing_scope: 'SLACK_APP_TOKEN lacks the connections:write scope (missing_scope): add it to the app-level token',
+};
+
+/** The SlackError for a fatal apps.connections.open answer, or null when retrying may help. */
+export function socketStartError(slackError: string): SlackError | null {
+  const message = FATAL_CONNECTION_ERRORS[slackError];
+  return message === undefined ? null : new SlackError(`SLACK_API_${slackError}`, message, { retryable: false });
+}
+
+/**
+ * A fetch for the Socket Mode client's own WebClient that reports a fatal apps.connections.open
+ * answer to `onFatal` and never hands it to the client: the client would schedule its next retry
+ * (not_allowed_token_type) or race our shutdown; a call that never returns holds no timer.
+ */
+function watchConnectionsOpen(onFatal: (err: SlackError) => void): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (url.endsWith('/apps.connections.open')) {
+      const answer = await res.clone().json().catch(() => null) as { ok?: boolean; error?: unknown } | null;
+      if (answer?.ok === false && typeof answer.error === 'string') {
+        const fatal = socketStartError(answer.error);
+        if (fatal) {
+          onFatal(fatal);
+          await res.body?.cancel().catch(() => undefined);
+          return new Promise<Response>(() => undefined);
+        }
+      }
+    }
+    return res;
+  };
+}
+
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const logger = boltLogger(options.logger);
   const logLevel = boltLevel(options.logger);
   const slackApiUrl = options.apiUrl ?? DEFAULT_SLACK_API_URL;
   const clientOptions = { slackApiUrl };
   let app: App;
-  let server: Server | null = null;
+  let http: SlackHttpReceiver | null = null;
+  let started = false;
   let socket: SocketModeReceiver | null = null;
+  let fatal: (err: SlackError) => void = () => undefined;
   const { mode } = options;
   if (mode.kind === 'http') {
-    const receiver = new HTTPReceiver({
+    http = new SlackHttpReceiver({
       signingSecret: mode.signingSecret,
-      endpoints: SLACK_EVENTS_PATH,
-      // Ack goes out as soon as the listener calls ack(); slow work continues after.
-      processBeforeResponse: false,
+      path: SLACK_EVENTS_PATH,
+      port: mode.port,
+      ...(mode.host !== undefined ? { host: mode.host } : {}),
       logger,
-      logLevel,
-      customRoutes: [{
-        path: '/healthz', method: ['GET'],
-        handler: (_req, res) => {
+      routes: {
+        '/healthz': (_req, res) => {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.end('ok');
         },
-      }],
+      },
     });
-    app = new App({ token: options.botToken, receiver, logger, logLevel, clientOptions, convoStore: false });
+    app = new App({ token: options.botToken, receiver: http, logger, logLevel, clientOptions, convoStore: false });
   } else {
     // apps.connections.open goes through the socket-mode client's own WebClient, configured only by
     // installerOptions.clientOptions: give it the API URL explicitly. A separate object, because that
@@ -158,7 +225,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     // implicit default that would be the App's clientOptions.
     socket = new SocketModeReceiver({
       appToken: mode.appToken, logger, logLevel,
-      installerOptions: { clientOptions: { slackApiUrl } },
+      installerOptions: { clientOptions: { slackApiUrl, fetch: watchConnectionsOpen((err) => fatal(err)) } },
     });
     app = new App({ token: options.botToken, receiver: socket, socketMode: true, logger, logLevel, clientOptions, convoStore: false });
   }
@@ -184,25 +251,49 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   const registry = registerListeners(boltTarget(app), options.deps);
 
+  const startSocket = async (receiver: SocketModeReceiver): Promise<void> => {
+    // The first fatal answer ends start(); the client is told to stop retrying.
+    const refused = new Promise<never>((_, reject) => {
+      fatal = (err) => {
+        fatal = () => undefined;
+        void receiver.client.disconnect();
+        reject(err);
+      };
+    });
+    refused.catch(() => undefined);
+    try {
+      await Promise.race([app.start(), refused]);
+    } catch (err) {
+      // Any other start failure the client gives up on: named the same way when it is one of ours.
+      const code = (err as { data?: { error?: unknown } }).data?.error;
+      const known = typeof code === 'string' ? socketStartError(code) : null;
+      throw known ?? err;
+    } finally {
+      // Once connected, a refusal on a later reconnect (token revoked) is logged: the client then stays
+      // disconnected, as no retry can fix it.
+      fatal = (err) => options.logger.error({ code: err.code }, err.message);
+    }
+  };
+
   return {
     app,
     registry,
     state() {
-      if (mode.kind === 'http') return server === null ? 'not-started' : server.listening ? 'connected' : 'disconnected';
+      if (http) return http.port() === null && !started ? 'not-started' : http.listening() ? 'connected' : 'disconnected';
       return connection;
     },
     async start() {
-      if (mode.kind === 'http') {
-        server = (await app.start({ port: mode.port, host: mode.host ?? '0.0.0.0' })) as Server;
-        const addr = server.address() as AddressInfo | null;
-        return { port: addr?.port ?? mode.port };
+      started = true;
+      if (http) {
+        await app.start();
+        return { port: http.port() };
       }
-      await app.start();
+      if (socket) await startSocket(socket);
       return { port: null };
     },
     async stop() {
       if (socket) await closeSocket(socket, options.logger);
-      else await app.stop();
+      else if (http) await http.stop();
       if (inFlight === 0) return;
       options.logger.info({ inFlight }, 'waiting for in-flight Slack requests');
       let timer: NodeJS.Timeout | undefined;

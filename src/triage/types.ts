@@ -27,6 +27,8 @@ export interface Finding {
   groups?: FindingGroup[];
   /** Whether the vulnerable feature is in use now (affected findings of advisories with conditions). */
   exposure?: Exposure;
+  /** An active risk acceptance (`/k8s accept`): the verdict stands, it needs no attention until then. */
+  accepted?: { until: string; by: string; reason: string };
 }
 
 export interface FindingGroup {

@@ -167,12 +167,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         if (!m) return { ok: false, error: 'message_not_found' };
         m.text = str('text');
         m.blocks = Array.isArray(args.blocks) ? args.blocks : [];
+        if (args.metadata) m.metadata = args.metadata as FakeMessage['metadata'];
         return { ok: true, channel: m.channel, ts: m.ts };
       }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
       case 'views.publish':
         return { ok: true, view: { id: 'V1' } };
+      case 'views.open':
+        // Slack: a trigger_id is single-use and valid for 3 s; a missing one is invalid_trigger_id.
+        return str('trigger_id') ? { ok: true, view: { id: `V${nextTs()}` } } : { ok: false, error: 'invalid_trigger_id' };
       case 'usergroups.users.list':
         return { ok: true, users: usergroups.get(str('usergroup')) ?? [] };
       case 'conversations.join': {

@@ -10,6 +10,7 @@ import type { Logger } from '../../log.ts';
 export type Permission =
   | { kind: 'verify'; environments: readonly string[] }
   | { kind: 'schedule'; environments: readonly string[] }
+  | { kind: 'accept'; environments: readonly string[] }
   | { kind: 'acknowledge' };
 
 export type AuthzDecision =

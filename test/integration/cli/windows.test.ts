@@ -63,12 +63,12 @@ describe('k8s-advisor windows', () => {
       id: 'prod-2026-02-12', environment: 'prod', date: '2026-02-12',
       start: '2026-02-12T02:00:00+01:00', end: '2026-02-12T06:00:00+01:00',
       startUtc: '2026-02-12T01:00:00Z', endUtc: '2026-02-12T05:00:00Z',
-      durationMs: 14_400_000, rule: '2nd THU', timezone: 'Europe/Berlin', inProgress: false,
+      durationMs: 14_400_000, rule: '2nd THU', timezone: 'Europe/Berlin', inProgress: false, kind: 'recurring',
       after: { environment: 'staging', windowId: 'staging-2026-02-10', windowStart: '2026-02-10T02:00:00+01:00', windowEnd: '2026-02-10T06:00:00+01:00' },
     });
     // Staging's March window is excluded, so prod's March window follows February's staging window.
-    expect(json.windows[2]).toMatchObject({ after: { windowId: 'staging-2026-02-10' }, warning: 'no staging window before this prod window' });
-    expect(r.err).toBe('warning: prod-2026-03-12: no staging window before this prod window\n');
+    expect(json.windows[2]).toMatchObject({ after: { windowId: 'staging-2026-02-10' }, warning: 'the staging window before this prod window is staging-2026-02-10, from an earlier month: no staging window in 2026-03 ends before this one starts' });
+    expect(r.err).toBe('warning: prod-2026-03-12: the staging window before this prod window is staging-2026-02-10, from an earlier month: no staging window in 2026-03 ends before this one starts\n');
   });
 
   it('defaults to text, 3 windows per environment, from now', async () => {
@@ -77,7 +77,7 @@ describe('k8s-advisor windows', () => {
     expect(r.out).toMatch(/^staging {2}\(2nd TUE, 4h, Europe\/Berlin\)\n {2}staging-2026-01-13 {2}Tue 2026-01-13 02:00–06:00 \(Europe\/Berlin \+01:00\) {2}· {2}UTC 2026-01-13 01:00–05:00\n/);
     expect(r.out).toContain('prod  (2nd THU, 4h, Europe/Berlin, after staging)');
     expect(r.out).toContain('  prod-2026-02-12  Thu 2026-02-12 02:00–06:00 (Europe/Berlin +01:00)  ·  UTC 2026-02-12 01:00–05:00  ·  after staging window on Tue 2026-02-10 02:00 (+01:00)');
-    expect(r.out).toContain('    warning: no staging window before this prod window');
+    expect(r.out).toContain('    warning: the staging window before this prod window is staging-2025-12-09, from an earlier month');
     expect(r.out.match(/^ {2}staging-/gm)).toHaveLength(3);
     expect(r.out.match(/^ {2}prod-/gm)).toHaveLength(3);
     expect(r.err).toBe('');

@@ -63,6 +63,63 @@ describe('HTTP mode request verification', () => {
     expect(res.status).toBe(401);
   });
 
+  it('rejects a timestamp more than 5 minutes in the future with 401, like a stale one', async () => {
+    const { body } = command('help');
+    const now = Math.floor(Date.now() / 1000);
+    const future = await postSigned(url, body, { secret: SIGNING_SECRET, timestamp: now + 6 * 60 });
+    expect(future.status).toBe(401);
+    expect(await future.text()).toMatch(/in the future/);
+    const farFuture = await postSigned(url, body, { secret: SIGNING_SECRET, timestamp: now + 365 * 86_400 });
+    expect(farFuture.status).toBe(401);
+    // A clock a little fast is still fine.
+    expect((await postSigned(url, body, { secret: SIGNING_SECRET, timestamp: now + 60 })).status).toBe(200);
+    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5);
+    expect(audit.map((a) => a.what)).toEqual(['help']);
+  });
+
+  it.each([
+    ['a JSON object that is no Slack payload', '{"hello":"world"}', 'application/json', /neither a "command" field/],
+    ['an event envelope without its event', JSON.stringify({ type: 'event_callback', team_id: 'T0TEAM' }), 'application/json', /event envelope of the wrong shape: event/],
+    ['a button press without actions', interactionBody({ ...blockAction({ actionId: 'advisory_acknowledge', value: 'CVE-2099-10000', responseUrl: 'https://hooks.slack.com/x' }), actions: [] }), 'application/x-www-form-urlencoded', /block_actions payload of the wrong shape: actions/],
+    ['a slash command without user_id', new URLSearchParams({ command: '/k8s', text: 'help', channel_id: 'C0PROD', response_url: 'https://hooks.slack.com/x' }).toString(), 'application/x-www-form-urlencoded', /slash command of the wrong shape: user_id/],
+    ['an interaction type the app does not register', interactionBody({ type: 'view_closed', user: { id: 'U01AAA' }, view: {} }), 'application/x-www-form-urlencoded', /"view_closed" is not handled/],
+    ['a modal submission without its callback id', interactionBody({ type: 'view_submission', user: { id: 'U01AAA' }, view: {} }), 'application/x-www-form-urlencoded', /view_submission payload of the wrong shape: view.callback_id/],
+    ['a JSON array', '[]', 'application/json', /not a JSON object/],
+    ['broken JSON', '{"type":"event_', 'application/json', /not valid JSON/],
+  ])('answers 400 naming what is wrong for a signed payload of the wrong shape: %s', async (_label, body, contentType, reason) => {
+    const res = await postSigned(url, body, { secret: SIGNING_SECRET, contentType });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(reason);
+  });
+
+  it('answers 413 for a body over 1 MiB', async () => {
+    const body = new URLSearchParams({ command: '/k8s', text: 'x'.repeat(1024 * 1024 + 10) }).toString();
+    const res = await postSigned(url, body, { secret: SIGNING_SECRET });
+    expect(res.status).toBe(413);
+  });
+
+  it('answers 415 for a content type Slack never sends, and still 401 before reading an unsigned one', async () => {
+    const signed = await postSigned(url, 'help', { secret: SIGNING_SECRET, contentType: 'text/plain' });
+    expect(signed.status).toBe(415);
+    const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('answers Slack\'s URL verification and SSL check, and only POST at the events path', async () => {
+    const challenge = await postSigned(url, JSON.stringify({ token: 't', challenge: 'c-123', type: 'url_verification' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    expect(await challenge.json()).toEqual({ challenge: 'c-123' });
+    // The SSL check carries no signature; anything smuggled with it is not processed.
+    const ssl = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `ssl_check=1&${command('help').body}` });
+    expect(ssl.status).toBe(200);
+    expect(await ssl.text()).toBe('');
+    const limited = await postSigned(url, JSON.stringify({ token: 't', type: 'app_rate_limited', team_id: 'T0TEAM', minute_rate_limited: 1518467820, api_app_id: 'A0APP' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    expect(limited.status).toBe(200);
+    expect((await fetch(url)).status).toBe(405);
+    expect((await fetch(url.replace('/slack/events', '/nope'))).status).toBe(404);
+    const health = await fetch(url.replace('/slack/events', '/healthz'));
+    expect(await health.text()).toBe('ok');
+  });
+
   it('rejects a request with no signature headers', async () => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: command('help').body });
     expect(res.status).toBe(401);

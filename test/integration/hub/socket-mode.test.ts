@@ -157,6 +157,15 @@ describe('envelopes', () => {
     await waitFor(() => JSON.stringify(parent?.blocks).includes('Acknowledged by <@U02BBB>'), 'parent updated');
   });
 
+  it('a slash command envelope of the wrong shape: acked with a notice, nothing queued or audited', async () => {
+    const { payload } = command('advisories');
+    delete payload.user_id;
+    const ack = await ackOf(fake.socket.send('slash_commands', payload, { acceptsResponsePayload: true }));
+    expect(String(ack.payload?.text)).toContain('could not be read');
+    expect(await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5)).toEqual([]);
+    expect(await hub.queues.commands.count()).toBe(0);
+  });
+
   it('events_api app_home_opened: acked and the Home tab published', async () => {
     await postAdvisories();
     const body = JSON.parse(eventBody({ type: 'app_home_opened', user: 'U01AAA', channel: 'D0HOME', tab: 'home', event_ts: '1700000000.000001' })) as Record<string, unknown>;

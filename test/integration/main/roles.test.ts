@@ -100,6 +100,10 @@ describe('runHub', () => {
     expect(() => slackOptionsFrom({})).toThrow(/SLACK_BOT_TOKEN is not set[^]*SLACK_APP_TOKEN .*or SLACK_SIGNING_SECRET/);
     expect(() => slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's', PORT: 'http' })).toThrow(/PORT: "http" is not a port number/);
     expect(slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_APP_TOKEN: 'xapp-1' }).mode).toEqual({ kind: 'socket', appToken: 'xapp-1' });
+    expect(slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's' }).mode).toEqual({ kind: 'http', signingSecret: 's', port: 3000, host: '0.0.0.0' });
+    expect(slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's', PORT: '8080', HOST: '::' }).mode).toEqual({ kind: 'http', signingSecret: 's', port: 8080, host: '::' });
+    expect(() => slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's', HOST: 'http://0.0.0.0' })).toThrow(/HOST: "http:\/\/0.0.0.0" is not an address/);
+    expect(() => slackOptionsFrom({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's', PORT: '-1' })).toThrow(/PORT: "-1" is not a port number/);
     expect(slackOptionsFrom({ SLACK_BOT_TOKEN: 'x' }, { endpoint: false }).mode).toEqual({ kind: 'none' });
     expect(() => slackOptionsFrom({}, { endpoint: false })).toThrow(/SLACK_BOT_TOKEN is not set/);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { windowsMessage } from '../../../src/maintenance/blocks.ts';
+import { planSummary, windowsMessage } from '../../../src/maintenance/blocks.ts';
+import { buildPlan } from '../../../src/maintenance/plan.ts';
 import { environmentWindows, type EnvironmentWindow, type WindowsConfig } from '../../../src/maintenance/occurrences.ts';
 import { formatWindowsText } from '../../../src/maintenance/text.ts';
 
@@ -26,7 +27,7 @@ describe('windowsMessage', () => {
     expect(blocks[1]?.text?.text).toContain('<!date^1768266000^{date_short_pretty} {time}|UTC 2026-01-13 01:00–05:00>');
     expect(blocks[2]?.text?.text).toMatch(/^\*prod\* · 2nd THU, 4h, Europe\/Berlin, after staging/);
     expect(blocks[2]?.text?.text).toContain('after staging window on Tue 2026-02-10 02:00 (+01:00)');
-    expect(blocks[2]?.text?.text).toContain(':warning: no staging window before this prod window');
+    expect(blocks[2]?.text?.text).toContain(':warning: the staging window before this prod window is staging-2025-12-09, from an earlier month');
     expect(blocks.at(-1)?.type).toBe('context');
     expect(msg.text).toBe('Maintenance windows: 4 upcoming, next prod Thu 2026-01-08 02:00–06:00 (Europe/Berlin +01:00), 1 with warnings');
   });
@@ -87,7 +88,7 @@ describe('formatWindowsText', () => {
       '',
       'prod  (2nd THU, 4h, Europe/Berlin, after staging)',
       '  prod-2026-01-08  Thu 2026-01-08 02:00–06:00 (Europe/Berlin +01:00)  ·  UTC 2026-01-08 01:00–05:00  ·  after staging window on Tue 2025-12-09 02:00 (+01:00)',
-      '    warning: no staging window before this prod window',
+      '    warning: the staging window before this prod window is staging-2025-12-09, from an earlier month: no staging window in 2026-01 ends before this one starts',
       '  prod-2026-02-12  Thu 2026-02-12 02:00–06:00 (Europe/Berlin +01:00)  ·  UTC 2026-02-12 01:00–05:00  ·  after staging window on Tue 2026-02-10 02:00 (+01:00)',
     ].join('\n'));
   });
@@ -98,5 +99,28 @@ describe('formatWindowsText', () => {
     }, { from: '2026-10-01', count: 1 }));
     // Sat 24 Oct 23:00 CEST + 5h = Sun 25 Oct 03:00 CET (the clocks went back at 03:00 CEST).
     expect(text).toContain('Sat 2026-10-24 23:00 – Sun 2026-10-25 03:00 (Europe/Berlin +02:00 → +01:00)  ·  UTC 2026-10-24 21:00 – 2026-10-25 02:00');
+  });
+});
+
+describe('windowsMessage with stored windows', () => {
+  it('shows the state, the blocked reason, the kind, what was skipped and the plan in one line', () => {
+    const [first] = list(1, 'prod');
+    if (first === undefined) throw new Error('no window');
+    const plan = buildPlan({
+      window: { id: first.id, environment: 'prod' }, after: null, clusters: [{ name: 'prod-eu', environment: 'prod' }],
+      triage: { clusters: [{ cluster: 'prod-eu', environment: 'prod', provider: 'eks', server: 'v1.35.4', minor: '1.35', eol: null, supported: true, inventoryError: null, inventoryAge: null,
+        remediation: { target: 'v1.35.8', path: [], clears: ['CVE-2099-1'], remains: [], summary: '' } }], findings: [] },
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    expect(planSummary(plan)).toBe('prod-eu v1.35.4 → v1.35.8');
+    const stored: EnvironmentWindow = {
+      ...first, kind: 'emergency', advisory: 'CVE-2099-1', state: 'blocked', reason: 'staging-2026-01-13 is scheduled, not closed', plan,
+      skipped: [{ id: 'prod-2025-12-11', date: '2025-12-11', reason: 'freeze 2025-12-01 – 2026-01-06: year-end' }],
+    };
+    const text = JSON.stringify(windowsMessage([stored]).blocks);
+    expect(text).toContain('emergency for CVE-2099-1');
+    expect(text).toContain(':no_entry: blocked: staging-2026-01-13 is scheduled, not closed');
+    expect(text).toContain(':snowflake: skipped prod-2025-12-11: freeze 2025-12-01 – 2026-01-06: year-end');
+    expect(text).toContain('plan: prod-eu v1.35.4 → v1.35.8');
   });
 });

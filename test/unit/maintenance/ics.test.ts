@@ -107,7 +107,7 @@ describe('windowsCalendar', () => {
         prod: { window: { rule: '2nd THU', start: '02:00', duration: 4 * H, timezone: 'Europe/Berlin', exclude: [] }, after: 'staging' },
       },
     }, { from: '2026-01-01', count: 1, environment: 'prod' });
-    expect(unfold(windowsCalendar(jan ? [jan] : [], { now: NOW }))).toContain('\\nWarning: no staging window before this prod window');
+    expect(unfold(windowsCalendar(jan ? [jan] : [], { now: NOW }))).toContain('\\nWarning: the staging window before this prod window is staging-2025-12-09\\, from an earlier month: no staging window in 2026-01 ends before this one starts');
   });
 
   it('produces a valid empty calendar', () => {

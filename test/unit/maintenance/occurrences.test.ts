@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { WindowConfig } from '../../../src/config/schema.ts';
 import {
-  environmentWindows, nthWeekdayOfMonth, parseRule, resolveLocalTime, windowOccurrences, type WindowsConfig,
+  environmentWindows, nthWeekdayOfMonth, parseRule, resolveLocalTime, windowOccurrences, type WindowsConfig, type WindowTiming,
 } from '../../../src/maintenance/occurrences.ts';
 
 const H = 3_600_000;
-const win = (rule: string, start: string, hours: number, timezone: string, exclude: string[] = []): WindowConfig =>
+const win = (rule: string, start: string, hours: number, timezone: string, exclude: string[] = []): WindowTiming =>
   ({ rule, start, duration: hours * H, timezone, exclude });
 
 const BERLIN_2ND_TUE = win('2nd TUE', '02:00', 4, 'Europe/Berlin');
@@ -199,10 +198,10 @@ describe('environmentWindows', () => {
     const prod = environmentWindows(config(), { from: new Date('2026-01-01T00:00:00Z'), count: 4, environment: 'prod' });
     expect(prod.map((w) => [w.id, w.after?.windowId, w.warning ?? null])).toEqual([
       // January: 2nd THU (8th) comes before 2nd TUE (13th); the latest staging window is December's.
-      ['prod-2026-01-08', 'staging-2025-12-09', 'no staging window before this prod window'],
+      ['prod-2026-01-08', 'staging-2025-12-09', 'the staging window before this prod window is staging-2025-12-09, from an earlier month: no staging window in 2026-01 ends before this one starts'],
       ['prod-2026-02-12', 'staging-2026-02-10', null],
       ['prod-2026-03-12', 'staging-2026-03-10', null],
-      ['prod-2026-04-09', 'staging-2026-03-10', 'no staging window before this prod window'],
+      ['prod-2026-04-09', 'staging-2026-03-10', 'the staging window before this prod window is staging-2026-03-10, from an earlier month: no staging window in 2026-04 ends before this one starts'],
     ]);
     expect(prod[1]?.after).toEqual({
       environment: 'staging', windowId: 'staging-2026-02-10',
@@ -217,7 +216,7 @@ describe('environmentWindows', () => {
       { staging: { window: win('2nd TUE', '02:00', 4, 'Europe/Berlin', ['2026-02-10']) } }, 'staging-2026-01-13'],
   ])('warns when %s', (_label, extra, pairedWith) => {
     const [feb] = environmentWindows(config(extra), { from: new Date('2026-02-01T00:00:00Z'), count: 1, environment: 'prod' });
-    expect(feb).toMatchObject({ id: 'prod-2026-02-12', after: { windowId: pairedWith }, warning: 'no staging window before this prod window' });
+    expect(feb).toMatchObject({ id: 'prod-2026-02-12', after: { windowId: pairedWith }, warning: `the staging window before this prod window is ${pairedWith}, from an earlier month: no staging window in 2026-02 ends before this one starts` });
   });
 
   it('accepts staging finishing exactly when prod starts', () => {
@@ -243,7 +242,7 @@ describe('environmentWindows', () => {
     // (Thu 04:00 UTC) after prod starts (Thu 01:00 UTC), so the window before it is last month's.
     const extra = { staging: { window: win('2nd WED', '20:00', 4, 'America/New_York') } };
     const [feb] = environmentWindows(config(extra), { from: new Date('2026-02-01T00:00:00Z'), count: 1, environment: 'prod' });
-    expect(feb).toMatchObject({ id: 'prod-2026-02-12', after: { windowId: 'staging-2026-01-14' }, warning: 'no staging window before this prod window' });
+    expect(feb).toMatchObject({ id: 'prod-2026-02-12', after: { windowId: 'staging-2026-01-14' }, warning: 'the staging window before this prod window is staging-2026-01-14, from an earlier month: no staging window in 2026-02 ends before this one starts' });
   });
 
   it('returns nothing for an environment without a window or an unknown one', () => {

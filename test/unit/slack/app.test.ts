@@ -39,8 +39,9 @@ describe('createSlackApp', () => {
     });
     expect(app.registry).toEqual({
       commands: ['/k8s'],
-      actions: ['advisory_verify', 'advisory_schedule_emergency', 'advisory_acknowledge'],
-      events: ['app_home_opened'],
+      actions: ['advisory_verify', 'advisory_schedule_emergency', 'window_emergency_confirm', 'window_backup_confirmed', 'advisory_acknowledge', 'signoff_approve', 'signoff_reject'],
+      events: ['app_home_opened', 'message.channels', 'message.groups'],
+      views: ['signoff_reject_reason'],
     });
   });
 });

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DELIVERY_BOT_SCOPES } from '../../../src/queue/workers/slack-worker.ts';
-import { REQUIRED_BOT_SCOPES, SLACK_EVENTS_PATH, registerListeners } from '../../../src/slack/app.ts';
-import type { ListenerDeps, ListenerTarget } from '../../../src/slack/listeners/types.ts';
+import { type ListenerTarget, REQUIRED_BOT_SCOPES, SLACK_EVENTS_PATH, registerListeners } from '../../../src/slack/app.ts';
+import type { ListenerDeps } from '../../../src/slack/listeners/types.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { testConfig } from './fixtures.ts';
@@ -27,7 +27,7 @@ interface Manifest {
 const manifest = parse(readFileSync(resolve(REPO_ROOT, 'manifest.yml'), 'utf8')) as Manifest;
 
 // Registration only records names; handlers are never called here.
-const noop: ListenerTarget = { command() {}, action() {}, event() {} };
+const noop: ListenerTarget = { command() {}, action() {}, event() {}, view() {} };
 const registry = registerListeners(noop, { logger: silentLogger(), config: testConfig() } as ListenerDeps);
 
 describe('manifest.yml matches the registered listeners', () => {

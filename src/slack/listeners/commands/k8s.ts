@@ -1,130 +1,107 @@
-/** `/k8s`: parse, validate, ack at once; slow answers go to the commands queue. */
-import { errorMessage } from '../../../errors.ts';
-import { isRedisUnavailable } from '../../../store/redis-connection.ts';
-import { windowsMessage } from '../../../maintenance/blocks.ts';
-import { environmentWindows } from '../../../maintenance/occurrences.ts';
+/** `/k8s`: parse and validate, declare the permission, answer at once; slow answers go to the commands queue. */
 import { helpMessage, notice, usageError } from '../../blocks/replies.ts';
-import { describeCommand, parseCommand, type Command } from '../../command.ts';
-import { refusalText } from '../../middleware/authz.ts';
-import { commandBodySchema, type CommandBody } from '../../payloads.ts';
-import type { CommandHandler, ListenerDeps, ListenerTarget } from '../types.ts';
+import { type Command, describeCommand, parseCommand } from '../../command.ts';
+import { commandBodySchema } from '../../payloads.ts';
+import { describeIssues } from '../../request.ts';
+import type { GuardedListener, GuardedRequest, ListenerApp, ListenerDeps, Need } from '../types.ts';
+import { answerSignoffCommand } from './signoff.ts';
+import { answerWindowCommand, answerWindowsList, windowCommandNeeds } from './window.ts';
 
 export const K8S_COMMAND = '/k8s';
 
-/** The ephemeral answer when a job cannot be queued; an outage gets its own words (producers fail fast). */
-export function queueFailureText(err: unknown, what: string): string {
-  return isRedisUnavailable(err)
-    ? ':warning: Redis is unavailable, try again in a minute.'
-    : `:x: Sorry, ${what} could not be queued. Try again in a minute.`;
+const READS_REDIS: ReadonlySet<Command['kind']> = new Set(['signoff', 'audit', 'window-schedule', 'window-cancel', 'window-override']);
+
+export interface K8sRequest extends GuardedRequest {
+  command: Command;
+  channel: string;
+  responseUrl: string;
 }
 
-export function createK8sCommandHandler(deps: ListenerDeps): CommandHandler {
-  const log = deps.logger.child({ subsystem: 'slack', listener: 'command' });
+/**
+ * The permission each subcommand needs; the rest are open to anyone in the workspace. Window cancel
+ * and override need the stored window's environment: a Redis read (those are acked first).
+ */
+export function commandNeeds(deps: ListenerDeps, command: Command): Need | null | Promise<Need | null> {
+  switch (command.kind) {
+    case 'verify': return { action: `verify \`${command.target.name}\``, permission: { kind: 'verify', environments: command.environments } };
+    case 'window-schedule':
+    case 'window-cancel':
+    case 'window-override':
+      return windowCommandNeeds(deps, command);
+    case 'accept': return { action: `accept risks in ${command.environments.join(', ')}`, permission: { kind: 'accept', environments: command.environments } };
+    default: return null;
+  }
+}
 
-  const queue = async (body: CommandBody, command: Command) => {
-    try {
-      await deps.producers.answer({ kind: 'answer', command, user: body.user_id, channel: body.channel_id, responseUrl: body.response_url });
-      await deps.audit.record({ user: body.user_id, kind: 'command', what: describeCommand(command), result: 'queued', channel: body.channel_id });
-    } catch (err) {
-      log.error({ err: errorMessage(err), command: command.kind }, 'could not queue command answer');
-      // Answer first: the audit write needs Redis too and may wait for it.
-      await deps.respond(body.response_url, notice(queueFailureText(err, 'that'))).catch(() => undefined);
-      await deps.audit.record({ user: body.user_id, kind: 'command', what: describeCommand(command), result: 'error', detail: errorMessage(err) }).catch(() => undefined);
-    }
-  };
-
-  return async ({ body, ack }) => {
-    const parsedBody = commandBodySchema.safeParse(body);
-    if (!parsedBody.success) {
-      await ack(notice('Sorry, that command payload could not be read.'));
-      log.warn({ issues: parsedBody.error.issues.length }, 'malformed slash command payload');
-      return;
-    }
-    const cmd = parsedBody.data;
-    const parsed = parseCommand(cmd.text, deps.config);
-    if (!parsed.ok) {
-      await ack(usageError(parsed.error));
-      await deps.audit.record({ user: cmd.user_id, kind: 'command', what: 'invalid', result: 'invalid', channel: cmd.channel_id, detail: parsed.error });
-      return;
-    }
-    const command = parsed.command;
-    const what = describeCommand(command);
-    const audit = (result: 'ok' | 'refused' | 'unavailable', detail?: string) =>
-      deps.audit.record({ user: cmd.user_id, kind: 'command', what, result, channel: cmd.channel_id, ...(detail ? { detail } : {}) });
-
-    switch (command.kind) {
-      case 'help':
-        await ack(helpMessage());
-        await audit('ok');
-        return;
-      case 'advisories':
-      case 'clusters':
-      case 'triage':
-        await ack(notice(':hourglass_flowing_sand: Looking that up…'));
-        await queue(cmd, command);
-        return;
-      case 'windows': {
-        // Pure and fast: answered in the ack itself.
-        const environment = command.environment ?? undefined;
-        const windows = environmentWindows(deps.config, { from: deps.now(), count: 3, ...(environment ? { environment } : {}) });
-        await ack(windowsMessage(windows, environment ? { environment } : {}));
-        await audit('ok');
-        return;
+export function createK8sCommand(deps: ListenerDeps): GuardedListener<K8sRequest> {
+  return {
+    read(body) {
+      const parsed = commandBodySchema.safeParse(body);
+      if (!parsed.success) return { ok: false, invalid: { what: 'command', detail: describeIssues(parsed.error.issues) } };
+      const cmd = parsed.data;
+      const result = parseCommand(cmd.text, deps.config);
+      if (!result.ok) {
+        return { ok: false, invalid: { user: cmd.user_id, channel: cmd.channel_id, what: 'invalid', detail: result.error, message: usageError(result.error) } };
       }
-      case 'verify': {
-        await ack();
-        const decision = await deps.authz.check(cmd.user_id, { kind: 'verify', environments: command.environments });
-        if (!decision.allowed) {
-          await deps.respond(cmd.response_url, notice(refusalText(`verify \`${command.target.name}\``, decision)));
-          await audit('refused', `needs ${decision.needed.join('|')}`);
-          return;
-        }
-        if (!deps.verifyEnabled) {
-          await deps.respond(cmd.response_url, notice(
-            `Verification of \`${command.target.name}\` (${command.clusters.map((c) => `\`${c}\``).join(', ') || 'no clusters'}) is not yet available in Slack. `
-            + 'Run `k8s-advisor verify TARGET --config FILE` meanwhile.',
-          ));
-          await audit('unavailable');
-          return;
-        }
-        if (command.clusters.length === 0) {
-          await deps.respond(cmd.response_url, notice(`\`${command.target.name}\` has no clusters in the config: nothing to verify.`));
-          await audit('ok', 'no clusters');
-          return;
-        }
-        try {
+      return {
+        ok: true,
+        request: { user: cmd.user_id, channel: cmd.channel_id, responseUrl: cmd.response_url, what: describeCommand(result.command), command: result.command },
+      };
+    },
+
+    // Sign-off status and records, and window commands, read Redis: never inside the 3 s ack.
+    // `/k8s windows` is answered in the ack: its store read is bounded (src/slack/listeners/commands/window.ts).
+    ackFirst: (request) => READS_REDIS.has(request.command.kind),
+
+    needs: (request) => commandNeeds(deps, request.command),
+
+    async handle(request, reply) {
+      const { command } = request;
+      switch (command.kind) {
+        case 'help':
+          await reply(helpMessage());
+          return { result: 'ok' };
+        case 'advisories':
+        case 'clusters':
+        case 'triage':
+          await reply(notice(':hourglass_flowing_sand: Looking that up…'));
+          await deps.producers.answer({ kind: 'answer', command, user: request.user, channel: request.channel, responseUrl: request.responseUrl });
+          return { result: 'queued' };
+        case 'windows':
+          // Issue 11: config windows joined with the stored ones, in the ack (src/slack/listeners/commands/window.ts).
+          return answerWindowsList(deps, command.environment, reply);
+        case 'verify': {
+          if (!deps.verifyEnabled) {
+            await reply(notice(
+              `Verification of \`${command.target.name}\` (${command.clusters.map((c) => `\`${c}\``).join(', ') || 'no clusters'}) is not yet available in Slack. `
+              + 'Run `k8s-advisor verify TARGET --config FILE` meanwhile.',
+            ));
+            return { result: 'unavailable' };
+          }
+          if (command.clusters.length === 0) {
+            await reply(notice(`\`${command.target.name}\` has no clusters in the config: nothing to verify.`));
+            return { result: 'ok', detail: 'no clusters' };
+          }
           await deps.producers.verify({
-            kind: 'verify', target: command.target.name, clusters: command.clusters, user: cmd.user_id, channel: cmd.channel_id,
-            responseUrl: cmd.response_url, origin: { kind: 'command', what },
+            kind: 'verify', target: command.target.name, clusters: command.clusters, user: request.user, channel: request.channel,
+            responseUrl: request.responseUrl, origin: { kind: 'command', what: request.what },
           });
-          await deps.audit.record({ user: cmd.user_id, kind: 'command', what, result: 'queued', channel: cmd.channel_id, detail: `clusters: ${command.clusters.join(', ')}` });
-        } catch (err) {
-          log.error({ err: errorMessage(err), command: command.kind }, 'could not queue verification');
-          await deps.respond(cmd.response_url, notice(queueFailureText(err, 'the verification'))).catch(() => undefined);
-          await deps.audit.record({ user: cmd.user_id, kind: 'command', what, result: 'error', channel: cmd.channel_id, detail: errorMessage(err) }).catch(() => undefined);
+          return { result: 'queued', detail: `clusters: ${command.clusters.join(', ')}` };
         }
-        return;
+        case 'window-schedule':
+        case 'window-cancel':
+        case 'window-override':
+          // Issue 11: src/slack/listeners/commands/window.ts
+          return answerWindowCommand(deps, request.user, command, reply);
+        case 'signoff':
+        case 'audit':
+        case 'accept':
+          return answerSignoffCommand(deps, request, command, reply);
       }
-      case 'window-schedule': {
-        await ack();
-        const decision = await deps.authz.check(cmd.user_id, { kind: 'schedule', environments: [command.environment] });
-        if (!decision.allowed) {
-          await deps.respond(cmd.response_url, notice(refusalText('schedule windows', decision)));
-          await audit('refused', `needs ${decision.needed.join('|')}`);
-          return;
-        }
-        await deps.respond(cmd.response_url, notice('Scheduling windows from Slack is coming later.'));
-        await audit('unavailable');
-        return;
-      }
-      case 'signoff':
-        await ack(notice('Sign-off from Slack is coming later.'));
-        await audit('unavailable');
-        return;
-    }
+    },
   };
 }
 
-export function registerCommands(target: ListenerTarget, deps: ListenerDeps): void {
-  target.command(K8S_COMMAND, createK8sCommandHandler(deps));
+export function register(app: ListenerApp, deps: ListenerDeps): void {
+  app.command(K8S_COMMAND, createK8sCommand(deps));
 }

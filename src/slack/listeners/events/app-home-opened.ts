@@ -2,7 +2,7 @@
 import { errorMessage } from '../../../errors.ts';
 import { homeView } from '../../blocks/home.ts';
 import { appHomeOpenedSchema } from '../../payloads.ts';
-import type { EventHandler, ListenerDeps, ListenerTarget } from '../types.ts';
+import type { EventHandler, ListenerApp, ListenerDeps } from '../types.ts';
 
 export function createAppHomeOpenedHandler(deps: ListenerDeps): EventHandler {
   const log = deps.logger.child({ subsystem: 'slack', listener: 'app_home_opened' });
@@ -25,6 +25,6 @@ export function createAppHomeOpenedHandler(deps: ListenerDeps): EventHandler {
   };
 }
 
-export function registerEvents(target: ListenerTarget, deps: ListenerDeps): void {
-  target.event('app_home_opened', createAppHomeOpenedHandler(deps));
+export function register(app: ListenerApp, deps: ListenerDeps): void {
+  app.event('app_home_opened', createAppHomeOpenedHandler(deps));
 }

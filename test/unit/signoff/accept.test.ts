@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { acceptanceText, applyAcceptances, isActive, parseAccept, type RiskAcceptance } from '../../../src/signoff/accept.ts';
+import type { Finding } from '../../../src/triage/types.ts';
+
+const NOW = new Date('2026-12-01T12:00:00Z');
+
+describe('parseAccept', () => {
+  it.each([
+    { args: 'CVE-2024-10220 prod-eu until 2027-01-15 no gitRepo volumes allowed by policy', want: { advisory: 'CVE-2024-10220', target: 'prod-eu', until: '2027-01-15', reason: 'no gitRepo volumes allowed by policy' } },
+    { args: 'cve-2024-10220 prod UNTIL 2026-12-01 today only, patch tomorrow', want: { advisory: 'CVE-2024-10220', target: 'prod', until: '2026-12-01' } },
+  ])('$args', ({ args, want }) => {
+    expect(parseAccept(args.split(' '), NOW)).toMatchObject(want);
+  });
+  it.each([
+    { args: 'prod-eu until 2027-01-15 x', error: /expected a CVE id/ },
+    { args: 'CVE-2024-10220', error: /name the cluster or environment/ },
+    { args: 'CVE-2024-10220 prod-eu 2027-01-15 reason', error: /expected `until YYYY-MM-DD`/ },
+    { args: 'CVE-2024-10220 prod-eu until 2027-02-30 reason here', error: /not a date/ },
+    { args: 'CVE-2024-10220 prod-eu until 2026-11-30 reason here', error: /in the past/ },
+    { args: 'CVE-2024-10220 prod-eu until 2028-06-01 reason here', error: /at most 366 days/ },
+    { args: 'CVE-2024-10220 prod-eu until 2027-01-15', error: /give a reason/ },
+  ])('refuses $args', ({ args, error }) => {
+    const r = parseAccept(args.split(' '), NOW);
+    expect('error' in r && r.error).toMatch(error);
+  });
+});
+
+describe('applyAcceptances', () => {
+  const finding = (cluster: string, environment: string, verdict: Finding['verdict'] = 'affected', advisory = 'CVE-2024-10220'): Finding =>
+    ({ advisory, cluster, environment, component: 'kubelet', version: 'v1.30.2', verdict, fixedTarget: null, upgradePath: [], reason: '' });
+  const acc = (kind: 'cluster' | 'environment', name: string, until = '2027-01-15', advisory = 'CVE-2024-10220'): RiskAcceptance =>
+    ({ advisory, target: { kind, name }, until, by: 'U01', reason: 'no gitRepo', at: NOW.toISOString() });
+
+  it('marks by cluster or environment, keeps the verdict, skips not-affected', () => {
+    const out = applyAcceptances([finding('prod-eu', 'prod'), finding('stage-1', 'staging'), finding('prod-us', 'prod', 'not-affected')], [acc('environment', 'prod'), acc('cluster', 'stage-1')], NOW);
+    expect(out.map((f) => [f.cluster, f.verdict, f.accepted?.until ?? null])).toEqual([
+      ['prod-eu', 'affected', '2027-01-15'], ['stage-1', 'affected', '2027-01-15'], ['prod-us', 'not-affected', null],
+    ]);
+  });
+  it('expires by itself after the day', () => {
+    const a = acc('cluster', 'prod-eu', '2026-12-01');
+    expect(isActive(a, NOW)).toBe(true);
+    expect(isActive(a, new Date('2026-12-02T00:00:00Z'))).toBe(false);
+    expect(applyAcceptances([finding('prod-eu', 'prod')], [a], new Date('2026-12-02T00:00:01Z'))[0]?.accepted).toBeUndefined();
+  });
+  it('matches through aliases', () => {
+    const out = applyAcceptances([finding('prod-eu', 'prod', 'affected', 'CVE-2023-2727')], [acc('cluster', 'prod-eu', '2027-01-15', 'CVE-2023-2728')], NOW, new Map([['CVE-2023-2727', ['CVE-2023-2728']]]));
+    expect(out[0]?.accepted).toBeDefined();
+  });
+  it('says who accepted what until when', () => {
+    expect(acceptanceText({ until: '2027-01-15', by: 'U0ALICE', reason: 'no gitRepo volumes allowed by policy' })).toBe('accepted until 2027-01-15 by <@U0ALICE>: no gitRepo volumes allowed by policy');
+  });
+});
