@@ -39,6 +39,8 @@ import { createWebClient } from './slack/web.ts';
 import { createSnapshotStore } from './store/advisory-snapshots.ts';
 import { createRedisFeedStateStore } from './store/feed-state.ts';
 import { createPostStore } from './store/posts.ts';
+import { createRiskAcceptanceStore } from './store/risk-acceptances.ts';
+import { applyAcceptances } from './signoff/accept.ts';
 import {
   createRedisClient, credentialsFrom, describeRedisTarget, hashTagged, redisTargetFrom, type RedisClient,
 } from './store/redis-connection.ts';
@@ -154,13 +156,19 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   // read, by whichever replica runs the triage, also after a restart. `good` holds the newest
   // good one this replica has seen (static clusters too) for the inventory age metric.
   const good = new Map<string, ClusterInventory>();
+  const risks = createRiskAcceptanceStore({ redis, prefix });
   const triageHub = async (advisories: Advisory[], onFindings?: (findings: Finding[]) => void) => {
     const now = new Date();
     const previous: Map<string, ClusterInventory> = await lastGood.inventories();
+    // Accepted risks (`/k8s accept`) mark their findings: the verdict stays, "needs attention" drops them.
+    const acceptances = await risks.all();
+    const aliases = new Map(advisories.map((a) => [a.id, a.aliases]));
+    const accept = (findings: Finding[]) => (acceptances.length === 0 ? findings : applyAcceptances(findings, acceptances, now, aliases));
     const result = await triageFleet({
-      config, advisories, calendar, now, logger, previous, ...(onFindings ? { onFindings } : {}),
+      config, advisories, calendar, now, logger, previous, ...(onFindings ? { onFindings: (chunk: Finding[]) => onFindings(accept(chunk)) } : {}),
       readAgent: (cluster) => dispatcher.inventory(cluster.name),
     });
+    result.findings = accept(result.findings);
     // triageFleet put every inventory read without error into `previous`.
     for (const [cluster, inv] of previous) {
       const known = good.get(cluster);

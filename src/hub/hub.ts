@@ -248,7 +248,7 @@ export function createHub(options: HubOptions): Hub {
     ...(options.dispatcher ? { verify: (cluster: string) => (options.dispatcher as Verifier).verify(cluster) } : {}),
     ...(options.windows.tickEveryMs === undefined ? {} : { tickEveryMs: options.windows.tickEveryMs }),
     lockDurationMs: options.windows.lockDurationMs ?? lockDuration,
-    signoff,
+    signoff, redisDown,
   });
 
   let slackApp: SlackApp | null = null;

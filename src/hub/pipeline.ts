@@ -26,6 +26,8 @@ export interface TriageFleetOptions {
   logger?: Logger;
   /** Only this CVE id. */
   cve?: string;
+  /** Leave not-affected findings out (still counted in `counts`): the CLI's default JSON. */
+  omitNotAffected?: boolean;
   /**
    * Last good inventory per cluster. Read on failure (the cached one is served with its age) and
    * updated with every inventory read without error. Omit for a one-shot run.
@@ -86,7 +88,7 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
   const inventories = options.inventories ?? await collect(options);
   if (options.previous) for (const inv of inventories) if (inv.error === null) options.previous.set(inv.cluster, inv);
   const chunk = Math.max(1, options.chunkClusters ?? 100);
-  const base = { calendar, now, ...(options.cve === undefined ? {} : { cve: options.cve }) };
+  const base = { calendar, now, ...(options.cve === undefined ? {} : { cve: options.cve }), ...(options.omitNotAffected ? { omitNotAffected: true } : {}) };
   if (inventories.length <= chunk) {
     const whole = triage({ ...base, advisories: options.advisories, inventories });
     if (options.onFindings === undefined) return whole;
@@ -105,9 +107,16 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
   let first: TriageResult | null = null;
   const perAdvisory = new Map<string, Finding[][]>();
   const clusters: TriageResult['clusters'] = [];
+  // Verdict counts add up over the chunks; client advisories do not depend on clusters (any chunk's).
+  const counts: NonNullable<TriageResult['counts']> = {};
   for (let i = 0; i < sorted.length; i += chunk) {
     const part = triage({ ...base, advisories: options.advisories, inventories: sorted.slice(i, i + chunk) });
     first ??= part;
+    for (const [id, c] of Object.entries(part.counts ?? {})) {
+      const sum = counts[id] ?? { affected: 0, 'not-affected': 0, unfixed: 0, unknown: 0 };
+      for (const v of ['affected', 'not-affected', 'unfixed', 'unknown'] as const) sum[v] += c[v];
+      counts[id] = sum;
+    }
     for (const w of part.warnings) if (!w.startsWith('cluster ') || !w.endsWith('appears more than once in the inventory')) warnings.add(w);
     for (const c of part.clusters) clusters.push(c);
     if (options.onFindings) {
@@ -138,5 +147,5 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
     done.add(a.id);
     for (const run of perAdvisory.get(a.id) ?? []) for (const f of run) findings.push(f);
   }
-  return { ...result, findings, clusters, warnings: [...warnings] };
+  return { ...result, findings, clusters, warnings: [...warnings], counts };
 }

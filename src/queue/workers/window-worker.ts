@@ -127,6 +127,8 @@ export interface WindowRuntimeOptions {
    * once the verification result is accepted (a rejection keeps it open, the reason in the thread).
    */
   signoff?: Pick<SignoffService, 'required' | 'request' | 'evidenceChanged' | 'gateReason' | 'stateOf'>;
+  /** True when the error is Redis being away (counted and logged once by the process's Redis health). */
+  redisDown?: (err: unknown) => boolean;
 }
 
 export interface WindowRuntime {
@@ -156,7 +158,8 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
   const reverifyMs = options.reverifyEveryMs ?? 15 * 60_000;
   const wallClock = options.wallClock ?? Date.now;
   const queue = new Queue<WindowJob>(WINDOW_QUEUE, { connection: conn(), prefix: bullPrefix(options.prefix) });
-  queue.on('error', (err: Error) => log.error({ err: err.message }, 'queue error'));
+  const redisDown = options.redisDown ?? (() => false);
+  queue.on('error', (err: Error) => { if (!redisDown(err)) log.error({ err: err.message }, 'queue error'); });
   const jobOpts = {
     attempts: retry.attempts, backoff: { type: 'exponential' as const, delay: retry.backoffMs },
     // Kept a week: a tick re-queuing a post that is done finds its id and adds nothing.
@@ -444,7 +447,7 @@ export function createWindowRuntime(options: WindowRuntimeOptions): WindowRuntim
         if (parsed.data.kind === 'tick') await tick(job);
         else await post(job, parsed.data.window, parsed.data.key);
       }, { connection: conn(), prefix: bullPrefix(options.prefix), concurrency: 4, lockDuration, stalledInterval: Math.max(500, lockDuration / 2), maxStalledCount: 3 });
-      worker.on('error', (err) => log.error({ err: err.message }, 'window worker error'));
+      worker.on('error', (err) => { if (!redisDown(err)) log.error({ err: err.message }, 'window worker error'); });
       worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, reason: err.message }, 'window job failed'));
     },
     async tickNow() {

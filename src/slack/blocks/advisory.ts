@@ -9,6 +9,7 @@
  * of life, skew, provider build) on a context line under it, not run together.
  */
 import type { Advisory } from '../../advisory/types.ts';
+import { acceptanceText } from '../../signoff/accept.ts';
 import { recommendedText } from '../../triage/remediation.ts';
 import type { ClusterPosture, Exposure, Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 import { markdownToMrkdwn } from './markdown.ts';
@@ -132,7 +133,9 @@ function clusterRow(cluster: string, list: readonly Finding[], remediation: Reme
     return `${what} → *${esc(target)}*${via}`;
   });
   const exposures = [...new Map(list.flatMap((f) => (f.exposure ? [[`${f.exposure.status}|${f.exposure.evidence}`, f.exposure] as const] : []))).values()];
-  const exposure = exposures.length > 0 ? ` · ${exposures.map(exposurePhrase).join('; ')}` : '';
+  const accepted = list.find((f) => f.accepted)?.accepted;
+  const exposure = (exposures.length > 0 ? ` · ${exposures.map(exposurePhrase).join('; ')}` : '')
+    + (accepted ? ` · :ok_hand: _${esc(truncate(acceptanceText(accepted), 300)).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')}_` : '');
   const notes = [...new Set(list.flatMap((f) => f.notes ?? []))].map((n) => esc(truncate(n, 200)));
   const nodes = [...new Set(list.flatMap((f) => f.affectedNodes ?? []))];
   if (nodes.length > 0) notes.unshift(`nodes: ${esc(nodes.slice(0, 5).join(', '))}${nodes.length > 5 ? ` +${nodes.length - 5}` : ''}`);
@@ -142,6 +145,11 @@ function clusterRow(cluster: string, list: readonly Finding[], remediation: Reme
 
 export function affectedClusterNames(findings: readonly Finding[]): string[] {
   return [...new Set(findings.filter((f) => f.verdict !== 'not-affected').map((f) => f.cluster))].sort();
+}
+
+/** Clusters that need attention: affected, unfixed or unknown, and no active risk acceptance (`/k8s accept`). */
+export function needsAttention(findings: readonly Finding[]): string[] {
+  return [...new Set(findings.filter((f) => f.verdict !== 'not-affected' && !f.accepted).map((f) => f.cluster))].sort();
 }
 
 function actionsBlock(advisoryId: string): Block {
@@ -185,6 +193,7 @@ export function advisoryMessage(input: AdvisoryMessageInput): AdvisoryMessage {
   for (const c of input.clusters ?? []) if (c.remediation) remediations.set(c.cluster, c.remediation);
   const rows = clusterRows(findings, remediations, advisory.fixState);
   const affected = affectedClusterNames(findings);
+  const acceptedCount = affected.length - needsAttention(findings).length;
   const notAffected = new Set(findings.filter((f) => f.verdict === 'not-affected').map((f) => f.cluster));
   for (const c of affected) notAffected.delete(c);
 
@@ -196,7 +205,7 @@ export function advisoryMessage(input: AdvisoryMessageInput): AdvisoryMessage {
       { type: 'mrkdwn', text: `*Severity*\n${severityText(advisory)}` },
       { type: 'mrkdwn', text: `*Status*\n${statusText(advisory)}` },
       { type: 'mrkdwn', text: `*Components*\n${esc(truncate(advisory.components.join(', ') || 'not stated', 1900))}` },
-      { type: 'mrkdwn', text: `*Affected clusters*\n${affected.length}${notAffected.size > 0 ? ` (${notAffected.size} not affected)` : ''}` },
+      { type: 'mrkdwn', text: `*Affected clusters*\n${affected.length}${acceptedCount > 0 ? ` (${acceptedCount} accepted risk)` : ''}${notAffected.size > 0 ? ` (${notAffected.size} not affected)` : ''}` },
     ],
   });
   blocks.push(divider);

@@ -49,8 +49,9 @@ beforeEach(async () => {
   api = await createFakeApiServer({ scenario: scenarios.eks() });
   dir = mkdtempSync(join(tmpdir(), 'k8s-advisor-lastgood-'));
   releaseRequests = 0;
-  releases = createServer((_req, res) => {
-    releaseRequests++;
+  releases = createServer((req, res) => {
+    // The Kubernetes calendar; the providers' calendars (EKS, GKE, AKS, OpenShift) are fetched beside it.
+    if (req.url?.endsWith('/products/kubernetes')) releaseRequests++;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(LIVE));
   });
   await new Promise<void>((ok) => releases.listen(0, '127.0.0.1', ok));

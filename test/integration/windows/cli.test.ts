@@ -200,7 +200,10 @@ describe('windows with a feed: each window carries its plan', () => {
     expect(jan?.skipped).toBeDefined();
     expect(jan?.plan).toMatchObject({ window: 'prod-2027-01-14', environment: 'prod', after: 'staging-2027-01-12' });
     expect(jan?.plan?.clusters.map((c) => c.cluster)).toEqual(['prod-eu', 'legacy']);
-    expect(jan?.plan?.clusters.find((c) => c.cluster === 'legacy')?.findings).toContainEqual(expect.stringMatching(/^CVE-2025-1974: ingress-nginx v1\.11\.4 \(affected, fixed in v1\.11\.5\)/));
+    // With the cluster's remediation computed, the add-on advisory stays open beside the Kubernetes target, saying what to do.
+    const legacy = jan?.plan?.clusters.find((c) => c.cluster === 'legacy');
+    expect(legacy?.target).toMatch(/^v1\.\d+\.\d+$/);
+    expect(legacy?.remains).toContainEqual(expect.objectContaining({ advisory: 'CVE-2025-1974', reason: expect.stringMatching(/ingress-nginx v1\.11\.4 → v1\.11\.5/) }));
 
     const text = await call((io) => runWindows({ config: fleet, format: 'text', from: '2026-12-01', count: 1, environment: 'prod', feed: SAMPLE_FEED, io, now: NOW }));
     expect(text.out).toContain('    skipped prod-2026-12-10: freeze 2026-12-09 – 2027-01-04: year-end');

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
     expect(cfg.clusters.map((c) => c.name)).toEqual(['staging-eu', 'prod-eu', 'prod-us', 'edge-k3s', 'legacy']);
     expect(cfg.feed.every).toBe(2 * 60_000);
     expect(cfg.environments.prod?.window?.duration).toBe(4 * 3_600_000);
-    expect(cfg.environments.prod?.signoff).toEqual({ roles: ['platform', 'security'], quorum: 2, selfApproval: false });
+    expect(cfg.environments.prod?.signoff).toEqual({ roles: ['platform', 'security'], quorum: 2, selfApproval: false, expires: 24 * 3_600_000, cancel: [] });
     expect(cfg.environments.staging?.checks.rbac).toEqual([]);
   });
 

@@ -51,3 +51,19 @@ describe('applyAcceptances', () => {
     expect(acceptanceText({ until: '2027-01-15', by: 'U0ALICE', reason: 'no gitRepo volumes allowed by policy' })).toBe('accepted until 2027-01-15 by <@U0ALICE>: no gitRepo volumes allowed by policy');
   });
 });
+
+describe('accepted risks in messages', () => {
+  it('drop out of "needs attention" and show on the cluster line with who, until when and why', async () => {
+    const { advisoryMessage, needsAttention } = await import('../../../src/slack/blocks/advisory.ts');
+    const { advisory } = await import('../slack/fixtures.ts');
+    const base = { advisory: 'CVE-2024-10220', environment: 'prod', component: 'kubelet', version: 'v1.30.2', fixedTarget: 'v1.30.3', upgradePath: [] as string[], reason: 'affected' };
+    const findings: Finding[] = [
+      { ...base, cluster: 'prod-eu', verdict: 'affected', accepted: { until: '2027-01-15', by: 'U0ALICE', reason: 'no gitRepo volumes allowed by policy' } },
+      { ...base, cluster: 'prod-us', verdict: 'affected' },
+    ];
+    expect(needsAttention(findings)).toEqual(['prod-us']);
+    const json = JSON.stringify(advisoryMessage({ advisory: advisory('CVE-2024-10220'), findings, releaseData: null }).blocks);
+    expect(json).toContain('accepted until 2027-01-15 by <@U0ALICE>: no gitRepo volumes allowed by policy');
+    expect(json).toContain('2 (1 accepted risk)');
+  });
+});
