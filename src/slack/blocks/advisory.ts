@@ -10,6 +10,7 @@
  */
 import type { Advisory } from '../../advisory/types.ts';
 import { acceptanceText } from '../../signoff/accept.ts';
+import { emergencyWindowButton } from '../../maintenance/emergency.ts';
 import { recommendedText } from '../../triage/remediation.ts';
 import type { ClusterPosture, Exposure, Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 import { markdownToMrkdwn } from './markdown.ts';
@@ -165,7 +166,8 @@ function actionsBlock(advisoryId: string): Block {
     block_id: 'advisory_actions',
     elements: [
       button('Verify', ADVISORY_ACTIONS.verify, 'primary'),
-      // "Schedule emergency window" comes back with maintenance windows (its action id stays reserved).
+      // Proposes the earliest sensible slots and schedules them on confirmation (listeners/actions/window-emergency.ts).
+      emergencyWindowButton(advisoryId),
       button('Acknowledge', ADVISORY_ACTIONS.acknowledge),
     ],
   };

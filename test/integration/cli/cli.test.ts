@@ -195,7 +195,7 @@ describe('k8s-advisor demo', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Feed:     bundled sample');
     expect(r.out).toMatch(/#C0PROD \(prod\)/);
-    expect(r.out).toContain('[ Verify ] [ Acknowledge ]');
+    expect(r.out).toContain('[ Verify ] [ Schedule emergency window ] [ Acknowledge ]');
     expect(r.out).toMatch(/legacy\s+prod\s+v1\.27\.9\s+\S+\s+END OF LIFE since 2024-06-28/);
     expect(r.out).toMatch(/^Summary: \d+ of 10 advisories affect \d+ of 5 clusters/m);
     // The client-go advisory of the sample is its own section, not a cluster verdict.

@@ -20,6 +20,6 @@ describe('render-blocks: Slack messages as terminal text', () => {
     });
     const text = renderBlocks(msg.blocks);
     expect(text).toContain('• *prod-eu* (prod): kube-apiserver v1.27.1 → *v1.27.3* · affected, not exposed now: no pod uses gitRepo\n1.27 is end-of-life since 2024-06-28');
-    expect(text).toContain('[ Verify ] [ Acknowledge ]');
+    expect(text).toContain('[ Verify ] [ Schedule emergency window ] [ Acknowledge ]');
   });
 });

@@ -46,11 +46,11 @@ describe('advisoryMessage', () => {
     expect(msg.text).toMatch(/^CVE-2023-2727 \(high\).*3 affected clusters$/);
   });
 
-  it('has the Verify and Acknowledge buttons with stable action ids and the advisory id as value (no emergency-window button until windows work)', () => {
+  it('has the Verify, Schedule emergency window and Acknowledge buttons with stable action ids and the advisory id as value', () => {
     const msg = advisoryMessage({ advisory: a, findings, releaseData: RELEASE_DATA });
     const actions = (msg.blocks as AnyBlock[]).find((b) => b.type === 'actions');
-    expect(actions?.elements?.map((e) => e.action_id)).toEqual(['advisory_verify', 'advisory_acknowledge']);
-    expect(allText(msg.blocks)).not.toContain('Schedule emergency window');
+    expect(actions?.elements?.map((e) => e.action_id)).toEqual(['advisory_verify', 'advisory_schedule_emergency', 'advisory_acknowledge']);
+    expect(ADVISORY_ACTIONS.scheduleEmergency).toBe('advisory_schedule_emergency');
     expect(actions?.elements?.every((e) => e.value === 'CVE-2023-2727')).toBe(true);
     for (const e of actions?.elements ?? []) {
       const label = typeof e.text === 'object' ? e.text.text : '';
