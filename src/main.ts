@@ -40,6 +40,8 @@ import { createSnapshotStore } from './store/advisory-snapshots.ts';
 import { createRedisFeedStateStore } from './store/feed-state.ts';
 import { createPostStore } from './store/posts.ts';
 import { createRiskAcceptanceStore } from './store/risk-acceptances.ts';
+import { createSignoffStore } from './store/signoff.ts';
+import { createWindowStore } from './store/windows.ts';
 import { applyAcceptances } from './signoff/accept.ts';
 import {
   createRedisClient, credentialsFrom, describeRedisTarget, hashTagged, redisTargetFrom, type RedisClient,
@@ -208,6 +210,8 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
   });
 
   hubRef = hub;
+  const windowStore = createWindowStore({ redis, prefix });
+  const signoffStore = createSignoffStore({ redis, prefix });
   metrics.readFrom({
     releaseAsOf: () => new Date(`${calendar.asOf.slice(0, 10)}T00:00:00Z`),
     inventories: () => [...good.values()].map((i) => ({ cluster: i.cluster, collectedAt: new Date(i.collectedAt) })),
@@ -215,6 +219,12 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     queues: () => Promise.all(Object.entries(hub.queues).map(async ([queue, q]) => ({
       queue, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'),
     }))),
+    windows: async () => {
+      const out: Record<string, number> = {};
+      for (const w of await windowStore.list()) out[w.state] = (out[w.state] ?? 0) + 1;
+      return out;
+    },
+    signoffs: () => signoffStore.countByState(),
     agents: () => Promise.all(config.clusters.filter((c) => c.agent === true).map(async (c) => {
       const s = await dispatcher.agentStatus(c.name);
       return { cluster: c.name, alive: s.alive, lastSeenAt: s.lastSeen ? new Date(s.lastSeen.at) : null };

@@ -12,7 +12,8 @@ import { routeFindings } from '../hub/routing.ts';
 import { createLogger } from '../log.ts';
 import { BUNDLED_FEED, EXAMPLE_FLEET } from '../paths.ts';
 import { advisoryMessage } from '../slack/blocks/advisory.ts';
-import type { ClusterPosture, TriageResult } from '../triage/types.ts';
+import type { ClusterPosture, Remediation, TriageResult } from '../triage/types.ts';
+import { remediationLines } from '../triage/remediation.ts';
 import { environmentWindows } from '../maintenance/occurrences.ts';
 import { formatWindowsText } from '../maintenance/text.ts';
 import { renderMessage } from './render-blocks.ts';
@@ -47,6 +48,12 @@ export async function runDemo(opts: { feed?: string; offline?: boolean; config?:
   out();
   out('Fleet posture');
   for (const line of postureLines(result.clusters)) out(`  ${line}`);
+  const next = result.clusters.filter((c) => c.readable !== false && c.remediation && (c.remediation.target !== null || c.remediation.remains.length > 0));
+  if (next.length > 0) {
+    out('');
+    out('Remediation (one version per cluster that clears its open advisories)');
+    for (const c of next) for (const line of remediationLines(c.cluster, c.remediation as Remediation)) out(`  ${line}`);
+  }
   const conditions = conditionLines(result);
   if (conditions.length > 0) {
     out();
@@ -114,7 +121,7 @@ function renderPosts(config: Config, result: TriageResult): string[] {
   for (const advisory of result.advisories) {
     const findings = result.findings.filter((f) => f.advisory === advisory.id);
     for (const [channel, channelFindings] of routeFindings(config, findings)) {
-      const message = advisoryMessage({ advisory, findings: channelFindings, releaseData: result.releaseData });
+      const message = advisoryMessage({ advisory, findings: channelFindings, releaseData: result.releaseData, clusters: result.clusters });
       posts.push(renderMessage({ channel, blocks: message.blocks, thread: message.overflow.map((m) => ({ channel, ...m })) }, name));
     }
   }

@@ -37,6 +37,8 @@ export interface SignoffStore {
   /** First caller wins the right to post the request message (held `ttlMs`, released by setMessage). */
   claimPost(id: string, ttlMs: number): Promise<boolean>;
   releasePost(id: string): Promise<void>;
+  /** Requests by state (metrics). */
+  countByState(): Promise<Record<string, number>>;
   /** Which window a Slack thread belongs to (for thread replies). */
   bindThread(channel: string, threadTs: string, window: string): Promise<void>;
   windowOfThread(channel: string, threadTs: string): Promise<string | null>;
@@ -73,6 +75,8 @@ export function createSignoffStore(options: SignoffStoreOptions): SignoffStore {
   const pendingKey = storeKey(prefix, 'signoff', 'pending');
   const auditKey = storeKey(prefix, 'signoff', 'audit');
   const windowKey = (w: string) => storeKey(prefix, 'signoff', 'window', w);
+  /** request id → state, for counts without reading every request. */
+  const statesKey = storeKey(prefix, 'signoff', 'states');
 
   const parse = (raw: string | null): SignoffRequest | null => {
     if (raw === null) return null;
@@ -113,6 +117,7 @@ export function createSignoffStore(options: SignoffStoreOptions): SignoffStore {
       if (next !== null) {
         tx.set(key, JSON.stringify(next));
         tx.sadd(windowKey(next.window), next.id);
+        tx.hset(statesKey, next.id, next.state);
         if (next.state === 'pending') tx.zadd(pendingKey, score(next), next.id);
         else tx.zrem(pendingKey, next.id);
       }
@@ -196,6 +201,11 @@ export function createSignoffStore(options: SignoffStoreOptions): SignoffStore {
       const ids = await redis.smembers(windowKey(window));
       const all = await Promise.all(ids.sort().map((id) => store.get(id)));
       return all.filter((r): r is SignoffRequest => r !== null);
+    },
+    async countByState() {
+      const out: Record<string, number> = {};
+      for (const state of Object.values(await redis.hgetall(statesKey))) out[state] = (out[state] ?? 0) + 1;
+      return out;
     },
     async claimPost(id, ttlMs) {
       return (await redis.set(storeKey(prefix, 'signoff', 'posting', id), '1', 'PX', ttlMs, 'NX')) === 'OK';

@@ -8,8 +8,9 @@
  * Clients and libraries (kubectl, client-go) get their own section, and clusters that could not
  * be read are listed and counted apart from affected ones.
  */
+import { remediationLines } from './remediation.ts';
 import type { Advisory } from '../advisory/types.ts';
-import type { ClusterPosture, Finding, TriageResult } from './types.ts';
+import type { ClusterPosture, Finding, Remediation, TriageResult } from './types.ts';
 
 function severity(a: Advisory): string {
   const parts = [a.severity.rating, a.severity.score === null ? null : String(a.severity.score)].filter((x) => x !== null);
@@ -84,6 +85,9 @@ export function formatTriageText(result: TriageResult): string {
 
   const posture = result.clusters.filter((c) => c.readable !== false).map(postureLine).filter((l): l is string => l !== null);
   if (posture.length > 0) lines.push('Clusters needing attention:', ...posture, '');
+  // One next step per cluster across every open advisory (remediation.ts).
+  const next = result.clusters.filter((c) => c.readable !== false && c.remediation && (c.remediation.target !== null || c.remediation.remains.length > 0));
+  if (next.length > 0) lines.push('Remediation (one version per cluster that clears its open advisories):', ...next.flatMap((c) => remediationLines(c.cluster, c.remediation as Remediation).map((l) => `  ${l}`)), '');
   const unreadLines = result.clusters.filter((c) => c.readable === false).map((c) => `  ${c.cluster}  ${c.inventoryError ?? 'the inventory holds no versions'}`);
   if (unreadLines.length > 0) lines.push('Clusters that could not be read (every verdict unknown):', ...unreadLines, '');
 

@@ -48,6 +48,8 @@ export async function answerFor(deps: Pick<CommandProcessorDeps, 'snapshots'>, c
       if (snap === null) return notice(`${cve} is not in the feed data seen so far. Check the id, or wait for the next feed poll.`);
       const { overflow: _overflow, ...message } = advisoryMessage({
         advisory: snap.advisory, findings: snap.findings, releaseData, actions: false, maxClusterRows: 40,
+        // The clusters' one remediation: "fixed in vX (smallest); recommended vY (clears all N open advisories)".
+        ...(fleet ? { clusters: fleet.clusters } : {}),
       });
       return message;
     }

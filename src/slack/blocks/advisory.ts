@@ -148,9 +148,19 @@ export function affectedClusterNames(findings: readonly Finding[]): string[] {
   return [...new Set(findings.filter((f) => f.verdict !== 'not-affected').map((f) => f.cluster))].sort();
 }
 
-/** Clusters that need attention: affected, unfixed or unknown, and no active risk acceptance (`/k8s accept`). */
+/**
+ * Clusters that need attention: affected or unfixed, with no active risk acceptance (`/k8s accept`).
+ * `unknown` ones (unreadable, not enough information) are counted apart: they are not affected.
+ */
 export function needsAttention(findings: readonly Finding[]): string[] {
-  return [...new Set(findings.filter((f) => f.verdict !== 'not-affected' && !f.accepted).map((f) => f.cluster))].sort();
+  const hit = new Set(findings.filter((f) => (f.verdict === 'affected' || f.verdict === 'unfixed') && !f.accepted).map((f) => f.cluster));
+  return [...hit].sort();
+}
+
+/** Clusters with only `unknown` findings (no affected one): could not be read, or the advisory does not say. */
+export function unknownClusters(findings: readonly Finding[]): string[] {
+  const hit = new Set(findings.filter((f) => f.verdict === 'affected' || f.verdict === 'unfixed').map((f) => f.cluster));
+  return [...new Set(findings.filter((f) => f.verdict === 'unknown' && !hit.has(f.cluster)).map((f) => f.cluster))].sort();
 }
 
 function actionsBlock(advisoryId: string): Block {
@@ -195,7 +205,9 @@ export function advisoryMessage(input: AdvisoryMessageInput): AdvisoryMessage {
   for (const c of input.clusters ?? []) if (c.remediation) remediations.set(c.cluster, c.remediation);
   const rows = clusterRows(findings, remediations, advisory.fixState);
   const affected = affectedClusterNames(findings);
-  const acceptedCount = affected.length - needsAttention(findings).length;
+  const unknown = unknownClusters(findings);
+  const hitCount = affected.length - unknown.length;
+  const acceptedCount = hitCount - needsAttention(findings).length;
   const notAffected = new Set(findings.filter((f) => f.verdict === 'not-affected').map((f) => f.cluster));
   for (const c of affected) notAffected.delete(c);
 
@@ -207,7 +219,7 @@ export function advisoryMessage(input: AdvisoryMessageInput): AdvisoryMessage {
       { type: 'mrkdwn', text: `*Severity*\n${severityText(advisory)}` },
       { type: 'mrkdwn', text: `*Status*\n${statusText(advisory)}` },
       { type: 'mrkdwn', text: `*Components*\n${esc(truncate(advisory.components.join(', ') || 'not stated', 1900))}` },
-      { type: 'mrkdwn', text: `*Affected clusters*\n${affected.length}${acceptedCount > 0 ? ` (${acceptedCount} accepted risk)` : ''}${notAffected.size > 0 ? ` (${notAffected.size} not affected)` : ''}` },
+      { type: 'mrkdwn', text: `*Affected clusters*\n${hitCount}${acceptedCount > 0 ? ` (${acceptedCount} accepted risk)` : ''}${unknown.length > 0 ? ` · ${unknown.length} unknown` : ''}${notAffected.size > 0 ? ` (${notAffected.size} not affected)` : ''}` },
     ],
   });
   blocks.push(divider);
@@ -246,7 +258,7 @@ export function advisoryMessage(input: AdvisoryMessageInput): AdvisoryMessage {
   if (input.actions !== false) blocks.push(actionsBlock(advisory.id));
 
   const text = truncate(
-    `${advisory.id} (${advisory.severity.rating ?? 'unrated'}): ${advisory.title} — ${affected.length} affected cluster${affected.length === 1 ? '' : 's'}`,
+    `${advisory.id} (${advisory.severity.rating ?? 'unrated'}): ${advisory.title} — ${hitCount} affected cluster${hitCount === 1 ? '' : 's'}${unknown.length > 0 ? `, ${unknown.length} unknown` : ''}`,
     LIMITS.sectionText,
   );
   return { text, blocks: blocks.slice(0, LIMITS.blocksPerMessage), overflow };

@@ -2,7 +2,7 @@
 import type { Advisory } from '../../advisory/types.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 import { usage } from '../command.ts';
-import { needsAttention, releaseDataText, severityText } from './advisory.ts';
+import { needsAttention, releaseDataText, severityText, unknownClusters } from './advisory.ts';
 import type { SlackMessage } from './advisory.ts';
 import { type Block, LIMITS, context, esc, link, packLines, section, truncate } from './text.ts';
 
@@ -37,15 +37,21 @@ export function advisoryListMessage(items: readonly AdvisorySummary[], releaseDa
     return notice('No advisories known yet: the feed has not been polled, or it had nothing new.');
   }
   const sorted = [...items].sort((a, b) => {
-    const aa = needsAttention(a.findings).length > 0 ? 0 : 1;
-    const bb = needsAttention(b.findings).length > 0 ? 0 : 1;
+    // Affected first, then unknown only (unreadable clusters are not "affected"), then the rest.
+    const rank = (f: readonly Finding[]) => (needsAttention(f).length > 0 ? 0 : unknownClusters(f).length > 0 ? 1 : 2);
+    const aa = rank(a.findings);
+    const bb = rank(b.findings);
     return aa - bb
       || (RATING_ORDER[a.advisory.severity.rating ?? 'none'] ?? 5) - (RATING_ORDER[b.advisory.severity.rating ?? 'none'] ?? 5)
       || b.advisory.id.localeCompare(a.advisory.id);
   });
   const lines = sorted.slice(0, max).map(({ advisory, findings }) => {
     const affected = needsAttention(findings);
-    const who = affected.length === 0 ? 'no cluster affected' : `${affected.length} affected: ${esc(truncate(affected.join(', '), 200))}`;
+    const unknown = unknownClusters(findings);
+    const who = [
+      affected.length === 0 ? 'no cluster affected' : `${affected.length} affected: ${esc(truncate(affected.join(', '), 200))}`,
+      ...(unknown.length > 0 ? [`${unknown.length} unknown: ${esc(truncate(unknown.join(', '), 120))}`] : []),
+    ].join(' · ');
     return `• *${link(advisory.url, advisory.id)}* ${severityText({ severity: advisory.severity } as Advisory)} · ${esc(advisory.status)} · ${who}\n   ${esc(truncate(advisory.title, 150))}`;
   });
   const blocks: Block[] = [section(`*Advisories* (${items.length})`), ...packLines(lines).slice(0, 45).map((t) => section(t))];

@@ -63,4 +63,13 @@ describe('triage --format json: clusters[].remediation', () => {
     expect(eks?.provider?.note).toMatch(/^EKS /);
     expect(clusters.find((c) => c.cluster === 'kubeadm-old')?.remediation?.provider).toBeUndefined();
   });
+
+  it('triage --format text says each cluster\'s one next step, the same as the JSON', async () => {
+    const { clusters } = await triageJson();
+    const out: string[] = [];
+    await run(['triage', '--config', fleet, '--feed', SAMPLE, '--format', 'text'], { stdout: (t) => { out.push(t); }, stderr: () => undefined, env: {} });
+    const text = out.join('');
+    expect(text).toContain('Remediation (one version per cluster that clears its open advisories):');
+    for (const c of clusters) if (c.remediation?.target) expect(text).toContain(`  ${c.cluster}: ${c.remediation.summary}`);
+  });
 });

@@ -51,6 +51,7 @@ describe('sign-off store on real Redis', () => {
     expect(final?.votes).toHaveLength(2);
     const transitions = (await a.audit({ window: 'prod-2026-12-10' })).filter((e) => e.type === 'transition');
     expect(transitions).toEqual([expect.objectContaining({ from: 'pending', to: 'approved' })]);
+    expect(await b.countByState()).toEqual({ approved: 1 });
   });
 
   it('expires once across replicas sweeping at the same moment', async () => {

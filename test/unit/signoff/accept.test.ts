@@ -67,3 +67,24 @@ describe('accepted risks in messages', () => {
     expect(json).toContain('2 (1 accepted risk)');
   });
 });
+
+describe('unreadable clusters in messages', () => {
+  it('are counted apart from affected ones, and do not top /k8s advisories', async () => {
+    const { advisoryMessage, needsAttention, unknownClusters } = await import('../../../src/slack/blocks/advisory.ts');
+    const { advisoryListMessage } = await import('../../../src/slack/blocks/replies.ts');
+    const { advisory } = await import('../slack/fixtures.ts');
+    const f = (cluster: string, verdict: Finding['verdict'], id = 'CVE-2024-10220'): Finding =>
+      ({ advisory: id, cluster, environment: 'prod', component: 'kubelet', version: null, verdict, fixedTarget: null, upgradePath: [], reason: verdict === 'unknown' ? 'the cluster could not be read' : 'x' });
+    const onlyUnreadable = [f('gone', 'unknown')];
+    expect(needsAttention(onlyUnreadable)).toEqual([]);
+    expect(unknownClusters(onlyUnreadable)).toEqual(['gone']);
+    const msg = advisoryMessage({ advisory: advisory('CVE-2024-10220'), findings: onlyUnreadable, releaseData: null });
+    expect(msg.text).toMatch(/0 affected clusters, 1 unknown$/);
+    const list = JSON.stringify(advisoryListMessage([
+      { advisory: advisory('CVE-2024-10220'), findings: onlyUnreadable },
+      { advisory: advisory('CVE-2023-2727'), findings: [f('prod-eu', 'affected', 'CVE-2023-2727')] },
+    ], null).blocks);
+    expect(list.indexOf('CVE-2023-2727')).toBeLessThan(list.indexOf('CVE-2024-10220'));
+    expect(list).toContain('no cluster affected · 1 unknown: gone');
+  });
+});
