@@ -2,13 +2,16 @@ import type { CliIo } from '../cli.ts';
 import { EXIT } from './exit-codes.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError, errorMessage } from '../errors.ts';
 import { isCveId } from '../feed/ids.ts';
 import { triageFleet } from '../hub/pipeline.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { loadBundledCalendar, refreshCalendar, type ReleaseCalendar } from '../releases/index.ts';
 import { formatTriageText } from '../triage/index.ts';
-import type { TriageResult } from '../triage/types.ts';
+import type { Finding, TriageResult } from '../triage/types.ts';
+import { applyAcceptances } from '../signoff/accept.ts';
+import { createRiskAcceptanceStore } from '../store/risk-acceptances.ts';
+import { hashTagged } from '../store/redis-connection.ts';
 import { loadAdvisories, type LoadedAdvisories } from './advisories.ts';
 
 export interface TriageRunOptions {
@@ -77,6 +80,7 @@ export async function runTriage(opts: { config: string; feed?: string; cve?: str
   if (opts.cve !== undefined && result.advisories.length === 0) {
     throw new UsageError(`--cve: ${opts.cve} is not in the feed (${loaded.feed.source})`, 'check the id, or pass --feed with a feed that has it');
   }
+  result.findings = await withAcceptedRisks(result, opts.io, new Date());
   for (const w of result.warnings) opts.io.stderr(`warning: ${w}\n`);
   const include = all ? 'all' : 'actionable';
   if (opts.format === 'json') {
@@ -89,9 +93,34 @@ export async function runTriage(opts: { config: string; feed?: string; cve?: str
   return triageExitCode(result);
 }
 
-/** 1 when anything is affected or unfixed (it wins), else 4 when a cluster could not be read, else 0. */
+/**
+ * Accepted risks (`/k8s accept`, stored by the hub) mark their findings when REDIS_URL is set; a
+ * Redis that cannot be read is a warning, not a failure (the triage itself needs no Redis).
+ */
+async function withAcceptedRisks(result: TriageResult, io: CliIo, now: Date): Promise<Finding[]> {
+  const url = io.env.REDIS_URL;
+  if (!url) return result.findings;
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const acceptances = await createRiskAcceptanceStore({ redis, prefix: hashTagged(io.env.K8S_ADVISOR_PREFIX ?? 'k8s-advisor') }).all();
+    return applyAcceptances(result.findings, acceptances, now, new Map(result.advisories.map((a) => [a.id, a.aliases])));
+  } catch (err) {
+    result.warnings.push(`REDIS_URL set but accepted risks could not be read (${errorMessage(err)}); none are applied`);
+    return result.findings;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * 1 when anything is affected or unfixed and not an accepted risk (it wins), else 4 when a
+ * cluster could not be read, else 0.
+ */
 export function triageExitCode(result: Pick<TriageResult, 'findings' | 'clusters'>): number {
-  if (result.findings.some((f) => f.verdict === 'affected' || f.verdict === 'unfixed')) return EXIT.found;
+  if (result.findings.some((f) => (f.verdict === 'affected' || f.verdict === 'unfixed') && !f.accepted)) return EXIT.found;
   if (result.clusters.some((c) => c.readable === false)) return EXIT.unreadable;
   return EXIT.ok;
 }

@@ -71,6 +71,7 @@ export function formatTriageText(result: TriageResult): string {
       if (f.verdict === 'unknown') lines.push(`${indent}why: ${f.reason}`);
       if (f.verdict === 'affected' || f.verdict === 'unfixed' || f.verdict === 'unknown') {
         for (const n of f.notes ?? []) lines.push(`${indent}· ${n}`);
+        if (f.accepted) lines.push(`${indent}· accepted until ${f.accepted.until} by ${f.accepted.by}: ${f.accepted.reason}`);
       }
     }
     const apart = unread > 0 ? `; ${unread} cluster${unread === 1 ? '' : 's'} could not be read` : '';
