@@ -19,7 +19,7 @@ import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
 import { pageJson } from '../notify/routing.ts';
-import type { ClusterPosture, Finding, ReleaseDataInfo } from '../triage/types.ts';
+import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../triage/types.ts';
 
 export interface AdvisorySnapshot {
   advisory: Advisory;
@@ -91,6 +91,8 @@ export interface SnapshotStore {
   /** Every head, without findings. */
   listHeads(): Promise<SnapshotHead[]>;
   putFleet(fleet: FleetSnapshot): Promise<void>;
+  /** The stored remediation of these clusters (written with the fleet): what advisory messages recommend. */
+  getRemediations(clusters: readonly string[]): Promise<Map<string, Remediation>>;
   getFleet(): Promise<FleetSnapshot | null>;
   /** Only the fleet snapshot's release data (small: what every advisory message shows). */
   getReleaseData(): Promise<ReleaseDataInfo | null>;
@@ -148,6 +150,8 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
   const fleetKey = `${prefix}:fleet`;
   // Every post reads the release data; the fleet's postures (megabytes at 10,000 clusters) only a few commands.
   const releaseKey = `${prefix}:fleet-release-data`;
+  /** cluster → its one remediation (JSON), so a message reads only its own clusters'. */
+  const remediationKey = `${prefix}:fleet-remediation`;
 
   const readHead = async (id: string): Promise<StoredHead | null> => {
     const raw = await redis.get(keyOf(id));
@@ -271,7 +275,18 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       });
     },
     async putFleet(fleet) {
-      await redis.multi().set(fleetKey, JSON.stringify(fleet)).set(releaseKey, JSON.stringify(fleet.releaseData)).exec();
+      const fields: string[] = [];
+      for (const c of fleet.clusters) if (c.remediation) fields.push(c.cluster, JSON.stringify(c.remediation));
+      const tx = redis.multi().set(fleetKey, JSON.stringify(fleet)).set(releaseKey, JSON.stringify(fleet.releaseData)).del(remediationKey);
+      if (fields.length > 0) tx.hset(remediationKey, ...fields);
+      await tx.exec();
+    },
+    async getRemediations(clusters) {
+      const out = new Map<string, Remediation>();
+      if (clusters.length === 0) return out;
+      const raw = await redis.hmget(remediationKey, ...clusters);
+      raw.forEach((r, i) => { if (r !== null) out.set(clusters[i] as string, JSON.parse(r) as Remediation); });
+      return out;
     },
     async getReleaseData() {
       const raw = await redis.get(releaseKey);

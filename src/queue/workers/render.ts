@@ -8,7 +8,7 @@
 import type { Advisory } from '../../advisory/types.ts';
 import { describeChanges, summarize, type MessageSummary } from '../../notify/summary.ts';
 import { type AdvisoryMessage, advisoryMessage } from '../../slack/blocks/advisory.ts';
-import type { Finding, ReleaseDataInfo } from '../../triage/types.ts';
+import type { Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 
 export interface RenderInput {
   advisory: Advisory;
@@ -19,6 +19,8 @@ export interface RenderInput {
   maxClusterRows?: number;
   /** The summary stored with the message (JSON), or null when it was never posted. */
   previousSummary: string | null;
+  /** The remediation of the channel's clusters ("recommended vX (clears all N open advisories)"). */
+  remediations?: [string, Remediation][];
 }
 
 export interface RenderOutput {
@@ -58,6 +60,7 @@ export function renderDelivery(input: RenderInput): RenderOutput {
   const message = advisoryMessage({
     advisory: input.advisory, findings, releaseData: input.releaseData, acknowledged: input.acknowledged,
     ...(input.maxClusterRows ? { maxClusterRows: input.maxClusterRows } : {}),
+    ...(input.remediations ? { remediations: new Map(input.remediations) } : {}),
   });
   const next = summarize(input.advisory, findings);
   const summary = JSON.stringify(next);

@@ -12,12 +12,12 @@ import type { Logger } from '../../log.ts';
 import { digestMessage } from '../../notify/digest.ts';
 import { renderHash } from '../../notify/hash.ts';
 import { deliverFrom } from '../../notify/plan.ts';
-import { createRouting } from '../../notify/routing.ts';
+import { channelFor, createRouting } from '../../notify/routing.ts';
 import { advisoryChangeReply, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { section } from '../../slack/blocks/text.ts';
 import { type SlackApi, slackRejected } from '../../slack/web.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
-import type { Finding } from '../../triage/types.ts';
+import type { Finding, Remediation } from '../../triage/types.ts';
 import { type RenderPool, createRenderPool } from './render-pool.ts';
 import type { Lock, PostKey, PostStore } from '../../store/posts.ts';
 import { slackJobSchema, type SlackJob } from '../payloads.ts';
@@ -122,6 +122,12 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
    * This channel's findings (encoded pages) and render hash, from a per-channel view or from an
    * older inline snapshot (small: filtered and hashed here).
    */
+  /** The remediation of the clusters this channel carries (by config), for "recommended vX". */
+  const channelRemediations = async (channel: string): Promise<[string, Remediation][]> => {
+    const names = deps.config.clusters.filter((c) => channelFor(deps.config, c.environment) === channel).map((c) => c.name);
+    return [...(await deps.snapshots.getRemediations(names))];
+  };
+
   const channelPages = async (id: string, channel: string) => {
     const snap = await deps.snapshots.getChannelPages(id, channel);
     if (snap === null) throw new UnrecoverableError(`no snapshot for ${id}`);
@@ -134,13 +140,14 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     // What this channel's message shows: a change in another environment's clusters leaves it alone.
     const view = await channelPages(data.advisory, data.channel);
     const releaseData = await deps.snapshots.getReleaseData();
+    const remediations = await channelRemediations(data.channel);
     const { hash } = view;
     const parentKey: PostKey = { advisory: data.advisory, channel: data.channel };
     const owner = job.id ?? `job-${data.advisory}`;
     const hash16 = hash.slice(0, 16);
     const current = (h: string | null | undefined) => h === hash;
     const render = (ack: { user: string; at: string } | null, previousSummary: string | null) => renderer.render({
-      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: ack, previousSummary,
+      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: ack, previousSummary, remediations,
       ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
 
@@ -201,8 +208,9 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
       text: `Acknowledged by <@${user}>`, blocks: [section(`:white_check_mark: Acknowledged by <@${user}>`)],
     }, { threadTs: record.ts });
     const releaseData = await deps.snapshots.getReleaseData();
+    const remediations = await channelRemediations(data.channel);
     const { message } = await renderer.render({
-      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: { user, at: record.ackAt ?? '' },
+      advisory: view.advisory, pages: view.pages, releaseData, acknowledged: { user, at: record.ackAt ?? '' }, remediations,
       previousSummary: null, ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
     await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });

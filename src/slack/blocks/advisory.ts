@@ -42,6 +42,8 @@ export interface AdvisoryMessageInput {
   maxClusterRows?: number;
   /** Cluster postures (triage `clusters[]`): their remediation gives the recommended version. */
   clusters?: readonly ClusterPosture[];
+  /** The same as `clusters`, only each cluster's remediation (the hub reads just the message's clusters). */
+  remediations?: ReadonlyMap<string, Remediation>;
 }
 
 export interface SlackMessage {
@@ -201,7 +203,7 @@ const PARENT_FIXED_BLOCKS = 10;
 export function advisoryMessage(input: AdvisoryMessageInput): AdvisoryMessage {
   const { advisory, findings, releaseData } = input;
   const maxRows = Math.max(1, input.maxClusterRows ?? 15);
-  const remediations = new Map<string, Remediation>();
+  const remediations = new Map<string, Remediation>(input.remediations ?? []);
   for (const c of input.clusters ?? []) if (c.remediation) remediations.set(c.cluster, c.remediation);
   const rows = clusterRows(findings, remediations, advisory.fixState);
   const affected = affectedClusterNames(findings);
