@@ -10,6 +10,7 @@ import { AdvisorError, UsageError, errorMessage } from '../errors.ts';
 import { auditRows, toCsv, toMarkdown } from '../signoff/export.ts';
 import { createRiskAcceptanceStore } from '../store/risk-acceptances.ts';
 import { createSignoffStore } from '../store/signoff.ts';
+import { redactRedisUrl } from '../store/redis-connection.ts';
 
 export interface AuditOptions {
   config: string;
@@ -37,7 +38,7 @@ export async function runAudit(o: AuditOptions): Promise<number> {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new AdvisorError('REDIS_UNREACHABLE', `cannot read the audit record: Redis at ${redactUrl(url)} is unreachable (${errorMessage(err)})`, {
+    throw new AdvisorError('REDIS_UNREACHABLE', `cannot read the audit record: Redis at ${redactRedisUrl(url)} is unreachable (${errorMessage(err)})`, {
       hint: 'set REDIS_URL to the Redis the hub uses (and K8S_ADVISOR_PREFIX if it sets one)',
     });
   }
@@ -52,15 +53,5 @@ export async function runAudit(o: AuditOptions): Promise<number> {
     return 0;
   } finally {
     await redis.quit().catch(() => redis.disconnect());
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable REDIS_URL)';
   }
 }

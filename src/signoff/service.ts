@@ -9,7 +9,7 @@ import type { types, webApi } from '@slack/bolt';
 import type { Config } from '../config/schema.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { toSlackError } from '../slack/web.ts';
+import { callSlack } from '../slack/web.ts';
 import type { SignoffStore } from '../store/signoff.ts';
 import { rejectModal, signoffRequestMessage, signoffStatusMessage, transitionReply, type SignoffMetadata } from './blocks.ts';
 import { evidenceDiff, evidenceHash, type Outcome } from './machine.ts';
@@ -25,13 +25,7 @@ export interface SignoffSlack {
 
 /** The Web API calls the sign-off flow makes, with Slack errors mapped (toSlackError). */
 export function createSignoffSlack(client: webApi.WebClient): SignoffSlack {
-  const call = async <T>(method: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toSlackError(err, method);
-    }
-  };
+  const call = callSlack;
   return {
     async post(a) {
       const res = await call('chat.postMessage', () => client.chat.postMessage({

@@ -101,14 +101,17 @@ interface HistoryMessage {
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
+/** One Web API call with its failure mapped to a SlackError (rate limits, platform errors, HTTP, network). */
+export async function callSlack<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toSlackError(err, method);
+  }
+}
+
 export function createSlackApi(client: webApi.WebClient): SlackApi {
-  const call = async <T>(method: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toSlackError(err, method);
-    }
-  };
+  const call = callSlack;
   return {
     async postMessage(args) {
       const res = await call('chat.postMessage', () => client.chat.postMessage({
