@@ -189,22 +189,38 @@ export function attachExposure(result: TriageResult, inventories: readonly Clust
   const answers = new Map<Advisory, Map<ClusterInventory | string, Exposure | undefined>>();
   const noFacts = new Map<ClusterInventory, boolean>();
   const conditionAnswers = new Map<ClusterInventory, Map<string, Answer>>();
+  // Findings come in runs of one advisory and one cluster: look each up once per run.
+  let lastAdvisory: string | null = null;
+  let advisory: Advisory | undefined;
+  let byKey: Map<ClusterInventory | string, Exposure | undefined> | undefined;
+  let lastCluster: string | null = null;
+  let inv: ClusterInventory | undefined;
+  let bare = false;
   for (const f of result.findings) {
     if (f.verdict !== 'affected' && f.verdict !== 'unfixed') continue;
-    const advisory = conditional.get(f.advisory);
-    if (advisory === undefined) continue;
-    const inv = byCluster.get(f.cluster);
+    if (f.advisory !== lastAdvisory) {
+      lastAdvisory = f.advisory;
+      advisory = conditional.get(f.advisory);
+      byKey = advisory === undefined ? undefined : answers.get(advisory);
+      if (advisory !== undefined && byKey === undefined) {
+        byKey = new Map();
+        answers.set(advisory, byKey);
+      }
+    }
+    if (advisory === undefined || byKey === undefined) continue;
+    if (f.cluster !== lastCluster) {
+      lastCluster = f.cluster;
+      inv = byCluster.get(f.cluster);
+      if (inv !== undefined) {
+        let known = noFacts.get(inv);
+        if (known === undefined) {
+          known = factless(inv);
+          noFacts.set(inv, known);
+        }
+        bare = known;
+      }
+    }
     if (inv === undefined) continue;
-    let bare = noFacts.get(inv);
-    if (bare === undefined) {
-      bare = factless(inv);
-      noFacts.set(inv, bare);
-    }
-    let byKey = answers.get(advisory);
-    if (byKey === undefined) {
-      byKey = new Map();
-      answers.set(advisory, byKey);
-    }
     const key: ClusterInventory | string = bare ? inv.source : inv;
     let exposure: Exposure | undefined;
     if (byKey.has(key)) exposure = byKey.get(key);
