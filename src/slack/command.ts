@@ -32,8 +32,8 @@ export type Command =
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
 
-/** Usage lines, in the order `help` shows them. Later-phase forms are marked. */
-export const COMMAND_FORMS: readonly { form: string; does: string; later?: boolean }[] = [
+/** Usage lines, in the order `help` shows them. */
+export const COMMAND_FORMS: readonly { form: string; does: string }[] = [
   { form: '/k8s help', does: 'this list' },
   { form: '/k8s advisories', does: 'recent advisories and how many clusters each affects' },
   { form: '/k8s triage CVE-YYYY-NNNN', does: 'one advisory against every cluster: current version → smallest fixed target' },
@@ -49,7 +49,7 @@ export const COMMAND_FORMS: readonly { form: string; does: string; later?: boole
 ];
 
 export function usage(): string {
-  return COMMAND_FORMS.map((f) => `• \`${f.form}\` — ${f.does}${f.later ? ' _(coming later)_' : ''}`).join('\n');
+  return COMMAND_FORMS.map((f) => `• \`${f.form}\` — ${f.does}`).join('\n');
 }
 
 /** Shown only when the value is safe to echo: short, and stripped of Slack mention/link syntax. */

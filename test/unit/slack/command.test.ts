@@ -72,7 +72,7 @@ describe('parseCommand', () => {
     }
   });
 
-  it('usage lists every form, later ones marked', () => {
+  it('usage lists every form, none of them "coming later"', () => {
     const text = usage();
     for (const form of ['/k8s help', '/k8s advisories', '/k8s triage CVE-YYYY-NNNN', '/k8s clusters', '/k8s verify CLUSTER|ENV', '/k8s windows [ENV]']) {
       expect(text).toContain(form);
