@@ -44,6 +44,7 @@ import { loadBundledCalendar } from '../src/releases/bundled.ts';
 import { createRedisFeedStateStore } from '../src/store/feed-state.ts';
 import { startFakeSlack } from '../test/helpers/fake-slack.ts';
 import { deleteKeysContaining } from '../test/helpers/redis.ts';
+import { rng } from './_lib.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = process.env.K8S_ADVISOR_SHARED_DATA ?? resolve(ROOT, '../shared/data');
@@ -134,18 +135,6 @@ function startControl(): { stop(): Promise<{ max: number; p99: number }> } {
       child.once('exit', () => resolvePromise(JSON.parse(out.trim() || '{"max":-1,"p99":-1}') as { max: number; p99: number }));
       child.kill('SIGTERM');
     }),
-  };
-}
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

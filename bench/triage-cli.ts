@@ -24,24 +24,13 @@ import semver from 'semver';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parseItem } from '../src/advisory/parse.ts';
 import type { FeedItem } from '../src/feed/item.ts';
+import { median, rng } from './_lib.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = process.env.K8S_ADVISOR_SHARED_DATA ?? resolve(ROOT, '../shared/data');
 const REAL_FEED = resolve(SHARED, 'feeds/official-cve-feed.2023-07-01.json');
 const FEED = existsSync(REAL_FEED) ? REAL_FEED : resolve(ROOT, 'data/sample-feed.json');
 const CLI = resolve(ROOT, 'src/cli.ts');
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fleetYaml(count: number, seed: number): string {
   const r = rng(seed);
@@ -130,12 +119,6 @@ function measure(args: string[], out: string): Measured {
   const r = spawnSync(process.execPath, ['-e', watcher], { encoding: 'utf8', maxBuffer: 1 << 22 });
   const res = JSON.parse(r.stdout) as { wallMs: number; status: number | null; stderr: string; peak: number; cpuMs: number };
   return { wallMs: res.wallMs, cpuMs: res.cpuMs, peakRssMb: Math.round(res.peak / 1024 / 1024), status: res.status, stdoutBytes: statSync(out).size, stderr: res.stderr };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 async function main(): Promise<void> {

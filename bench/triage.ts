@@ -27,22 +27,11 @@ import type { ReleaseCalendar } from '../src/releases/calendar.ts';
 import { parseItem } from '../src/advisory/parse.ts';
 import { triage } from '../src/triage/triage.ts';
 import { ALL_FIXTURE_ADVISORIES } from '../test/fixtures/triage/advisories.ts';
+import { median, rng } from './_lib.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = process.env.K8S_ADVISOR_SHARED_DATA ?? resolve(ROOT, '../shared/data');
 const FEED = resolve(SHARED, 'feeds/official-cve-feed.2023-07-01.json');
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function loadAdvisories(): Promise<{ advisories: Advisory[]; source: string }> {
   if (existsSync(FEED)) {
@@ -190,12 +179,6 @@ async function once(clusters: number, seed: number, omit: boolean, mode: FleetMo
     peakRssMb: mb(Math.max(sampled, osMax)), sampledPeakRssMb: mb(sampled),
     rssBeforeTriageMb: mb(rssBefore), rssBeforeFleetMb: mb(rssBeforeFleet), loadAverage: os.loadavg()[0] ?? 0,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 async function main(): Promise<void> {
