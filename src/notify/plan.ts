@@ -20,6 +20,7 @@
  */
 import type { Advisory } from '../advisory/types.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
+import type { AttentionSummary } from './attention.ts';
 import { type DigestEntry, type DigestInput, digestEntry } from './digest.ts';
 import { renderHash, renderHashOf } from './hash.ts';
 import { type ChannelFindings, type Routing, createFindingRouter } from './routing.ts';
@@ -63,6 +64,8 @@ export interface ChannelView {
   /** Clusters affected, unfixed or unknown, sorted. */
   affected: string[];
   unfixed: boolean;
+  /** Who needs attention and who is unknown, as /k8s advisories and App Home show it. */
+  attention: AttentionSummary;
 }
 
 /** An advisory as triaged now, split per channel, with its render hashes. */
@@ -125,7 +128,7 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
 
   let sealed = false;
   const partOf = (advisory: Advisory, cf: ChannelFindings): ChannelView => ({
-    pages: cf.pages, count: cf.count, hash: renderHashOf(advisory, cf.digest.digest()), affected: [...cf.affected].sort(), unfixed: cf.unfixed,
+    pages: cf.pages, count: cf.count, hash: renderHashOf(advisory, cf.digest.digest()), affected: [...cf.affected].sort(), unfixed: cf.unfixed, attention: cf.attention.summary(),
   });
   const view = (advisory: Advisory): AdvisoryView => {
     if (!sealed) {

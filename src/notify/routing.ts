@@ -6,6 +6,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Finding } from '../triage/types.ts';
 import { type FindingsDigest, createFindingsDigest } from './hash.ts';
+import { type AttentionCounter, createAttentionCounter } from './attention.ts';
 
 /** The channel for an environment: `slack.channels[env]`, else `slack.channels.default`, else none. */
 export function channelFor(config: { slack: Pick<Config['slack'], 'channels'> }, environment: string): string | null {
@@ -59,6 +60,8 @@ export interface ChannelFindings {
   affected: Set<string>;
   /** Some cluster has no fix yet. */
   unfixed: boolean;
+  /** Who needs attention, who is unknown (stored with the view for /k8s advisories and App Home). */
+  attention: AttentionCounter;
   /** Digest of the findings, fed as they are added (see hash.ts). */
   digest: FindingsDigest;
   /** Findings of the current `add` call, not yet encoded. */
@@ -99,7 +102,7 @@ export function createFindingRouter(routing: Routing): FindingRouter {
   const byAdvisory = new Map<string, Map<string, ChannelFindings>>();
   const unrouted = new Map<string, ChannelFindings>();
   const fresh = (): ChannelFindings => ({
-    pages: [], count: 0, affected: new Set(), unfixed: false, digest: createFindingsDigest(), open: [], fragments: [], fragmentCount: 0,
+    pages: [], count: 0, affected: new Set(), unfixed: false, attention: createAttentionCounter(), digest: createFindingsDigest(), open: [], fragments: [], fragmentCount: 0,
   });
   const closePage = (cf: ChannelFindings) => {
     if (cf.fragmentCount === 0) return;
@@ -145,6 +148,7 @@ export function createFindingRouter(routing: Routing): FindingRouter {
         cf.digest.add(f);
         if (f.verdict !== 'not-affected') cf.affected.add(f.cluster);
         if (f.verdict === 'unfixed') cf.unfixed = true;
+        cf.attention.add(f);
       }
       for (const cf of touched) encode(cf);
       touched.clear();

@@ -18,6 +18,7 @@
 import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
+import { type AttentionSummary, attentionOf, mergeAttention } from '../notify/attention.ts';
 import { pageJson } from '../notify/routing.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../triage/types.ts';
 
@@ -88,6 +89,11 @@ export interface SnapshotStore {
   /** The same, pages left encoded (for a renderer that decodes them off the main thread). */
   getChannelPages(id: string, channel: string): Promise<ChannelPages | null>;
   list(): Promise<AdvisorySnapshot[]>;
+  /**
+   * Every advisory with who it needs attention on, read from the heads alone (two Redis reads
+   * whatever the fleet size): what /k8s advisories and App Home show.
+   */
+  listSummaries(): Promise<{ advisory: Advisory; summary: AttentionSummary }[]>;
   /** Every head, without findings. */
   listHeads(): Promise<SnapshotHead[]>;
   putFleet(fleet: FleetSnapshot): Promise<void>;
@@ -114,6 +120,8 @@ interface StoredPart {
   affected: string[];
   /** Pages of findings (absent: 1). */
   pages?: number;
+  /** Who needs attention (absent in heads written before it existed: decoded from the findings). */
+  attention?: AttentionSummary;
 }
 
 /** Lets other work run between two pages of encoding or decoding. */
@@ -197,7 +205,7 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       const parts: Record<string, StoredPart> = {};
       const lists: [string, ChannelView][] = [...view.channels];
       if (view.unrouted !== null) lists.push([UNROUTED, view.unrouted]);
-      for (const [channel, cv] of lists) parts[channel] = { hash: cv.hash, affected: cv.affected, pages: cv.pages.length };
+      for (const [channel, cv] of lists) parts[channel] = { hash: cv.hash, affected: cv.affected, pages: cv.pages.length, attention: cv.attention };
       const head: StoredHead = {
         advisory: view.advisory, hash: view.hash, updatedAt, parts,
         ...(view.newChannels.length > 0 ? { newChannels: view.newChannels } : {}),
@@ -254,6 +262,23 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       const raws = await redis.mget(...ids.map(keyOf));
       const out: AdvisorySnapshot[] = [];
       for (const r of raws) if (r !== null) out.push(await assemble(JSON.parse(r) as StoredHead));
+      return out;
+    },
+    async listSummaries() {
+      const ids = await redis.smembers(idsKey);
+      if (ids.length === 0) return [];
+      const raws = await redis.mget(...ids.map(keyOf));
+      const out: { advisory: Advisory; summary: AttentionSummary }[] = [];
+      for (const r of raws) {
+        if (r === null) continue;
+        const head = JSON.parse(r) as StoredHead;
+        const parts = head.parts === undefined ? [] : Object.values(head.parts);
+        const summary = head.parts !== undefined && parts.every((p) => p.attention !== undefined)
+          ? mergeAttention(parts.map((p) => p.attention as AttentionSummary))
+          // An inline head, or one stored before parts carried their summary: decode its findings once.
+          : attentionOf((await assemble(head)).findings);
+        out.push({ advisory: head.advisory, summary });
+      }
       return out;
     },
     async listHeads() {

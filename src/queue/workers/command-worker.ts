@@ -5,7 +5,7 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
-import { advisoryMessage, type SlackMessage } from '../../slack/blocks/advisory.ts';
+import { advisoryMessage, affectedClusterNames, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { advisoryListMessage, clustersMessage, notice } from '../../slack/blocks/replies.ts';
 import { CVE_ID_RE } from '../../slack/command.ts';
 import type { Responder } from '../../slack/respond.ts';
@@ -32,24 +32,26 @@ export interface CommandProcessorDeps {
 }
 
 export async function answerFor(deps: Pick<CommandProcessorDeps, 'snapshots'>, command: { kind: string; cve?: unknown }): Promise<SlackMessage> {
-  const fleet = await deps.snapshots.getFleet();
-  const releaseData = fleet?.releaseData ?? null;
+  // Each answer reads only what it shows: at 10,000 clusters the fleet's postures are megabytes and
+  // an advisory's findings tens of megabytes, so nothing reads them that does not print them.
   switch (command.kind) {
     case 'advisories': {
-      const list = await deps.snapshots.list();
-      return advisoryListMessage(list.map((s) => ({ advisory: s.advisory, findings: s.findings })), releaseData);
+      const [list, releaseData] = await Promise.all([deps.snapshots.listSummaries(), deps.snapshots.getReleaseData()]);
+      return advisoryListMessage(list, releaseData);
     }
-    case 'clusters':
-      return clustersMessage(fleet?.clusters ?? [], releaseData);
+    case 'clusters': {
+      const fleet = await deps.snapshots.getFleet();
+      return clustersMessage(fleet?.clusters ?? [], fleet?.releaseData ?? null);
+    }
     case 'triage': {
       const cve = typeof command.cve === 'string' && CVE_ID_RE.test(command.cve) ? command.cve : null;
       if (cve === null) throw new UnrecoverableError('triage job without a valid CVE id');
-      const snap = await deps.snapshots.get(cve);
+      const [snap, releaseData] = await Promise.all([deps.snapshots.get(cve), deps.snapshots.getReleaseData()]);
       if (snap === null) return notice(`${cve} is not in the feed data seen so far. Check the id, or wait for the next feed poll.`);
+      // The clusters' one remediation: "fixed in vX (smallest); recommended vY (clears all N open advisories)".
+      const remediations = await deps.snapshots.getRemediations(affectedClusterNames(snap.findings));
       const { overflow: _overflow, ...message } = advisoryMessage({
-        advisory: snap.advisory, findings: snap.findings, releaseData, actions: false, maxClusterRows: 40,
-        // The clusters' one remediation: "fixed in vX (smallest); recommended vY (clears all N open advisories)".
-        ...(fleet ? { clusters: fleet.clusters } : {}),
+        advisory: snap.advisory, findings: snap.findings, releaseData, actions: false, maxClusterRows: 40, remediations,
       });
       return message;
     }

@@ -11,6 +11,7 @@
 import type { Advisory } from '../../advisory/types.ts';
 import { acceptanceText } from '../../signoff/accept.ts';
 import { emergencyWindowButton } from '../../maintenance/emergency.ts';
+import { needsAttention, unknownClusters } from '../../notify/attention.ts';
 import { recommendedText } from '../../triage/remediation.ts';
 import type { ClusterPosture, Exposure, Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 import { markdownToMrkdwn } from './markdown.ts';
@@ -150,20 +151,8 @@ export function affectedClusterNames(findings: readonly Finding[]): string[] {
   return [...new Set(findings.filter((f) => f.verdict !== 'not-affected').map((f) => f.cluster))].sort();
 }
 
-/**
- * Clusters that need attention: affected or unfixed, with no active risk acceptance (`/k8s accept`).
- * `unknown` ones (unreadable, not enough information) are counted apart: they are not affected.
- */
-export function needsAttention(findings: readonly Finding[]): string[] {
-  const hit = new Set(findings.filter((f) => (f.verdict === 'affected' || f.verdict === 'unfixed') && !f.accepted).map((f) => f.cluster));
-  return [...hit].sort();
-}
-
-/** Clusters with only `unknown` findings (no affected one): could not be read, or the advisory does not say. */
-export function unknownClusters(findings: readonly Finding[]): string[] {
-  const hit = new Set(findings.filter((f) => f.verdict === 'affected' || f.verdict === 'unfixed').map((f) => f.cluster));
-  return [...new Set(findings.filter((f) => f.verdict === 'unknown' && !hit.has(f.cluster)).map((f) => f.cluster))].sort();
-}
+// Who needs attention and who is unknown: one definition, shared with the stored summaries.
+export { needsAttention, unknownClusters };
 
 function actionsBlock(advisoryId: string): Block {
   const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({

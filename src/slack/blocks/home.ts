@@ -1,7 +1,8 @@
 /** The App Home tab: fleet posture and the advisories that affect it. Pure. */
 import type { types } from '@slack/bolt';
 import type { ClusterPosture, ReleaseDataInfo } from '../../triage/types.ts';
-import { needsAttention, releaseDataText, severityText } from './advisory.ts';
+import { tallyNames } from '../../notify/attention.ts';
+import { releaseDataText, severityText } from './advisory.ts';
 import type { AdvisorySummary } from './replies.ts';
 import { postureLines } from './replies.ts';
 import { type Block, LIMITS, context, divider, esc, header, link, packLines, section, truncate } from './text.ts';
@@ -17,7 +18,7 @@ export interface HomeInput {
 export function homeView(input: HomeInput): types.HomeView {
   const blocks: Block[] = [header('Kubernetes fleet posture')];
   const unsupported = input.clusters.filter((c) => c.supported === false).length;
-  const affecting = input.advisories.filter((a) => needsAttention(a.findings).length > 0);
+  const affecting = input.advisories.filter((a) => a.summary.attention.count > 0);
   blocks.push(section(
     `*${input.clusters.length}* clusters · *${unsupported}* on an unsupported minor · *${affecting.length}* advisories affect the fleet`,
   ));
@@ -26,9 +27,8 @@ export function homeView(input: HomeInput): types.HomeView {
   blocks.push(...packLines(postureLines(input.clusters)).slice(0, 40).map((t) => section(t)));
   blocks.push(divider, section('*Advisories affecting the fleet*'));
   if (affecting.length === 0) blocks.push(section('_None._'));
-  const lines = affecting.map(({ advisory, findings }) => {
-    const names = needsAttention(findings);
-    return `• *${link(advisory.url, advisory.id)}* ${severityText({ severity: advisory.severity } as Parameters<typeof severityText>[0])} — ${esc(truncate(advisory.title, 120))}\n   ${names.length} cluster${names.length === 1 ? '' : 's'}: ${esc(truncate(names.join(', '), 300))}`;
+  const lines = affecting.map(({ advisory, summary: { attention } }) => {
+    return `• *${link(advisory.url, advisory.id)}* ${severityText({ severity: advisory.severity } as Parameters<typeof severityText>[0])} — ${esc(truncate(advisory.title, 120))}\n   ${attention.count} cluster${attention.count === 1 ? '' : 's'}: ${esc(truncate(tallyNames(attention), 300))}`;
   });
   blocks.push(...packLines(lines).slice(0, 40).map((t) => section(t)));
   blocks.push(context(`${releaseDataText(input.releaseData)}${input.updatedAt ? ` · triaged ${esc(input.updatedAt)}` : ''}`));

@@ -1,8 +1,9 @@
 /** Command answers: help, errors, advisory list, cluster posture, "not yet available". Pure. */
 import type { Advisory } from '../../advisory/types.ts';
-import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
+import type { ClusterPosture, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 import { usage } from '../command.ts';
-import { needsAttention, releaseDataText, severityText, unknownClusters } from './advisory.ts';
+import { type AttentionSummary, tallyNames } from '../../notify/attention.ts';
+import { releaseDataText, severityText } from './advisory.ts';
 import type { SlackMessage } from './advisory.ts';
 import { type Block, LIMITS, context, esc, link, packLines, section, truncate } from './text.ts';
 
@@ -25,9 +26,10 @@ export function notice(text: string): SlackMessage {
   return { text, blocks: [section(text)] };
 }
 
+/** An advisory and who it needs attention on: stored with its view (notify/attention.ts), or `attentionOf(findings)`. */
 export interface AdvisorySummary {
   advisory: Pick<Advisory, 'id' | 'title' | 'url' | 'status' | 'severity'>;
-  findings: readonly Finding[];
+  summary: AttentionSummary;
 }
 
 const RATING_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, none: 4 };
@@ -38,19 +40,17 @@ export function advisoryListMessage(items: readonly AdvisorySummary[], releaseDa
   }
   const sorted = [...items].sort((a, b) => {
     // Affected first, then unknown only (unreadable clusters are not "affected"), then the rest.
-    const rank = (f: readonly Finding[]) => (needsAttention(f).length > 0 ? 0 : unknownClusters(f).length > 0 ? 1 : 2);
-    const aa = rank(a.findings);
-    const bb = rank(b.findings);
+    const rank = (s: AttentionSummary) => (s.attention.count > 0 ? 0 : s.unknown.count > 0 ? 1 : 2);
+    const aa = rank(a.summary);
+    const bb = rank(b.summary);
     return aa - bb
       || (RATING_ORDER[a.advisory.severity.rating ?? 'none'] ?? 5) - (RATING_ORDER[b.advisory.severity.rating ?? 'none'] ?? 5)
       || b.advisory.id.localeCompare(a.advisory.id);
   });
-  const lines = sorted.slice(0, max).map(({ advisory, findings }) => {
-    const affected = needsAttention(findings);
-    const unknown = unknownClusters(findings);
+  const lines = sorted.slice(0, max).map(({ advisory, summary: { attention, unknown } }) => {
     const who = [
-      affected.length === 0 ? 'no cluster affected' : `${affected.length} affected: ${esc(truncate(affected.join(', '), 200))}`,
-      ...(unknown.length > 0 ? [`${unknown.length} unknown: ${esc(truncate(unknown.join(', '), 120))}`] : []),
+      attention.count === 0 ? 'no cluster affected' : `${attention.count} affected: ${esc(truncate(tallyNames(attention), 200))}`,
+      ...(unknown.count > 0 ? [`${unknown.count} unknown: ${esc(truncate(tallyNames(unknown), 120))}`] : []),
     ].join(' · ');
     return `• *${link(advisory.url, advisory.id)}* ${severityText({ severity: advisory.severity } as Advisory)} · ${esc(advisory.status)} · ${who}\n   ${esc(truncate(advisory.title, 150))}`;
   });

@@ -72,6 +72,7 @@ describe('unreadable clusters in messages', () => {
   it('are counted apart from affected ones, and do not top /k8s advisories', async () => {
     const { advisoryMessage, needsAttention, unknownClusters } = await import('../../../src/slack/blocks/advisory.ts');
     const { advisoryListMessage } = await import('../../../src/slack/blocks/replies.ts');
+    const { attentionOf } = await import('../../../src/notify/attention.ts');
     const { advisory } = await import('../slack/fixtures.ts');
     const f = (cluster: string, verdict: Finding['verdict'], id = 'CVE-2024-10220'): Finding =>
       ({ advisory: id, cluster, environment: 'prod', component: 'kubelet', version: null, verdict, fixedTarget: null, upgradePath: [], reason: verdict === 'unknown' ? 'the cluster could not be read' : 'x' });
@@ -81,8 +82,8 @@ describe('unreadable clusters in messages', () => {
     const msg = advisoryMessage({ advisory: advisory('CVE-2024-10220'), findings: onlyUnreadable, releaseData: null });
     expect(msg.text).toMatch(/0 affected clusters, 1 unknown$/);
     const list = JSON.stringify(advisoryListMessage([
-      { advisory: advisory('CVE-2024-10220'), findings: onlyUnreadable },
-      { advisory: advisory('CVE-2023-2727'), findings: [f('prod-eu', 'affected', 'CVE-2023-2727')] },
+      { advisory: advisory('CVE-2024-10220'), summary: attentionOf(onlyUnreadable) },
+      { advisory: advisory('CVE-2023-2727'), summary: attentionOf([f('prod-eu', 'affected', 'CVE-2023-2727')]) },
     ], null).blocks);
     expect(list.indexOf('CVE-2023-2727')).toBeLessThan(list.indexOf('CVE-2024-10220'));
     expect(list).toContain('no cluster affected · 1 unknown: gone');

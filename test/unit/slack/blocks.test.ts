@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ADVISORY_ACTIONS, advisoryChangeReply, advisoryMessage } from '../../../src/slack/blocks/advisory.ts';
 import { homeView } from '../../../src/slack/blocks/home.ts';
 import { advisoryListMessage, clustersMessage, helpMessage, usageError } from '../../../src/slack/blocks/replies.ts';
+import { attentionOf } from '../../../src/notify/attention.ts';
 import { LIMITS } from '../../../src/slack/blocks/text.ts';
 import { advisory, finding, POSTURE, RELEASE_DATA } from './fixtures.ts';
 
@@ -117,7 +118,7 @@ describe('other builders', () => {
   it('advisory list puts affecting advisories first and stays within limits', () => {
     const items = Array.from({ length: 120 }, (_, i) => {
       const a = advisory(`CVE-2024-${1000 + i}`);
-      return { advisory: a, findings: i % 2 === 0 ? [finding(a.id, 'prod-eu', 'prod')] : [] };
+      return { advisory: a, summary: attentionOf(i % 2 === 0 ? [finding(a.id, 'prod-eu', 'prod')] : []) };
     });
     const msg = advisoryListMessage(items, RELEASE_DATA);
     expect(msg.blocks.length).toBeLessThanOrEqual(LIMITS.blocksPerMessage);
@@ -128,7 +129,7 @@ describe('other builders', () => {
   it('clusters message and home view show posture', () => {
     expect(allText(clustersMessage(POSTURE, RELEASE_DATA).blocks)).toContain('*prod-eu* (prod, kubeadm) v1.27.1 · :warning: unsupported (EOL 2024-06-28)');
     const a = advisory('CVE-2023-2727');
-    const view = homeView({ clusters: POSTURE, advisories: [{ advisory: a, findings: [finding(a.id, 'prod-eu', 'prod')] }], releaseData: RELEASE_DATA, updatedAt: '2026-01-01T00:00:00Z' });
+    const view = homeView({ clusters: POSTURE, advisories: [{ advisory: a, summary: attentionOf([finding(a.id, 'prod-eu', 'prod')]) }], releaseData: RELEASE_DATA, updatedAt: '2026-01-01T00:00:00Z' });
     expect(view.type).toBe('home');
     expect(view.blocks.length).toBeLessThanOrEqual(LIMITS.blocksPerView);
     const text = allText(view.blocks);

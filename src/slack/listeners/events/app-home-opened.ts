@@ -10,10 +10,10 @@ export function createAppHomeOpenedHandler(deps: ListenerDeps): EventHandler {
     const parsed = appHomeOpenedSchema.safeParse(event);
     if (!parsed.success || (parsed.data.tab !== undefined && parsed.data.tab !== 'home')) return;
     try {
-      const [fleet, list] = await Promise.all([deps.snapshots.getFleet(), deps.snapshots.list()]);
+      const [fleet, advisories] = await Promise.all([deps.snapshots.getFleet(), deps.snapshots.listSummaries()]);
       const view = homeView({
         clusters: fleet?.clusters ?? [],
-        advisories: list.map((s) => ({ advisory: s.advisory, findings: s.findings })),
+        advisories,
         releaseData: fleet?.releaseData ?? null,
         updatedAt: fleet?.updatedAt ?? null,
       });
