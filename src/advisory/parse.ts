@@ -6,6 +6,7 @@
 import { contentHash } from '../feed/hash.ts';
 import type { FeedItem } from '../feed/item.ts';
 import type { AdvisoryCondition, AffectedRange, Advisory, AdvisoryStatus, ComponentSource, Confidence, FixState, ParseInfo, ParseSource, Severity } from './types.ts';
+import { componentsIn } from './components.ts';
 import { conditionsFrom, mergeConditions } from './conditions.ts';
 import { fixStateOf } from './fix-state.ts';
 import { isPlaceholder } from './placeholder.ts';
@@ -49,7 +50,8 @@ export function parseBody(text: string, context: { summary?: string; id?: string
   const summary = context.summary?.trim() ?? '';
   const normalized = stripHtmlComments(normalizeNewlines(text));
   const body = context.id ? sectionFor(normalized, context.id) : normalized;
-  if (body.trim().length === 0) return unparsed('empty body (placeholder issue)', true);
+  // An empty body still has a title: the component it names is kept (as for other placeholders).
+  if (body.trim().length === 0) return { ...unparsed('empty body (placeholder issue)', true), components: componentsIn(summary).names };
 
   const allLines = toLines(body);
   const allHeads = allLines.map(headingOf);
