@@ -81,6 +81,7 @@ const CUT_RE = /original\s+(?:issue\s+)?(?:description|report)\s+follows/i;
  */
 const STARTS_CUE =
   /\b(?:introduced|appeared|regressed)\s+(?:in|with|since)\b|\b(?:was|were)\s+added\s+in\b|\bnot\s+(?:\w+\s+){0,2}(?:before|prior\s+to|until)\b|\b(?:do|does|did)\s+not\s+(?:have|contain|include|ship)\b|\b(?:is|are|was|were)\s+not\s+(?:affected|vulnerable|impacted)\b/i;
+const FUTURE_CUE = /\bwill\s+(?:be\s+)?(?:included|released|available|shipped|published)\b|\bnext\s+(?:patch\s+)?releases?\b|\bupcoming\b|\bplanned\b|\bnot\s+yet\s+(?:been\s+)?released\b/i;
 /** Column headers of a version table ("| Component | Affected versions | Fixed version |"). */
 const TABLE_AFFECTED_RE = /\b(?:affected|vulnerable|impacted)\b/i;
 const TABLE_FIXED_RE = /\b(?:fix(?:ed|es)?|patched|resolved)\b/i;
@@ -286,6 +287,8 @@ function walk(lines: BodyLine[], heads: (Heading | null)[], warnings: Warning[])
     }
     if (effective === 'fixed') {
       if (!(bullet || clean.length <= 100 || FIX_CUE.test(clean))) return;
+      // "Fixes will be included in the next patch releases of v1.33 and v1.32" names branches, not fixed versions.
+      if (FUTURE_CUE.test(clean) && tokens.every((t) => t.patch === null)) return;
       const withoutVersions = tokens.reduceRight((s, t) => s.slice(0, t.start) + s.slice(t.end), clean);
       if (GATED_RE.test(withoutVersions)) {
         warnings.push({ level: 'medium', text: `fix behind a feature gate or alpha feature not counted as fixed: "${clean.slice(0, 80)}"` });

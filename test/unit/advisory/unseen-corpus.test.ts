@@ -36,6 +36,8 @@ const clusterSchema = z.union([
 ]);
 const keySchema = z.object({
   id: z.string().regex(/^CVE-\d{4}-\d+$/),
+  /** 1: written before the parser was first run on the corpus; 2: after the first fixes, before running on them. */
+  batch: z.number().int().min(1).max(2).default(1),
   shape: z.string().min(1),
   placeholder: z.boolean().optional(),
   ambiguous: z.boolean().optional(),
@@ -141,6 +143,8 @@ interface Tally { verdicts: number; right: number; wrongNotAffected: number; par
 
 interface Score {
   byConfidence: Record<Confidence, Tally>;
+  /** The same per batch (byBatch[b][confidence]). */
+  byBatch: Map<number, Record<Confidence, Tally>>;
   misses: string[];
   fields: Record<'components' | 'ranges' | 'fixState' | 'conditions' | 'severity', { right: number; total: number; misses: string[] }>;
   ambiguousHigh: string[];
@@ -156,6 +160,7 @@ function score(): Score {
   const field = () => ({ right: 0, total: 0, misses: [] as string[] });
   const s: Score = {
     byConfidence: { high: tally(), medium: tally(), low: tally() },
+    byBatch: new Map(),
     misses: [],
     fields: { components: field(), ranges: field(), fixState: field(), conditions: field(), severity: field() },
     ambiguousHigh: [],
@@ -186,21 +191,26 @@ function score(): Score {
     // Severity does not decide a verdict; every other field does.
     const parsedAsKey = Object.entries(s.fields).every(([n, f]) => n === 'severity' || f.misses.filter((m) => m.startsWith(`${key.id}:`)).length === 0);
     const got = verdicts(a, key.clusters);
+    let batch = s.byBatch.get(key.batch);
+    if (!batch) {
+      batch = { high: tally(), medium: tally(), low: tally() };
+      s.byBatch.set(key.batch, batch);
+    }
+    const tallies = [s.byConfidence[conf], batch[conf]];
     key.clusters.forEach((c, i) => {
-      const t = s.byConfidence[conf];
       const want = c[1];
       const have = got[i] as KeyVerdict;
-      t.verdicts++;
-      if (have === want) {
-        t.right++;
-        return;
+      for (const t of tallies) {
+        t.verdicts++;
+        if (have === want) t.right++;
+        else {
+          if (have === 'not-affected') t.wrongNotAffected++;
+          if (!parsedAsKey) t.parseMisses++;
+          if (!parsedAsKey && have === 'not-affected') t.parseWrongNotAffected++;
+        }
       }
-      if (have === 'not-affected') t.wrongNotAffected++;
-      if (!parsedAsKey) {
-        t.parseMisses++;
-        if (have === 'not-affected') t.parseWrongNotAffected++;
-      }
-      s.misses.push(`${key.id} [${conf}] ${c[0]}${c[2] ? ` ${JSON.stringify(c[2])}` : ''}: want ${want}, got ${have}${parsedAsKey ? ' (parsed as the key says: a triage rule)' : ''}`);
+      if (have === want) return;
+      s.misses.push(`${key.id} [b${key.batch} ${conf}] ${c[0]}${c[2] ? ` ${JSON.stringify(c[2])}` : ''}: want ${want}, got ${have}${parsedAsKey ? ' (parsed as the key says: a triage rule)' : ''}`);
     });
   }
   return s;
@@ -212,12 +222,13 @@ function pct(right: number, total: number): string {
 
 function table(s: Score): string {
   const lines = [
-    'confidence | verdicts | right | share  | wrong not-affected | misses from the parse | share without triage misses',
-    '-----------|----------|-------|--------|--------------------|-----------------------|----------------------------',
+    'batch | confidence | verdicts | right | share  | wrong not-affected | misses from the parse | share without triage misses',
+    '------|------------|----------|-------|--------|--------------------|-----------------------|----------------------------',
   ];
-  for (const c of ['high', 'medium', 'low'] as const) {
-    const t = s.byConfidence[c];
-    const cells = [c.padEnd(10), String(t.verdicts).padStart(8), String(t.right).padStart(5), pct(t.right, t.verdicts).padStart(6),
+  const rows = [...[...s.byBatch.entries()].sort((a, b) => a[0] - b[0]).map(([b, t]) => [String(b), t] as const), ['all', s.byConfidence] as const];
+  for (const [batch, byConf] of rows) for (const c of ['high', 'medium', 'low'] as const) {
+    const t = byConf[c];
+    const cells = [batch.padEnd(5), c.padEnd(10), String(t.verdicts).padStart(8), String(t.right).padStart(5), pct(t.right, t.verdicts).padStart(6),
       String(t.wrongNotAffected).padStart(18), `${t.parseMisses} (${t.parseWrongNotAffected} not-affected)`.padStart(21), pct(t.verdicts - t.parseMisses, t.verdicts)];
     lines.push(cells.join(' | '));
   }

@@ -130,3 +130,41 @@ describe('empty body', () => {
     expect(r.parse.confidence).toBe('low');
   });
 });
+
+describe('found on batch 2 of the held-out corpus', () => {
+  it.each<[string, Row[]]>([
+    ['- kube-scheduler from v1.31.0 up to and including v1.31.8', [['kube-scheduler', '1.31.0', '1.31.8', '1.31.9']]],
+    ['- kube-scheduler v1.31.0 up to v1.31.8', [['kube-scheduler', '1.31.0', '1.31.8', '1.31.9']]],
+    ['- kube-scheduler v1.31.0 through and including v1.31.8', [['kube-scheduler', '1.31.0', '1.31.8', '1.31.9']]],
+    // Still exclusive when it says so.
+    ['- kube-scheduler v1.31.0 up to but not including v1.31.9', [['kube-scheduler', '1.31.0', null, '1.31.9']]],
+  ])('an inclusive "up to" between two versions is one range: %s', (line, want) => {
+    // A second, older line so the first is not the oldest (which would also cover older minors).
+    const r = read(`#### Affected Versions\n\n${line}\n- kube-scheduler <= v1.30.4\n\n#### Fixed Versions\n\n- kube-scheduler v1.31.9\n- kube-scheduler v1.30.5\n`, 'kube-scheduler crash');
+    expect(r.rows).toEqual(sorted([...want, ['kube-scheduler', null, '1.30.4', '1.30.5']]));
+  });
+
+  it.each<[string, Row[]]>([
+    ['Kubernetes 1.32 before 1.32.6 and 1.33 before 1.33.2 are affected.', [['kube-apiserver', '1.32.0', null, '1.32.6'], ['kube-apiserver', '1.33.0', null, '1.33.2']]],
+    ['kube-apiserver v1.32 prior to v1.32.6 is affected.', [['kube-apiserver', '1.32.0', null, '1.32.6']]],
+    // A bare minor of another minor is not a start.
+    ['kube-apiserver versions before 1.32.6 are affected (seen on 1.31 and older).', [['kube-apiserver', null, null, '1.32.6']]],
+  ])('"1.32 before 1.32.6" is that minor only: %s', (sentence, want) => {
+    expect(read(`A problem in kube-apiserver. ${sentence}`, 'kube-apiserver drops a check').rows).toEqual(sorted(want));
+  });
+
+  it.each([
+    'Fixes will be included in the next patch releases of v1.33 and v1.32.',
+    'A fix is planned for v1.33 and v1.32.',
+    'Upcoming v1.33 and v1.32 patch releases will carry the fix.',
+  ])('a Fixed line announcing future releases of whole minors names no fix: %s', (line) => {
+    const r = parseBody(`#### Affected Versions\n\n- kubelet v1.33.0 - v1.33.6\n- kubelet <= v1.32.10\n\n#### Fixed Versions\n\n- ${line}\n`, { summary: 'kubelet drops a check' });
+    expect(r.ranges.map((x) => x.fixed)).toEqual([null, null]);
+    expect(r.fixState).toBe('pending');
+  });
+
+  it('a Fixed line naming a patch version counts even when it is still to be released', () => {
+    const r = parseBody('#### Affected Versions\n\n- kubelet v1.33.0 - v1.33.6\n\n#### Fixed Versions\n\n- kubelet v1.33.7 (will be released on 2031-05-20)\n', { summary: 'kubelet drops a check' });
+    expect(r.ranges.map((x) => x.fixed)).toEqual(['1.33.7']);
+  });
+});
