@@ -36,8 +36,8 @@ const clusterSchema = z.union([
 ]);
 const keySchema = z.object({
   id: z.string().regex(/^CVE-\d{4}-\d+$/),
-  /** 1: written before the parser was first run on the corpus; 2: after the first fixes, before running on them. */
-  batch: z.number().int().min(1).max(2).default(1),
+  /** 1: written before the parser was first run on the corpus; 2 and 3: after each round of fixes, before running on them. */
+  batch: z.number().int().min(1).max(3).default(1),
   shape: z.string().min(1),
   placeholder: z.boolean().optional(),
   ambiguous: z.boolean().optional(),
