@@ -82,6 +82,8 @@ const CUT_RE = /original\s+(?:issue\s+)?(?:description|report)\s+follows/i;
 const STARTS_CUE =
   /\b(?:introduced|appeared|regressed)\s+(?:in|with|since)\b|\b(?:was|were)\s+added\s+in\b|\bnot\s+(?:\w+\s+){0,2}(?:before|prior\s+to|until)\b|\b(?:do|does|did)\s+not\s+(?:have|contain|include|ship)\b|\b(?:is|are|was|were)\s+not\s+(?:affected|vulnerable|impacted)\b/i;
 const FUTURE_CUE = /\bwill\s+(?:be\s+)?(?:included|released|available|shipped|published)\b|\bnext\s+(?:patch\s+)?releases?\b|\bupcoming\b|\bplanned\b|\bnot\s+yet\s+(?:been\s+)?released\b/i;
+/** A line led by its own label: "Fixed in: v1.35.3, v1.34.7", "Affected versions: v1.34.0 - v1.34.2". */
+const INLINE_LABEL_RE = /^((?:fixed|patched)\s+(?:in|versions?|releases?)|fix(?:ed)?\s+available\s+in|(?:affected|vulnerable)\s+(?:versions?|releases?))\s*:\s*/i;
 /** Column headers of a version table ("| Component | Affected versions | Fixed version |"). */
 const TABLE_AFFECTED_RE = /\b(?:affected|vulnerable|impacted)\b/i;
 const TABLE_FIXED_RE = /\b(?:fix(?:ed|es)?|patched|resolved)\b/i;
@@ -126,6 +128,14 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
 
   if (allVersions !== null) {
     const comps = allVersions.length > 0 ? allVersions : defaults;
+    if (fixed.length === 0 && !unfixed) {
+      // "All supported versions are affected" with only "Upgrade to v1.35.6, v1.34.10 or v1.33.13": branches up to those fixes.
+      const fromMitigation = mitigationFixes(lines, heads);
+      if (fromMitigation.length > 0) {
+        fixed.push(...fromMitigation);
+        warnings.push({ level: 'medium', text: 'no fixed-versions list; fixed versions taken from a sentence' });
+      }
+    }
     const ranges = fixed.length > 0 ? [] : comps.map((c) => ({ component: c, introduced: null, lastAffected: null, fixed: null }));
     if (fixed.length > 0) {
       // "All versions are affected" plus fixed versions: every branch up to its fix.
@@ -256,6 +266,15 @@ function walk(lines: BodyLine[], heads: (Heading | null)[], warnings: Warning[])
     }
     table = null;
     const tokens = tokenize(clean);
+    const inline = tokens.length > 0 ? INLINE_LABEL_RE.exec(clean) : null;
+    if (inline) {
+      // "**Fixed in:** v1.35.3, v1.34.7" inside an Affected section is the fix list, not more affected versions.
+      const rest = clean.slice(inline[0].length);
+      const comps = label ?? [];
+      if (/^(?:fix|patch)/i.test(inline[1] ?? '')) fixed.push(...tokenize(rest).map((version) => ({ comps, version, origin: 'section' as const })));
+      else affected.push(...affectedEntries(rest, comps, 'section'));
+      return;
+    }
     if (tokens.length === 0) {
       if (ctx === 'affected' && /\bv\d+\.\d|\b\d+\.\d+\.\S/i.test(clean) && !intro) {
         warnings.push({ level: 'medium', text: `could not read affected line: "${clean.slice(0, 80)}"` });

@@ -168,3 +168,54 @@ describe('found on batch 2 of the held-out corpus', () => {
     expect(r.ranges.map((x) => x.fixed)).toEqual(['1.33.7']);
   });
 });
+
+describe('found on batch 3 of the held-out corpus', () => {
+  it.each([
+    '**Fixed in:** v1.35.3, v1.34.7',
+    'Fixed versions: v1.35.3, v1.34.7',
+    'Patched in: v1.35.3 and v1.34.7',
+  ])('an inline Fixed label under Affected Versions is the fix list: %s', (line) => {
+    const r = read(`**Affected versions:**\n\n- kube-apiserver v1.35.0 to v1.35.2\n- kube-apiserver v1.34.6 and below\n\n${line}\n`, 'kube-apiserver leaks');
+    expect(r.rows).toEqual(sorted([['kube-apiserver', '1.35.0', '1.35.2', '1.35.3'], ['kube-apiserver', null, '1.34.6', '1.34.7']]));
+    expect(r.confidence).toBe('high');
+  });
+
+  it('an inline Affected label is read as an affected line', () => {
+    const r = read('### Am I vulnerable?\n\nAffected versions: kube-scheduler v1.34.0 - v1.34.2\n\n#### Fixed Versions\n\n- kube-scheduler v1.34.3\n', 'kube-scheduler crash');
+    expect(r.rows).toEqual([['kube-scheduler', '1.34.0', '1.34.2', '1.34.3']]);
+  });
+
+  it('"all supported versions are affected" with only an upgrade sentence: one branch per fix, medium', () => {
+    const r = read('### Am I vulnerable?\n\nAll supported versions of kube-scheduler are affected.\n\n### How do I mitigate this vulnerability?\n\nUpgrade kube-scheduler to v1.35.6, v1.34.10 or v1.33.13.\n', 'kube-scheduler over-allocates');
+    expect(r.rows).toEqual(sorted([
+      ['kube-scheduler', null, '1.32.x', null],
+      ['kube-scheduler', '1.33.0', null, '1.33.13'],
+      ['kube-scheduler', '1.34.0', null, '1.34.10'],
+      ['kube-scheduler', '1.35.0', null, '1.35.6'],
+    ]));
+    expect(r.confidence).toBe('medium');
+  });
+
+  it('"all versions", no fix will be released, an upgrade sentence without versions: unfixed everywhere', () => {
+    const r = parseBody('### Am I vulnerable?\n\nAll versions of the kubelet are affected.\n\n### How do I mitigate this vulnerability?\n\nNo fix will be released. Upgrade to a release that removes the volume type when one exists.\n', { summary: 'kubelet volume problem' });
+    expect(r.ranges).toEqual([{ component: 'kubelet', introduced: null, lastAffected: null, fixed: null }]);
+    expect(r.fixState).toBe('none');
+  });
+
+  const osv = (fixed134: string): string => [
+    '#### Affected Versions', '', '- kube-apiserver v1.34.0 - v1.34.3', '- kube-apiserver <= v1.33.8', '',
+    '#### Fixed Versions', '', '- kube-apiserver v1.34.4', '- kube-apiserver v1.33.9', '',
+    '```json osv',
+    JSON.stringify({ schema_version: '1.6.0', id: 'CVE-2030-49999', affected: [{ package: { ecosystem: 'Kubernetes', name: 'kube-apiserver' }, ranges: [
+      { type: 'SEMVER', events: [{ introduced: '1.34.0' }, { fixed: fixed134 }] }, { type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.33.9' }] }] }] }),
+    '```', '',
+  ].join('\n');
+
+  it.each<[string, Confidence]>([['1.34.4', 'high'], ['1.34.5', 'medium']])('OSV block fixing 1.34 in %s, prose in 1.34.4: confidence %s', (fixed134, confidence) => {
+    const r = parseBody(osv(fixed134), { summary: 'kube-apiserver accepts a patch' });
+    expect(r.parse.source).toBe('osv-block');
+    expect(r.ranges.find((x) => x.introduced === '1.34.0')?.fixed).toBe(fixed134);
+    expect(r.parse.confidence).toBe(confidence);
+    if (confidence === 'medium') expect(r.parse.warnings.join(' ')).toMatch(/OSV block and prose disagree on kube-apiserver/);
+  });
+});
