@@ -6,6 +6,7 @@
 import { contentHash } from '../feed/hash.ts';
 import type { FeedItem } from '../feed/item.ts';
 import type { AdvisoryCondition, AffectedRange, Advisory, AdvisoryStatus, ComponentSource, Confidence, FixState, ParseInfo, ParseSource, Severity } from './types.ts';
+import { componentsIn } from './components.ts';
 import { conditionsFrom, mergeConditions } from './conditions.ts';
 import { fixStateOf } from './fix-state.ts';
 import { isPlaceholder } from './placeholder.ts';
@@ -49,7 +50,8 @@ export function parseBody(text: string, context: { summary?: string; id?: string
   const summary = context.summary?.trim() ?? '';
   const normalized = stripHtmlComments(normalizeNewlines(text));
   const body = context.id ? sectionFor(normalized, context.id) : normalized;
-  if (body.trim().length === 0) return unparsed('empty body (placeholder issue)', true);
+  // An empty body still has a title: the component it names is kept (as for other placeholders).
+  if (body.trim().length === 0) return { ...unparsed('empty body (placeholder issue)', true), components: componentsIn(summary).names };
 
   const allLines = toLines(body);
   const allHeads = allLines.map(headingOf);
@@ -68,7 +70,7 @@ export function parseBody(text: string, context: { summary?: string; id?: string
     if (osv.ranges.length > 0 || prose.ranges.length === 0) {
       const fix = fixStateOf({ ranges: osv.ranges, text: plainText, allVersions: prose.allVersions, unfixed: prose.unfixed });
       const conditions = mergeConditions(osv.conditions, conditionsFrom(lines, heads, summary, osv.components));
-      const warnings = [...osv.warnings, ...titleOnly(conditions, summary)];
+      const warnings = [...osv.warnings, ...titleOnly(conditions, summary), ...osvDisagrees(osv.ranges, prose.ranges)];
       if (osv.componentSource === 'assumed') warnings.push({ level: 'medium', text: 'OSV package is Kubernetes as a whole; assuming every core component' });
       return {
         components: osv.components,
@@ -134,6 +136,23 @@ export function parseBody(text: string, context: { summary?: string; id?: string
     mitigation,
     parse: info(prose.ranges.length > 0 ? 'prose' : 'none', warnings),
   };
+}
+
+/**
+ * The OSV block is preferred, but when the prose names other fixed versions for a component both
+ * state, one of them is wrong and the text cannot say which: say so and lower the confidence.
+ */
+function osvDisagrees(osv: AffectedRange[], prose: AffectedRange[]): Warning[] {
+  const fixes = (ranges: AffectedRange[], component: string): string =>
+    [...new Set(ranges.filter((r) => r.component === component && r.fixed !== null).map((r) => r.fixed as string))].sort().join(', ');
+  const out: Warning[] = [];
+  for (const component of new Set(osv.map((r) => r.component))) {
+    const inProse = fixes(prose, component);
+    const inOsv = fixes(osv, component);
+    if (inProse === '' || inOsv === '' || inProse === inOsv) continue;
+    out.push({ level: 'medium', text: `OSV block and prose disagree on ${component}'s fixed versions (OSV: ${inOsv}; prose: ${inProse}); the OSV block is used` });
+  }
+  return out;
 }
 
 /**

@@ -73,6 +73,21 @@ const NO_IMPACT_RES = [
   /\bno\s+(?:released\s+)?(?:kubernetes\s+)?versions?\s+(?:is|are)\s+affected\b/i,
 ];
 const CUT_RE = /original\s+(?:issue\s+)?(?:description|report)\s+follows/i;
+/**
+ * A sentence beside a version list that says where the problem *starts* or what is *not* affected
+ * ("introduced in v1.34.0", "not available before v1.34.0", "1.29 and earlier do not have it"):
+ * its versions are neither affected lines nor fixes. Read as either, "not available before v1.34.0"
+ * would call every older release vulnerable and "introduced in v1.34.0" would call v1.34.0 the fix.
+ */
+const STARTS_CUE =
+  /\b(?:introduced|appeared|regressed)\s+(?:in|with|since)\b|\b(?:was|were)\s+added\s+in\b|\bnot\s+(?:\w+\s+){0,2}(?:before|prior\s+to|until)\b|\b(?:do|does|did)\s+not\s+(?:have|contain|include|ship)\b|\b(?:is|are|was|were)\s+not\s+(?:affected|vulnerable|impacted)\b/i;
+const FUTURE_CUE = /\bwill\s+(?:be\s+)?(?:included|released|available|shipped|published)\b|\bnext\s+(?:patch\s+)?releases?\b|\bupcoming\b|\bplanned\b|\bnot\s+yet\s+(?:been\s+)?released\b/i;
+/** A line led by its own label: "Fixed in: v1.35.3, v1.34.7", "Affected versions: v1.34.0 - v1.34.2". */
+const INLINE_LABEL_RE = /^((?:fixed|patched)\s+(?:in|versions?|releases?)|fix(?:ed)?\s+available\s+in|(?:affected|vulnerable)\s+(?:versions?|releases?))\s*:\s*/i;
+/** Column headers of a version table ("| Component | Affected versions | Fixed version |"). */
+const TABLE_AFFECTED_RE = /\b(?:affected|vulnerable|impacted)\b/i;
+const TABLE_FIXED_RE = /\b(?:fix(?:ed|es)?|patched|resolved)\b/i;
+const TABLE_COMPONENT_RE = /\b(?:component|package|project|binary|product)s?\b/i;
 
 /** Lines up to "original description follows": what comes after is a bug report, not the advisory. */
 export function advisoryLines(lines: BodyLine[]): BodyLine[] {
@@ -96,6 +111,10 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
       affected = fromSentences.affected;
       fixed.push(...fromSentences.fixed);
       if (affected.length > 0) warnings.push({ level: 'medium', text: 'no affected-versions section; versions taken from a sentence' });
+      else {
+        affected = titleEntries(summary);
+        if (affected.length > 0) warnings.push({ level: 'medium', text: 'versions taken from the title alone' });
+      }
     }
   } else if (walked.listOnly) {
     warnings.push({ level: 'medium', text: 'no affected-versions section; versions taken from a list after a sentence' });
@@ -109,6 +128,14 @@ export function parseProse(lines: BodyLine[], heads: (Heading | null)[], summary
 
   if (allVersions !== null) {
     const comps = allVersions.length > 0 ? allVersions : defaults;
+    if (fixed.length === 0 && !unfixed) {
+      // "All supported versions are affected" with only "Upgrade to v1.35.6, v1.34.10 or v1.33.13": branches up to those fixes.
+      const fromMitigation = mitigationFixes(lines, heads);
+      if (fromMitigation.length > 0) {
+        fixed.push(...fromMitigation);
+        warnings.push({ level: 'medium', text: 'no fixed-versions list; fixed versions taken from a sentence' });
+      }
+    }
     const ranges = fixed.length > 0 ? [] : comps.map((c) => ({ component: c, introduced: null, lastAffected: null, fixed: null }));
     if (fixed.length > 0) {
       // "All versions are affected" plus fixed versions: every branch up to its fix.
@@ -205,6 +232,7 @@ function walk(lines: BodyLine[], heads: (Heading | null)[], warnings: Warning[])
   let ctx: Context = 'none';
   let intro: 'affected' | 'fixed' | null = null;
   let label: string[] | null = null;
+  let table: TableColumns | null = null;
 
   lines.forEach((line, i) => {
     const head = heads[i];
@@ -228,8 +256,25 @@ function walk(lines: BodyLine[], heads: (Heading | null)[], warnings: Warning[])
       return;
     }
     const { clean, bullet } = line;
-    if (clean.length === 0) return;
+    if (clean.length === 0) {
+      table = null;
+      return;
+    }
+    if (clean.startsWith('|')) {
+      table = tableRow(clean, table, label ?? [], affected, fixed);
+      return;
+    }
+    table = null;
     const tokens = tokenize(clean);
+    const inline = tokens.length > 0 ? INLINE_LABEL_RE.exec(clean) : null;
+    if (inline) {
+      // "**Fixed in:** v1.35.3, v1.34.7" inside an Affected section is the fix list, not more affected versions.
+      const rest = clean.slice(inline[0].length);
+      const comps = label ?? [];
+      if (/^(?:fix|patch)/i.test(inline[1] ?? '')) fixed.push(...tokenize(rest).map((version) => ({ comps, version, origin: 'section' as const })));
+      else affected.push(...affectedEntries(rest, comps, 'section'));
+      return;
+    }
     if (tokens.length === 0) {
       if (ctx === 'affected' && /\bv\d+\.\d|\b\d+\.\d+\.\S/i.test(clean) && !intro) {
         warnings.push({ level: 'medium', text: `could not read affected line: "${clean.slice(0, 80)}"` });
@@ -247,9 +292,13 @@ function walk(lines: BodyLine[], heads: (Heading | null)[], warnings: Warning[])
 
     const lineComps = (prefix: string): string[] => {
       const named = componentsIn(prefix).names;
-      return named.length > 0 ? named : (label ?? []);
+      if (named.length > 0) return named;
+      const project = projectName(prefix);
+      return project ? [project] : (label ?? []);
     };
 
+    // "The bug was introduced in v1.34.0." under a heading is context, not an affected or fixed line.
+    if ((effective === 'affected' || effective === 'fixed') && !bullet && STARTS_CUE.test(clean)) return;
     if (effective === 'affected') {
       if (origin === 'list' && !bullet && (tokens[0]?.start ?? 0) > 40) return;
       affected.push(...affectedEntries(clean, label ?? [], origin));
@@ -257,6 +306,8 @@ function walk(lines: BodyLine[], heads: (Heading | null)[], warnings: Warning[])
     }
     if (effective === 'fixed') {
       if (!(bullet || clean.length <= 100 || FIX_CUE.test(clean))) return;
+      // "Fixes will be included in the next patch releases of v1.33 and v1.32" names branches, not fixed versions.
+      if (FUTURE_CUE.test(clean) && tokens.every((t) => t.patch === null)) return;
       const withoutVersions = tokens.reduceRight((s, t) => s.slice(0, t.start) + s.slice(t.end), clean);
       if (GATED_RE.test(withoutVersions)) {
         warnings.push({ level: 'medium', text: `fix behind a feature gate or alpha feature not counted as fixed: "${clean.slice(0, 80)}"` });
@@ -290,7 +341,8 @@ function affectedEntries(clean: string, fallbackComps: string[], origin: Origin)
   // "kube-apiserver v1.27.0 - v1.27.2", or now and then "v1.27.0 - v1.27.2 of kube-apiserver".
   const before = componentsIn(prefix).names;
   const named = before.length > 0 ? before : origin === 'sentence' ? [] : componentsIn(suffix).names;
-  const comps = named.length > 0 ? named : fallbackComps;
+  const project = named.length === 0 && origin !== 'sentence' ? projectName(prefix) : null;
+  const comps = named.length > 0 ? named : project ? [project] : fallbackComps;
   return exprs.map((expr) => ({
     comps,
     expr,
@@ -298,6 +350,51 @@ function affectedEntries(clean: string, fallbackComps: string[], origin: Origin)
     fix: exprs.length === 1 ? (fixes[0] ?? null) : (fixes.find((f) => exprMinor(expr) === minorKey(f)) ?? null),
     origin,
   }));
+}
+
+/**
+ * A versions line led by a name we have no pattern for ("cloud-provider-openstack v1.32.0 - v1.32.2"):
+ * a hyphenated lower-case project name is the component, by its repository name, as add-ons are.
+ * Without this every core component would be assumed for a project that is none of them.
+ */
+const PROJECT_RE =
+  /^(?:kubernetes[\s/]+|kubernetes-sigs\/)?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?:\s+(?:versions?|releases?))?\s*(?::|<=?|>=?|=<|=>|≤|≥|before|prior\s+to|up\s+to|through|until|since|from|older\s+than|earlier\s+than)?\s*$/;
+
+export function projectName(prefix: string): string | null {
+  const m = PROJECT_RE.exec(prefix.trim());
+  return m?.[1] ?? null;
+}
+
+interface TableColumns {
+  component: number;
+  affected: number;
+  fixed: number;
+}
+
+/**
+ * One row of a Markdown version table ("| kube-controller-manager | v1.34.0 - v1.34.4 | v1.34.5 |").
+ * The header row says which column is which; a row is read only under a header naming an affected
+ * column, so other tables (a changelog, a timeline) are not taken for versions.
+ */
+function tableRow(clean: string, columns: TableColumns | null, label: string[], affected: AffectedEntry[], fixed: FixedEntry[]): TableColumns | null {
+  const cells = clean.replace(/^\|/, '').replace(/\|\s*$/, '').split('|').map((c) => c.trim());
+  if (cells.every((c) => /^:?-{2,}:?$/.test(c) || c === '')) return columns;
+  if (tokenize(clean).length === 0) {
+    const find = (re: RegExp): number => cells.findIndex((c) => re.test(c));
+    const affectedAt = find(TABLE_AFFECTED_RE);
+    if (affectedAt === -1) return null;
+    const fixedAt = cells.findIndex((c, i) => i !== affectedAt && TABLE_FIXED_RE.test(c));
+    const componentAt = find(TABLE_COMPONENT_RE);
+    return { component: componentAt, affected: affectedAt, fixed: fixedAt };
+  }
+  if (!columns) return null;
+  const name = columns.component >= 0 ? (cells[columns.component] ?? '') : '';
+  const named = componentsIn(name).names;
+  const project = named.length === 0 ? projectName(name) : null;
+  const comps = named.length > 0 ? named : project ? [project] : label;
+  affected.push(...affectedEntries(cells[columns.affected] ?? '', comps, 'section'));
+  if (columns.fixed >= 0) fixed.push(...tokenize(cells[columns.fixed] ?? '').map((version) => ({ comps, version, origin: 'section' as const })));
+  return columns;
 }
 
 /** "Fixes are available in the following versions:" → fixed; "… the following vulnerable versions:" → affected. */
@@ -350,6 +447,17 @@ function sentenceEntries(lines: BodyLine[], heads: (Heading | null)[]): { affect
     }
   });
   return { affected: dedupeEntries(affected), fixed };
+}
+
+const TITLE_BOUND_RE = /<|\b(?:before|prior\s+to|earlier\s+than|older\s+than|up\s+to|through|and\s+(?:earlier|older))\b/i;
+
+/**
+ * "kube-apiserver before v1.34.4 and v1.33.9 lets users …" with nothing in the body: the title is the
+ * only statement. Only a bounded one counts (a bare version in a title is as often the fix as the bug).
+ */
+function titleEntries(summary: string): AffectedEntry[] {
+  if (!TITLE_BOUND_RE.test(summary) || tokenize(summary).length === 0) return [];
+  return affectedEntries(summary, [], 'sentence');
 }
 
 /** "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version." when no Fixed list exists. */
@@ -561,7 +669,20 @@ function draftsFor(component: string, entries: AffectedEntry[], pool: VersionTok
         used.add(inPool);
         if (compareTokens(inPool, hi) !== 0) warnings.push({ level: 'medium', text: `"< ${tokenString(hi)}" disagrees with fixed version ${tokenString(inPool)}` });
       }
-      const oldest = isOldest(hi);
+      let oldest = isOldest(hi);
+      // "before 1.32.3" with a fix list that also names 1.31.7: the older fixes are backports, one
+      // branch each (otherwise 1.31.7 would be read as affected, and the list would disagree with itself).
+      const backports = oldest && !e.fix
+        ? pool.filter((p) => !used.has(p) && !p.pre && compareTokens(p, { ...hi, patch: 0, pre: null }) < 0 && !entries.some((o) => o !== e && coversMinorOf(o.expr, p)))
+        : [];
+      if (backports.length > 0) {
+        oldest = false;
+        backports.forEach((p, at) => {
+          used.add(p);
+          const lower = at === 0 ? null : lowerOf(p);
+          drafts.push(draft(component, lower ? tokenString(lower) : null, null, tokenString(p), p, lower, minorKey(p), at === 0));
+        });
+      }
       drafts.push(draft(component, oldest ? null : tokenString(lowerOf(hi)), null, tokenString(e.fix ?? hi), hi, oldest ? null : lowerOf(hi), minorKey(hi), oldest));
       continue;
     }

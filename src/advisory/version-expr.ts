@@ -88,7 +88,10 @@ const LT_RE = new RegExp(String.raw`(?:<|\bbefore|\bprior\s+to|\bolder\s+than|\b
 const GE_RE = new RegExp(String.raw`(?:>=|=>|≥|\bsince|\bstarting\s+(?:with|from|at))` + WORD, 'i');
 const GE_SUFFIX_RE = /^\s*(?:\+|and\s+(?:later|above|newer|up)\b|or\s+(?:later|above|newer|higher)\b|onwards?\b|and\s+all\s+later\b)/i;
 const LE_SUFFIX_RE = /^\s*(?:or|and)\s+(?:earlier|older|below|lower|prior)\b/i;
-const RANGE_SEP_RE = /^\s*(?:-|–|—|to|through|thru|\.\.\.?)\s*$/i;
+// "v1.31.0 up to and including v1.31.8" is inclusive; "up to but not including" became "before" first (exclusiveToBefore).
+const RANGE_SEP_RE = /^\s*(?:-|–|—|to|through|thru|\.\.\.?|up\s+to(?:\s+and\s+including)?|(?:to|through)\s+and\s+including)\s*$/i;
+/** "1.32 before 1.32.6": a bare minor right before an exclusive bound of the same minor starts the branch. */
+const MINOR_BEFORE_RE = /(?<![\w.])[vV]?(\d{1,3})\.(\d{1,3})\s+(?:versions?\s+)?(?:before|prior\s+to|<|earlier\s+than|older\s+than|below)\s*$/i;
 const LIST_SEP_RE = /^\s*(?:,|and|or|&|\/)(?:\s*(?:,|and|or))*\s*$/i;
 
 // "up to but not including v1.30.3", "up to (but not including) v1.30.3", "up to, but excluding, v1.30.3":
@@ -149,7 +152,7 @@ export function parseExpressions(text: string): { exprs: VersionExpr[]; fixes: V
       continue;
     }
     if (LE_RE.test(gap) || LE_SUFFIX_RE.test(line.slice(tok.end))) exprs.push({ op: 'le', lo: null, hi: tok });
-    else if (LT_RE.test(gap)) exprs.push({ op: 'lt', lo: null, hi: tok });
+    else if (LT_RE.test(gap)) exprs.push({ op: 'lt', lo: minorBefore(gap, tok), hi: tok });
     else if (GE_RE.test(gap) || GE_SUFFIX_RE.test(line.slice(tok.end))) exprs.push({ op: 'ge', lo: tok, hi: null });
     else if (previous && i > 0 && LIST_SEP_RE.test(gap) && previous.op !== 'range' && previous.op !== 'exact') {
       // "prior to 1.15.0, 1.14.4, and 1.13.8": the operator covers the whole list.
@@ -159,6 +162,12 @@ export function parseExpressions(text: string): { exprs: VersionExpr[]; fixes: V
   const first = tokens[0];
   const last = tokens[tokens.length - 1];
   return { exprs, fixes, prefix: first ? line.slice(0, first.start) : line, suffix: last ? line.slice(last.end) : '' };
+}
+
+function minorBefore(gap: string, hi: VersionToken): VersionToken | null {
+  const m = MINOR_BEFORE_RE.exec(gap);
+  if (!m || Number(m[1]) !== hi.major || Number(m[2]) !== hi.minor || hi.patch === null || hi.patch === 0) return null;
+  return { major: hi.major, minor: hi.minor, patch: 0, pre: null, start: m.index, end: m.index + m[0].length };
 }
 
 /** Does the line hold a "from – to" range (used to reject ranges in a Fixed list)? */
