@@ -314,7 +314,9 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
   const fixedIn = (p: ComponentPlan, minor: string): string[] => {
     let list = p.fixedByMinor.get(minor);
     if (list === undefined) {
-      const candidates = new Set<string>(releasedPatches(minor));
+      // A released patch past the affected ranges counts as a fix only when the advisory says fixes
+      // exist: when it says a fix is still to come (or never will), a later patch may not carry it.
+      const candidates = new Set<string>(p.advisory.fixState === 'available' ? releasedPatches(minor) : []);
       for (const f of p.fixes) if (minorOf(f) === minor) candidates.add(f);
       list = [...candidates].filter((c) => affects(p, c) === null).sort(compareSem);
       p.fixedByMinor.set(minor, list);

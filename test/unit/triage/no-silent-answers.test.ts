@@ -136,3 +136,26 @@ describe('"no fix will be released" vs "no fix yet" (item 9)', () => {
     expect(formatTriageText(result)).toMatch(text);
   });
 });
+
+describe('a fix still to come is not taken from a later patch (closed ranges, no fixed versions)', () => {
+  // Affected up to the patch before the advisory; the bundled calendar has later patches of every minor.
+  const closed = (fixState: Advisory['fixState']) => advisory({
+    id: `CVE-TEST-CLOSED-${fixState}`, title: 'closed ranges', components: ['kube-apiserver'], fixState,
+    ranges: [['kube-apiserver', '1.35.0', '1.35.1', null], ['kube-apiserver', '1.34.0', '1.34.2', null], ['kube-apiserver', null, '1.33.4', null]],
+  });
+
+  it.each<[Advisory['fixState'], string, Partial<Record<'verdict' | 'fixedTarget', string | null>>]>([
+    // The advisory says fixes exist: the first released patch past the range is the fix.
+    ['available', 'v1.35.1', { verdict: 'affected', fixedTarget: 'v1.35.2' }],
+    ['available', 'v1.33.0', { verdict: 'affected', fixedTarget: 'v1.35.2' }], // 1.33 and 1.34 are end of life by then
+    // A fix is announced, not out: no released patch is known to carry it.
+    ['pending', 'v1.35.1', { verdict: 'unfixed', fixedTarget: null }],
+    ['pending', 'v1.33.0', { verdict: 'unfixed', fixedTarget: null }],
+    ['none', 'v1.34.1', { verdict: 'unfixed', fixedTarget: null }],
+    // Outside the ranges stays not affected whatever the fix state.
+    ['pending', 'v1.35.2', { verdict: 'not-affected', fixedTarget: null }],
+  ])('%s, cluster %s', (fixState, server, want) => {
+    const f = run([closed(fixState)], [inventory({ server })]).findings.find((x) => x.component === 'kube-apiserver');
+    expect(f).toMatchObject(want);
+  });
+});
