@@ -20,10 +20,11 @@ import type { ClusterInventory, ClusterProvider, NodeVersions } from '../invento
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay, STALE_AFTER_DAYS } from '../releases/calendar.ts';
 import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion, type SupportState } from './evaluate.ts';
-import { withExposureAndRemediation } from './enrich.ts';
+import { createExposureRun, type ClusterExposure, type ExposureRun } from './exposure.ts';
 import { isManaged, providerEolNote, providerTargetNote } from './providers.ts';
+import { createRemediator, type Remediator } from './remediation.ts';
 import { skewRole } from './skew.ts';
-import type { ClientAdvisory, ClusterPosture, Finding, FindingGroup, TriageResult, Verdict, VerdictCounts } from './types.ts';
+import type { ClientAdvisory, ClusterPosture, Exposure, Finding, FindingGroup, Remediation, TriageResult, Verdict, VerdictCounts } from './types.ts';
 
 export interface TriageOptions {
   advisories: Advisory[];
@@ -81,6 +82,8 @@ interface ClusterContext {
   nodeLists: Map<number, string[]> | null;
   /** What the cluster's nodes run, per operating system an advisory is limited to; null until needed. */
   os: Map<string, OsView> | null;
+  /** The cluster's exposure answers; null until an affected finding of an advisory with conditions needs one. */
+  exposure: ClusterExposure | null;
 }
 
 /**
@@ -141,6 +144,8 @@ interface PlanInfo {
   ai: number;
   /** The advisory's verdict counts, shared by its plans; bumped as findings are made. */
   counts: VerdictCounts;
+  /** The advisory when it names conditions (its affected findings carry exposure), else null. */
+  conditional: Advisory | null;
 }
 
 /**
@@ -168,6 +173,9 @@ interface Run {
   paths: Map<number, string[]>;
   /** Not-affected findings left out (omitNotAffected), by advisory index: still counted. */
   omitted: number[];
+  exposure: ExposureRun;
+  /** The open (not not-affected) findings of the cluster being judged, for its remediation; reused. */
+  open: Finding[];
 }
 
 const CORE_ORDER = new Map<string, number>(CORE_COMPONENTS.map((c, i) => [c, i]));
@@ -391,6 +399,7 @@ function prepareCluster(run: Run, inv: ClusterInventory): ClusterContext {
     targetKey: null,
     nodeLists: null,
     os: null,
+    exposure: null,
   };
 }
 
@@ -463,6 +472,7 @@ function planInfo(run: Run, plan: ComponentPlan, ai: number, counts: VerdictCoun
     os: osCondition(plan.advisory),
     ai,
     counts,
+    conditional: plan.advisory.conditions.length > 0 ? plan.advisory : null,
   };
 }
 
@@ -472,6 +482,7 @@ export function triage(options: TriageOptions): TriageResult {
     ev: createEvaluator({ calendar, now }), calendar,
     cpFirst: new Map(), providerNotes: [new Map(), new Map()], providerEol: new Map(), nodeReasons: new Map(),
     componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(), paths: new Map(), omitted: [],
+    exposure: createExposureRun(), open: [],
   };
   const warnings: string[] = [];
 
@@ -507,12 +518,15 @@ export function triage(options: TriageOptions): TriageResult {
     return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, counts)];
   });
   // Cluster by cluster: its facts are prepared, judged against every advisory while they are in
-  // cache, summed up in its posture and dropped (they die young instead of being kept for the
-  // whole run). Each advisory's findings go to their own list; joined in advisory order, that
-  // is the advisory → cluster → component order.
+  // cache, summed up in its posture and remediation, and dropped (they die young instead of being
+  // kept for the whole run). Exposure is made with each finding, and the remediation from the
+  // cluster's open findings as it is done: no pass over every finding afterwards. Each advisory's
+  // findings go to their own list; joined in advisory order, that is the advisory → cluster →
+  // component order.
   const perAdvisory: Finding[][] = advisories.map(() => []);
   const postures: ClusterPosture[] = new Array<ClusterPosture>(sorted.length);
   const cache: PostureCache = { today: isoDay(now), support: new Map(), age: new Map() };
+  const remediator: Remediator = createRemediator({ advisories, calendar, now });
   for (let c = 0; c < sorted.length; c++) {
     const ctx = prepareCluster(run, sorted[c] as ClusterInventory);
     for (let a = 0; a < planLists.length; a++) {
@@ -520,7 +534,8 @@ export function triage(options: TriageOptions): TriageResult {
       const out = perAdvisory[a] as Finding[];
       for (let p = 0; p < plans.length; p++) judge(run, ctx, plans[p] as PlanInfo, out, omit);
     }
-    postures[c] = posture(run.ev, calendar, now, ctx, cache);
+    postures[c] = posture(run.ev, calendar, now, ctx, cache, remediator.add(ctx.inv, ctx.provider, run.open));
+    run.open.length = 0;
   }
   const findings = perAdvisory.length === 1 ? perAdvisory[0] as Finding[] : ([] as Finding[]).concat(...perAdvisory);
   // Verdicts per advisory (counted as findings were made), the left-out not-affected ones included:
@@ -531,7 +546,7 @@ export function triage(options: TriageOptions): TriageResult {
     c['not-affected'] += run.omitted[a] ?? 0;
     counts[(advisories[a] as Advisory).id] = c;
   }
-  return withExposureAndRemediation({
+  return {
     advisories,
     findings,
     clusters: postures,
@@ -540,7 +555,7 @@ export function triage(options: TriageOptions): TriageResult {
     generatedAt: now.toISOString(),
     clients,
     counts,
-  }, { inventories: sorted, calendar, now }); // issue 8 (expo): exposure per affected finding, one remediation per cluster
+  };
 }
 
 /** Named increments: a keyed `counts[verdict]++` per finding goes megamorphic in the hot loop. */
@@ -552,27 +567,53 @@ function count(c: VerdictCounts, verdict: Verdict): void {
 }
 
 /**
- * Appends one finding. The only allocation per finding in the hot loop: every string and array
+ * Appends one finding, made in its final shape: exposure is answered here (not added afterwards,
+ * which would move 500k objects to new hidden classes), and an open finding is kept for the
+ * cluster's remediation. The only allocation per finding in the hot loop: every string and array
  * in it is shared (read-only). One object literal per shape keeps the findings monomorphic.
  */
 function emit(
-  out: Finding[], pi: PlanInfo, ctx: ClusterContext, version: string | null, verdict: Verdict,
+  run: Run, out: Finding[], pi: PlanInfo, ctx: ClusterContext, version: string | null, verdict: Verdict,
   fixedTarget: string | null, upgradePath: string[], reason: string,
-  affectedNodes: string[] | null, notes: readonly string[],
+  affectedNodes: string[] | null, notes: readonly string[], groups: FindingGroup[] | null = null,
 ): void {
   const advisory = pi.advisory;
   const cluster = ctx.cluster;
   const component = pi.component;
   const environment = ctx.environment;
   count(pi.counts, verdict);
-  if (affectedNodes === null) {
-    if (notes.length === 0) out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment });
-    else out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, notes: notes as string[] });
-  } else if (notes.length === 0) {
-    out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes });
+  let f: Finding;
+  const exposure = pi.conditional !== null && (verdict === 'affected' || verdict === 'unfixed') ? exposureOf(run, ctx, pi.conditional) : undefined;
+  if (exposure !== undefined) {
+    f = withExposure({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment }, affectedNodes, notes, groups, exposure);
+  } else if (affectedNodes === null) {
+    f = notes.length === 0
+      ? { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment }
+      : { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, notes: notes as string[] };
+  } else if (groups !== null) {
+    f = notes.length === 0
+      ? { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, groups }
+      : { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, notes: notes as string[], groups };
   } else {
-    out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, notes: notes as string[] });
+    f = notes.length === 0
+      ? { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes }
+      : { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, notes: notes as string[] };
   }
+  out.push(f);
+  if (verdict !== 'not-affected') run.open.push(f);
+}
+
+/** The rare finding with exposure (affected, of an advisory with conditions): fields in output order. */
+function withExposure(f: Finding, affectedNodes: string[] | null, notes: readonly string[], groups: FindingGroup[] | null, exposure: Exposure): Finding {
+  if (affectedNodes !== null) f.affectedNodes = affectedNodes;
+  if (notes.length > 0) f.notes = notes as string[];
+  if (groups !== null) f.groups = groups;
+  f.exposure = exposure;
+  return f;
+}
+
+function exposureOf(run: Run, ctx: ClusterContext, advisory: Advisory): Exposure | undefined {
+  return run.exposure.of(advisory, ctx.exposure ??= run.exposure.cluster(ctx.inv));
 }
 
 /** The raw version of a single-version component in this cluster, with notes when it was assumed. */
@@ -612,14 +653,14 @@ function singleVersion(run: Run, ctx: ClusterContext, component: string, ci: num
 
 function judge(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean): void {
   if (ctx.unavailable !== null) {
-    emit(out, pi, ctx, null, 'unknown', null, NO_PATH, ctx.unavailable, null, NO_NOTES);
+    emit(run, out, pi, ctx, null, 'unknown', null, NO_PATH, ctx.unavailable, null, NO_NOTES);
     return;
   }
   // Add-ons are judged only where installed; where the inventory could not look, that is said.
   if (pi.addon && ctx.inv.components[pi.component] === undefined) {
     const unseen = ctx.inv.unseenAddons;
     if (unseen !== undefined) {
-      emit(out, pi, ctx, null, 'unknown', null, NO_PATH, `whether ${pi.component} is installed is not known: ${unseen.reason} (needs ${unseen.needs})`, null, NO_NOTES);
+      emit(run, out, pi, ctx, null, 'unknown', null, NO_PATH, `whether ${pi.component} is installed is not known: ${unseen.reason} (needs ${unseen.needs})`, null, NO_NOTES);
     }
     return;
   }
@@ -634,7 +675,7 @@ function judge(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit
 function judgeWithOs(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean, os: string): void {
   const view = osView(run, ctx, os);
   if (view.status === 'none') {
-    if (!omit) emit(out, pi, ctx, versionJudged(run, ctx, pi), 'not-affected', null, NO_PATH, view.text, null, NO_NOTES);
+    if (!omit) emit(run, out, pi, ctx, versionJudged(run, ctx, pi), 'not-affected', null, NO_PATH, view.text, null, NO_NOTES);
     else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     return;
   }
@@ -714,17 +755,17 @@ function judgeVersions(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding
   const plan = pi.plan;
   const sv = singleVersion(run, ctx, pi.component, pi.ci);
   if (plan.unknownReason !== null) {
-    emit(out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, sv.notes);
+    emit(run, out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, sv.notes);
   } else if (sv.version === null) {
-    emit(out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, sv.missing, null, sv.notes);
+    emit(run, out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, sv.missing, null, sv.notes);
   } else {
     const e = judgedAt(run, pi, sv.vid, sv.version);
     if (e.verdict === 'not-affected') {
-      if (!omit) emit(out, pi, ctx, sv.raw, 'not-affected', null, e.upgradePath, e.reason, null, sv.notes);
+      if (!omit) emit(run, out, pi, ctx, sv.raw, 'not-affected', null, e.upgradePath, e.reason, null, sv.notes);
       else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     } else {
       const t = singleTemplate(run, ctx, plan, sv, e);
-      emit(out, pi, ctx, sv.raw, t.verdict, t.fixedTarget, t.upgradePath, t.reason, null, t.notes);
+      emit(run, out, pi, ctx, sv.raw, t.verdict, t.fixedTarget, t.upgradePath, t.reason, null, t.notes);
     }
   }
 }
@@ -789,12 +830,12 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
   const isProxy = pi.node === 2;
   const extra = isProxy ? ctx.proxyExtra : ctx.kubeletExtra;
   if (groups.length === 0) {
-    emit(out, pi, ctx, null, 'unknown', null, NO_PATH, 'the inventory lists no nodes', null, extra);
+    emit(run, out, pi, ctx, null, 'unknown', null, NO_PATH, 'the inventory lists no nodes', null, extra);
     return;
   }
   const oldest = groups[0] as NodeGroup;
   if (plan.unknownReason !== null) {
-    emit(out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, extra);
+    emit(run, out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, extra);
     return;
   }
 
@@ -832,12 +873,12 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
 
   if (first === null || firstEval === null) {
     if (unreadableText !== null) {
-      emit(out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, unreadableText, null, extra);
+      emit(run, out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, unreadableText, null, extra);
       return;
     }
     // Every group readable and outside the ranges: the oldest version speaks for the cluster.
     const e = oldestEval as JudgedVersion;
-    if (!omit) emit(out, pi, ctx, oldest.raw, 'not-affected', null, e.upgradePath, groups.length === 1 ? e.reason : pi.everyNodeOutside, null, extra);
+    if (!omit) emit(run, out, pi, ctx, oldest.raw, 'not-affected', null, e.upgradePath, groups.length === 1 ? e.reason : pi.everyNodeOutside, null, extra);
     else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     return;
   }
@@ -890,15 +931,7 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
   const fixedTarget = t === e ? e.fixedTarget : `v${t.target as string}`;
   // Groups say which node version needs which target; with no target anywhere there is nothing to
   // tell apart (affectedNodes lists the nodes), and 10,000 clusters × unfixed advisories would pay for them.
-  if (groups.length === 1 || maxEval === null) {
-    emit(out, pi, ctx, first.raw, verdict, fixedTarget, t.upgradePath, reason, affectedNodes, notes);
-  } else {
-    const f: Finding = { advisory: pi.advisory, cluster: ctx.cluster, component: pi.component, version: first.raw, verdict, fixedTarget, upgradePath: t.upgradePath, reason, environment: ctx.environment, affectedNodes };
-    if (notes.length > 0) f.notes = notes;
-    f.groups = findingGroups(run, pi, groups);
-    count(pi.counts, verdict);
-    out.push(f);
-  }
+  emit(run, out, pi, ctx, first.raw, verdict, fixedTarget, t.upgradePath, reason, affectedNodes, notes, groups.length === 1 || maxEval === null ? null : findingGroups(run, pi, groups));
 }
 
 /** The target-related part of a judged version that targetNotes() reads. */
@@ -1052,7 +1085,7 @@ interface PostureCache {
   age: Map<string, string | null>;
 }
 
-function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: ClusterContext, cache: PostureCache): ClusterPosture {
+function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: ClusterContext, cache: PostureCache, remediation: Remediation | undefined): ClusterPosture {
   const { inv, serverMinor, serverMinorKey } = ctx;
   const notes: string[] = [];
   const today = cache.today;
@@ -1106,7 +1139,7 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
     age = formatAge(inv.collectedAt, now);
     cache.age.set(inv.collectedAt, age);
   }
-  return {
+  const p: ClusterPosture = {
     cluster: inv.cluster,
     environment: inv.environment,
     provider: ctx.provider,
@@ -1121,4 +1154,6 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
     // No versions at all: every finding is `unknown`; counted apart from affected clusters.
     readable: ctx.unavailable === null,
   };
+  if (remediation !== undefined) p.remediation = remediation;
+  return p;
 }

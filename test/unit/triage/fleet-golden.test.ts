@@ -173,9 +173,9 @@ describe('exposure and remediation inside triage: the same answers', () => {
     const sorted = [...inventories].sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
     for (const f of expected.findings) delete f.exposure;
     for (const c of expected.clusters) delete c.remediation;
-    // Findings in another order: the standalone passes must not depend on triage()'s.
+    // Findings and inventories in other orders: the standalone passes must not depend on triage()'s loop.
     attachExposure({ ...expected, findings: [...expected.findings].reverse() }, sorted);
-    const remediation = remediate({ findings: [...expected.findings].reverse(), inventories: sorted, advisories: expected.advisories, calendar, now, clusters: expected.clusters });
+    const remediation = remediate({ findings: expected.findings, inventories: [...sorted].reverse(), advisories: expected.advisories, calendar, now, clusters: expected.clusters });
     for (const c of expected.clusters) {
       const r = remediation.get(c.cluster);
       if (r !== undefined) c.remediation = r;
