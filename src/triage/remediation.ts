@@ -397,10 +397,12 @@ function openOf(run: Run, findings: readonly Finding[], advisories: ReadonlyMap<
 export interface Remediator {
   /**
    * One cluster's open findings (every verdict but not-affected; others are skipped), in advisory
-   * order. `provider` is the detected one (the posture's). Undefined: nothing to say (no versions,
+   * order. `provider` is the detected one (the posture's); `server`, when given, is `inv.server`
+   * already parsed (triage() has it; managed builds make most server strings unique, so parsing
+   * them again costs a regular expression per cluster). Undefined: nothing to say (no versions,
    * no findings).
    */
-  add(inv: ClusterInventory, provider: string, open: readonly Finding[]): Remediation | undefined;
+  add(inv: ClusterInventory, provider: string, open: readonly Finding[], server?: KubeVersion | null): Remediation | undefined;
 }
 
 /** FNV-1a and a murmur-style mix, 2 × 32 bits over the facts that decide a cluster's answer. */
@@ -427,20 +429,22 @@ export function createRemediator(options: { advisories: readonly Advisory[]; cal
     return k;
   };
   const components = new Map<string, number>();
-  let lastComponent: string | null = null;
-  let compId = 0;
-  let addon = false;
-  let lastAdvisory: string | null = null;
-  let advId = 0;
-  let lastReason: string | null = null;
-  let reasonId = 0;
+  // The ids of the strings at each position of the open list, as of the last cluster: clusters of
+  // a fleet have much the same open findings in the same order, so most positions hold the very
+  // strings they held before, and a comparison replaces a map lookup.
+  const posAdvisory: string[] = [];
+  const posAdvId: number[] = [];
+  const posComponent: string[] = [];
+  const posCompInfo: number[] = [];
+  const posReason: string[] = [];
+  const posReasonId: number[] = [];
   // Clusters of the same shape (provider, server minor, open findings) share the answer; the
   // summary also names the server patch. 64 hash bits over at most a few thousand shapes: a
   // collision is below one in a billion.
   const shapes = new Map<string, Shape>();
 
   return {
-    add(inv, providerName, open) {
+    add(inv, providerName, open, parsedServer) {
       // What decides the answer: advisory, component, verdict, and the text a non-core finding remains with.
       let a = H1;
       let b = H2;
@@ -449,29 +453,31 @@ export function createRemediator(options: { advisories: readonly Advisory[]; cal
         const f = open[i] as Finding;
         const verdict = f.verdict;
         if (verdict === 'not-affected') continue;
-        if (f.advisory !== lastAdvisory) {
-          lastAdvisory = f.advisory;
-          advId = id(f.advisory);
+        if (f.advisory !== posAdvisory[i]) {
+          posAdvisory[i] = f.advisory;
+          posAdvId[i] = id(f.advisory);
         }
-        if (f.component !== lastComponent) {
-          lastComponent = f.component;
+        const advId = posAdvId[i] as number;
+        if (f.component !== posComponent[i]) {
+          posComponent[i] = f.component;
           let info = components.get(f.component);
           if (info === undefined) {
-            // id × 2, plus 1 for an add-on: one lookup per change of component.
+            // id × 2, plus 1 for an add-on.
             info = id(f.component) * 2 + (componentKind(f.component) === 'addon' ? 1 : 0);
             components.set(f.component, info);
           }
-          compId = info >> 1;
-          addon = (info & 1) === 1;
+          posCompInfo[i] = info;
         }
+        const info = posCompInfo[i] as number;
+        const compId = info >> 1;
         let x = verdict === 'affected' ? 1 : verdict === 'unfixed' ? 2 : 3;
         if (verdict === 'unknown') {
-          if (f.reason !== lastReason) {
-            lastReason = f.reason;
-            reasonId = id(f.reason);
+          if (f.reason !== posReason[i]) {
+            posReason[i] = f.reason;
+            posReasonId[i] = id(f.reason);
           }
-          x += reasonId * 4;
-        } else if (verdict === 'affected' && addon) {
+          x += (posReasonId[i] as number) * 4;
+        } else if (verdict === 'affected' && (info & 1) === 1) {
           x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
         }
         a = Math.imul(a ^ advId, 0x01000193);
@@ -484,7 +490,7 @@ export function createRemediator(options: { advisories: readonly Advisory[]; cal
       }
       if (inv.server === null && count === 0) return undefined;
       const provider = isManagedProvider(providerName) ? providerName : null;
-      const server = inv.server === null ? null : run.ev.parse(inv.server);
+      const server = inv.server === null ? null : parsedServer !== undefined ? parsedServer : run.ev.parse(inv.server);
       let key: string;
       if (inv.server === null && inv.error !== null) {
         // Unreadable: every finding is unknown for that reason; listing them as "remaining" says nothing.

@@ -534,7 +534,7 @@ export function triage(options: TriageOptions): TriageResult {
       const out = perAdvisory[a] as Finding[];
       for (let p = 0; p < plans.length; p++) judge(run, ctx, plans[p] as PlanInfo, out, omit);
     }
-    postures[c] = posture(run.ev, calendar, now, ctx, cache, remediator.add(ctx.inv, ctx.provider, run.open));
+    postures[c] = posture(run.ev, calendar, now, ctx, cache, remediator.add(ctx.inv, ctx.provider, run.open, ctx.server));
     run.open.length = 0;
   }
   const findings = perAdvisory.length === 1 ? perAdvisory[0] as Finding[] : ([] as Finding[]).concat(...perAdvisory);
