@@ -80,6 +80,8 @@ interface ClusterContext {
   targetKey: string | null;
   /** Concatenated names of several affected node groups, by (group set, groups array); shared. */
   nodeLists: Map<number, string[]> | null;
+  /** Some node reports its operating system (else OS views need not look at every node). */
+  nodeOs: boolean;
   /** What the cluster's nodes run, per operating system an advisory is limited to; null until needed. */
   os: Map<string, OsView> | null;
   /** The cluster's exposure answers; null until an affected finding of an advisory with conditions needs one. */
@@ -341,10 +343,12 @@ function prepareCluster(run: Run, inv: ClusterInventory): ClusterContext {
   const nodes = inv.nodes;
   const kubeletGroups = new GroupBuilder(run);
   let proxyReported = proxyDefault !== null && proxyDefault !== '';
+  let nodeOs = false;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i] as NodeVersions;
     kubeletGroups.add(n.kubelet, n.name);
     if (n.kubeProxy) proxyReported = true;
+    if (n.os !== undefined && n.os !== '') nodeOs = true;
   }
   const kubelet = kubeletGroups.sorted();
   let kubeProxy = kubelet;
@@ -398,6 +402,7 @@ function prepareCluster(run: Run, inv: ClusterInventory): ClusterContext {
     single: [],
     targetKey: null,
     nodeLists: null,
+    nodeOs,
     os: null,
     exposure: null,
   };
@@ -710,12 +715,15 @@ function osView(run: Run, ctx: ClusterContext, os: string): OsView {
   const nodes = ctx.inv.nodes;
   let known = 0;
   const matching: NodeVersions[] = [];
-  const others = new Set<string>();
-  for (const n of nodes) {
-    if (n.os === undefined || n.os === '') continue;
-    known++;
-    if (n.os.toLowerCase() === os) matching.push(n);
-    else others.add(n.os.toLowerCase());
+  // Most fleets report no node OS: then nothing is looked at or allocated per node.
+  let others: Set<string> | null = null;
+  if (ctx.nodeOs) {
+    for (const n of nodes) {
+      if (n.os === undefined || n.os === '') continue;
+      known++;
+      if (n.os.toLowerCase() === os) matching.push(n);
+      else (others ??= new Set()).add(n.os.toLowerCase());
+    }
   }
   const clusterOs = ctx.inv.os?.map((o) => o.toLowerCase());
   if (matching.length > 0) {
@@ -728,7 +736,7 @@ function osView(run: Run, ctx: ClusterContext, os: string): OsView {
       nodeCount: matching.length,
     };
   } else if (nodes.length > 0 && known === nodes.length) {
-    view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and no node runs ${label} (${plural(nodes.length, 'node')}: ${[...others].join(', ')})`, kubelet: null, kubeProxy: null, nodeCount: 0 };
+    view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and no node runs ${label} (${plural(nodes.length, 'node')}: ${[...(others ?? [])].join(', ')})`, kubelet: null, kubeProxy: null, nodeCount: 0 };
   } else if (clusterOs !== undefined && !clusterOs.includes(os)) {
     view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and the cluster's nodes run ${clusterOs.join(', ')} (config os)`, kubelet: null, kubeProxy: null, nodeCount: 0 };
   } else if (clusterOs !== undefined) {
