@@ -481,25 +481,84 @@ function planInfo(run: Run, plan: ComponentPlan, ai: number, counts: VerdictCoun
   };
 }
 
-export function triage(options: TriageOptions): TriageResult {
+/**
+ * Everything a triage run memoises that depends on the advisories, the calendar and `now` alone
+ * (never on which clusters are judged): plans, verdicts per version, notes, templates, exposure of
+ * evidence-free clusters, remediation shapes, postures' support and ages.
+ */
+interface Session {
+  advisories: readonly Advisory[];
+  calendar: ReleaseCalendar;
+  nowMs: number;
+  cve: string | undefined;
+  run: Run;
+  /** The advisories after the CVE filter, their plans, and their client entries. */
+  selected: Advisory[];
+  planLists: PlanInfo[][];
+  clients: ClientAdvisory[];
+  remediator: Remediator;
+  postureCache: PostureCache;
+}
+
+/**
+ * Sessions by the caller's `now` object: triageFleet() triages a fleet in chunks of clusters, one
+ * triage() call each with the same `now`, advisories and calendar; the chunks then share one
+ * session instead of building plans and judging every version again per chunk (at 10,000 clusters,
+ * 100 chunks). Weak: a session goes when the caller drops its `now`. A call with other advisories,
+ * calendar, time or CVE filter replaces it. Sharing cannot change an answer: nothing in a session
+ * depends on the clusters (test/unit/triage/shared-templates.test.ts triages clusters one call each).
+ */
+const sessions = new WeakMap<Date, Session>();
+
+function sessionFor(options: TriageOptions): Session {
   const { calendar, now } = options;
+  const known = sessions.get(now);
+  if (known !== undefined && known.advisories === options.advisories && known.calendar === calendar && known.nowMs === now.getTime() && known.cve === options.cve) {
+    return known;
+  }
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar,
     cpFirst: new Map(), providerNotes: [new Map(), new Map()], providerEol: new Map(), nodeReasons: new Map(),
     componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(), paths: new Map(), omitted: [],
     exposure: createExposureRun(), open: [],
   };
+  let selected = options.advisories;
+  if (options.cve !== undefined) {
+    const cve = options.cve;
+    selected = selected.filter((a) => matchesCve(a, cve));
+  }
+  const clients: ClientAdvisory[] = [];
+  const noCounts: VerdictCounts = { affected: 0, unfixed: 0, unknown: 0, 'not-affected': 0 };
+  const planLists: PlanInfo[][] = selected.map((advisory, ai) => {
+    const all = advisoryComponents(advisory);
+    // A guessed component list names kubectl too; the guess is shown on the cluster findings, not as a client entry.
+    const guessed = advisory.componentSource === 'assumed';
+    const components = all.filter((c) => guessed || !isClientComponent(c));
+    if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
+    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai, noCounts));
+    if (all.length > 0) return []; // clients and libraries only
+    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, noCounts)];
+  });
+  const session: Session = {
+    advisories: options.advisories, calendar, nowMs: now.getTime(), cve: options.cve, run, selected, planLists, clients,
+    remediator: createRemediator({ advisories: selected, calendar, now }),
+    postureCache: { today: isoDay(now), support: new Map(), age: new Map() },
+  };
+  sessions.set(now, session);
+  return session;
+}
+
+export function triage(options: TriageOptions): TriageResult {
+  const { calendar, now } = options;
+  const session = sessionFor(options);
+  const { run, planLists, remediator } = session;
   const warnings: string[] = [];
 
   if (calendar.isStale(now)) {
     warnings.push(`release data as of ${calendar.asOf} is ${calendar.ageDays(now)} days old (over ${STALE_AFTER_DAYS}): newer minors, patches and changed support dates may be missing`);
   }
-  let advisories = options.advisories;
-  if (options.cve !== undefined) {
-    const cve = options.cve;
-    advisories = advisories.filter((a) => matchesCve(a, cve));
-    if (advisories.length === 0) warnings.push(`no advisory ${cve.trim().toUpperCase()} in the feed`);
-  }
+  const advisories = session.selected;
+  if (options.cve !== undefined && advisories.length === 0) warnings.push(`no advisory ${options.cve.trim().toUpperCase()} in the feed`);
 
   const seen = new Set<string>();
   for (const inv of options.inventories) {
@@ -509,19 +568,10 @@ export function triage(options: TriageOptions): TriageResult {
   const sorted = [...options.inventories].sort(byName);
   run.omitted = advisories.map(() => 0);
   const omit = options.omitNotAffected === true;
-  const clients: ClientAdvisory[] = [];
+  // This call's verdict counts, shared by each advisory's plans (the plans are the session's).
   const perAdvisoryCounts: VerdictCounts[] = advisories.map(() => ({ affected: 0, unfixed: 0, unknown: 0, 'not-affected': 0 }));
-  const planLists: PlanInfo[][] = advisories.map((advisory, ai) => {
-    const all = advisoryComponents(advisory);
-    // A guessed component list names kubectl too; the guess is shown on the cluster findings, not as a client entry.
-    const guessed = advisory.componentSource === 'assumed';
-    const components = all.filter((c) => guessed || !isClientComponent(c));
-    if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
-    const counts = perAdvisoryCounts[ai] as VerdictCounts;
-    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai, counts));
-    if (all.length > 0) return []; // clients and libraries only
-    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, counts)];
-  });
+  for (let a = 0; a < planLists.length; a++) for (const pi of planLists[a] as PlanInfo[]) pi.counts = perAdvisoryCounts[a] as VerdictCounts;
+  run.open.length = 0;
   // Cluster by cluster: its facts are prepared, judged against every advisory while they are in
   // cache, summed up in its posture and remediation, and dropped (they die young instead of being
   // kept for the whole run). Exposure is made with each finding, and the remediation from the
@@ -530,8 +580,7 @@ export function triage(options: TriageOptions): TriageResult {
   // component order.
   const perAdvisory: Finding[][] = advisories.map(() => []);
   const postures: ClusterPosture[] = new Array<ClusterPosture>(sorted.length);
-  const cache: PostureCache = { today: isoDay(now), support: new Map(), age: new Map() };
-  const remediator: Remediator = createRemediator({ advisories, calendar, now });
+  const cache = session.postureCache;
   for (let c = 0; c < sorted.length; c++) {
     const ctx = prepareCluster(run, sorted[c] as ClusterInventory);
     for (let a = 0; a < planLists.length; a++) {
@@ -552,13 +601,14 @@ export function triage(options: TriageOptions): TriageResult {
     counts[(advisories[a] as Advisory).id] = c;
   }
   return {
-    advisories,
+    // The caller's own array, or (CVE filter) a copy of the session's.
+    advisories: options.cve === undefined ? options.advisories : [...advisories],
     findings,
     clusters: postures,
     releaseData: calendar.info(now),
     warnings,
     generatedAt: now.toISOString(),
-    clients,
+    clients: [...session.clients],
     counts,
   };
 }
