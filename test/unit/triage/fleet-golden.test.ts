@@ -166,6 +166,23 @@ describe('exposure and remediation inside triage: the same answers', () => {
     expect(now).toEqual(golden);
   });
 
+  it.each(RUNS)('in chunks sharing one session (same now, advisories, calendar) equals one call ($name)', ({ now }) => {
+    const inventories = mixedFleet();
+    const when = new Date(now.getTime());
+    const whole = triage({ advisories: ADVISORIES, inventories, calendar, now: new Date(now.getTime()) });
+    const sorted = [...inventories].sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+    const chunks: TriageResult[] = [];
+    for (let i = 0; i < sorted.length; i += 7) {
+      chunks.push(triage({ advisories: ADVISORIES, inventories: sorted.slice(i, i + 7), calendar, now: when }));
+      // Another call on the same now with other advisories replaces the session; the next chunk builds it again.
+      if (i === 35) triage({ advisories: ALL_FIXTURE_ADVISORIES, inventories: sorted.slice(0, 3), calendar, now: when });
+    }
+    const findings = ADVISORIES.flatMap((a) => chunks.flatMap((c) => c.findings.filter((f) => f.advisory === a.id)));
+    expect(lines({ findings, clusters: chunks.flatMap((c) => c.clusters) })).toEqual(lines(whole));
+    const counts = (id: string) => chunks.reduce((n, c) => n + (c.counts?.[id]?.['not-affected'] ?? 0) + (c.counts?.[id]?.affected ?? 0), 0);
+    for (const a of ADVISORIES) expect(counts(a.id)).toBe((whole.counts?.[a.id]?.['not-affected'] ?? 0) + (whole.counts?.[a.id]?.affected ?? 0));
+  });
+
   it.each(RUNS)('equals the standalone passes over the same findings ($name)', ({ now }) => {
     const inventories = mixedFleet();
     const result = triage({ advisories: ADVISORIES, inventories, calendar, now });
