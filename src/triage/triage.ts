@@ -11,6 +11,10 @@
  * once judged); each finding is then one object allocation whose strings and arrays are shared.
  * Findings are therefore read-only: their arrays may be frozen and shared with other findings.
  * test/unit/triage/shared-templates.test.ts holds this equal to triaging each cluster alone.
+ *
+ * Exposure and the one remediation per cluster (issue 8) are made in the same loop: exposure as an
+ * affected finding is made, the remediation from the cluster's open findings once it is judged.
+ * test/unit/triage/fleet-golden.test.ts holds this equal to the output of separate passes.
  */
 import semver from 'semver';
 import type { Advisory, AffectedRange } from '../advisory/types.ts';
@@ -487,7 +491,9 @@ function planInfo(run: Run, plan: ComponentPlan, ai: number, counts: VerdictCoun
  * evidence-free clusters, remediation shapes, postures' support and ages.
  */
 interface Session {
+  /** The caller's array, and its elements as they were (an array changed in place is not the same input). */
   advisories: readonly Advisory[];
+  elements: readonly Advisory[];
   calendar: ReleaseCalendar;
   nowMs: number;
   cve: string | undefined;
@@ -513,7 +519,8 @@ const sessions = new WeakMap<Date, Session>();
 function sessionFor(options: TriageOptions): Session {
   const { calendar, now } = options;
   const known = sessions.get(now);
-  if (known !== undefined && known.advisories === options.advisories && known.calendar === calendar && known.nowMs === now.getTime() && known.cve === options.cve) {
+  if (known !== undefined && known.advisories === options.advisories && known.calendar === calendar && known.nowMs === now.getTime() && known.cve === options.cve
+    && sameElements(known.elements, options.advisories)) {
     return known;
   }
   const run: Run = {
@@ -540,12 +547,18 @@ function sessionFor(options: TriageOptions): Session {
     return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, noCounts)];
   });
   const session: Session = {
-    advisories: options.advisories, calendar, nowMs: now.getTime(), cve: options.cve, run, selected, planLists, clients,
+    advisories: options.advisories, elements: [...options.advisories], calendar, nowMs: now.getTime(), cve: options.cve, run, selected, planLists, clients,
     remediator: createRemediator({ advisories: selected, calendar, now }),
     postureCache: { today: isoDay(now), support: new Map(), age: new Map() },
   };
   sessions.set(now, session);
   return session;
+}
+
+function sameElements(a: readonly Advisory[], b: readonly Advisory[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function triage(options: TriageOptions): TriageResult {

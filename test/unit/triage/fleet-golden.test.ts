@@ -177,6 +177,13 @@ describe('exposure and remediation inside triage: the same answers', () => {
       // Another call on the same now with other advisories replaces the session; the next chunk builds it again.
       if (i === 35) triage({ advisories: ALL_FIXTURE_ADVISORIES, inventories: sorted.slice(0, 3), calendar, now: when });
     }
+    // The same array changed in place is another input, not the session's.
+    const list = [...ALL_FIXTURE_ADVISORIES];
+    const before = triage({ advisories: list, inventories: sorted, calendar, now: when });
+    list.push(ADVISORIES.at(-1) as Advisory);
+    const after = triage({ advisories: list, inventories: sorted, calendar, now: when });
+    expect(before.findings.some((f) => f.advisory === 'CVE-2099-1005')).toBe(false);
+    expect(after.findings.filter((f) => f.advisory === 'CVE-2099-1005')).toHaveLength(sorted.length);
     const findings = ADVISORIES.flatMap((a) => chunks.flatMap((c) => c.findings.filter((f) => f.advisory === a.id)));
     expect(lines({ findings, clusters: chunks.flatMap((c) => c.clusters) })).toEqual(lines(whole));
     const counts = (id: string) => chunks.reduce((n, c) => n + (c.counts?.[id]?.['not-affected'] ?? 0) + (c.counts?.[id]?.affected ?? 0), 0);
