@@ -512,7 +512,8 @@ interface Session {
  * session instead of building plans and judging every version again per chunk (at 10,000 clusters,
  * 100 chunks). Weak: a session goes when the caller drops its `now`. A call with other advisories,
  * calendar, time or CVE filter replaces it. Sharing cannot change an answer: nothing in a session
- * depends on the clusters (test/unit/triage/shared-templates.test.ts triages clusters one call each).
+ * depends on the clusters (test/unit/triage/fleet-golden.test.ts triages a fleet in chunks). Its
+ * per-call state (counts, the open list) is reset by each call: triage() is synchronous.
  */
 const sessions = new WeakMap<Date, Session>();
 
