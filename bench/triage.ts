@@ -5,6 +5,7 @@
  * and their medians, and whether the targets are met.
  *
  *   node bench/triage.ts [--clusters 10000] [--seed 42] [--runs 5] [--fleet eager|lazy] [--omit-not-affected]
+ *   node bench/triage.ts --base /tmp/triage-base [--runs 7]
  *
  * Each run is a fresh process (`--child`), as a CLI triage is. CPU time is reported beside wall
  * time because the machine is shared. Peak RSS is the whole process's high-water mark — Node,
@@ -12,6 +13,17 @@
  * kernel's max RSS (triage is synchronous, so only the kernel sees its peak).
  *
  * Target: under 1 s (wall and CPU) and 300 MB peak RSS on 2 cores.
+ *
+ * Before/after (`--base DIR`): DIR is another checkout of this repository, e.g. the commit before
+ * exposure and remediation (issue 8), made read-only outside the repo:
+ *
+ *   mkdir /tmp/triage-base && git archive bb29b9d | tar -x -C /tmp/triage-base
+ *   ln -s "$PWD/node_modules" /tmp/triage-base/node_modules
+ *
+ * Its bench child and ours run in alternation (ABBA: each round swaps which goes first, so drift in
+ * the machine's load falls on both), with the same fleet arguments and feed; both medians and ranges,
+ * and the ratio ours / base per round (median and range), are printed. On a shared machine the
+ * ratio within a round is the number to read, not either absolute time.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -181,6 +193,51 @@ async function once(clusters: number, seed: number, omit: boolean, mode: FleetMo
   };
 }
 
+/** One bench child (`script --child …`) in a fresh process; the shared data directory is passed on. */
+function child(script: string, args: readonly string[]): RunResult {
+  const out = execFileSync(process.execPath, [...process.execArgv, script, ...args], {
+    encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, K8S_ADVISOR_SHARED_DATA: SHARED },
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as RunResult;
+}
+
+const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+
+/** `--base DIR`: its bench child and ours alternately (ABBA), both medians and the per-round ratios. */
+function compareWithBase(baseDir: string, rounds: number, args: readonly string[]): void {
+  const baseScript = resolve(baseDir, 'bench/triage.ts');
+  if (!existsSync(baseScript)) throw new Error(`--base ${baseDir}: no bench/triage.ts there (make it with git archive, see the comment at the top of this file)`);
+  const ours = fileURLToPath(import.meta.url);
+  const base: RunResult[] = [];
+  const now: RunResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const order: [string, RunResult[]][] = i % 2 === 0 ? [[baseScript, base], [ours, now]] : [[ours, now], [baseScript, base]];
+    for (const [script, list] of order) list.push(child(script, args));
+    const b = base[i] as RunResult;
+    const o = now[i] as RunResult;
+    process.stdout.write(`round ${i + 1}: base ${b.cpuMs.toFixed(0)} ms CPU ${b.wallMs.toFixed(0)} ms wall ${b.peakRssMb} MB | ours ${o.cpuMs.toFixed(0)} ms CPU ${o.wallMs.toFixed(0)} ms wall ${o.peakRssMb} MB — load ${o.loadAverage.toFixed(1)}\n`);
+  }
+  const ratio = (pick: (r: RunResult) => number) => now.map((o, i) => pick(o) / pick(base[i] as RunResult));
+  const line = (name: string, pick: (r: RunResult) => number, unit: string) => {
+    const b = base.map(pick);
+    const o = now.map(pick);
+    const q = ratio(pick);
+    return `${name.padEnd(9)} base median ${median(b).toFixed(0)} ${unit} (${range(b)}), ours median ${median(o).toFixed(0)} ${unit} (${range(o)}); ours/base per round: median ${median(q).toFixed(3)} (${range(q, 3)})`;
+  };
+  const first = now[0] as RunResult;
+  const firstBase = base[0] as RunResult;
+  const lines = [
+    `base:     ${baseDir}: ${firstBase.advisories} advisories, ${firstBase.findings} findings (${Object.entries(firstBase.verdicts).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `ours:     ${first.advisories} advisories, ${first.findings} findings (${Object.entries(first.verdicts).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `fleet:    ${first.clusters} clusters, ${first.nodes} nodes; ${rounds} rounds, each a fresh process per side, order alternating`,
+    line('CPU', (r) => r.cpuMs, 'ms'),
+    line('wall', (r) => r.wallMs, 'ms'),
+    line('peak RSS', (r) => r.peakRssMb, 'MB'),
+    `load:     ${range(now.map((r) => r.loadAverage), 1)} during the rounds (${os.availableParallelism()} cores)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -190,6 +247,7 @@ async function main(): Promise<void> {
       child: { type: 'boolean', default: false },
       'omit-not-affected': { type: 'boolean', default: false },
       fleet: { type: 'string', default: 'eager' },
+      base: { type: 'string' },
     },
   });
   const clusters = Number(values.clusters);
@@ -202,12 +260,15 @@ async function main(): Promise<void> {
   }
   // Every run in a fresh process: a one-shot CLI triage is what we measure (cold JIT, own peak RSS).
   const runs = Math.max(1, Number(values.runs));
+  const childArgs = ['--child', '--clusters', String(clusters), '--seed', String(seed), '--fleet', mode, ...(omit ? ['--omit-not-affected'] : [])];
+  if (values.base !== undefined) {
+    compareWithBase(resolve(values.base), runs, childArgs);
+    return;
+  }
   const results: RunResult[] = [];
   const script = fileURLToPath(import.meta.url);
   for (let i = 0; i < runs; i++) {
-    const args = [...process.execArgv, script, '--child', '--clusters', String(clusters), '--seed', String(seed), '--fleet', mode, ...(omit ? ['--omit-not-affected'] : [])];
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
-    const r = JSON.parse(out.trim().split('\n').at(-1) as string) as RunResult;
+    const r = child(script, childArgs);
     results.push(r);
     process.stdout.write(`run ${i + 1}: ${r.wallMs.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU, peak RSS ${r.peakRssMb} MB (sampled ${r.sampledPeakRssMb} MB; ${r.rssBeforeTriageMb} MB before triage, fleet ${r.rssBeforeTriageMb - r.rssBeforeFleetMb} MB) — load ${r.loadAverage.toFixed(1)}\n`);
   }

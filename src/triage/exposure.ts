@@ -174,10 +174,60 @@ function factless(inv: ClusterInventory): boolean {
   return inv.exposure === undefined && inv.os === undefined && inv.nodes.every((n) => n.os === undefined);
 }
 
+/** One cluster's answers, kept while its findings are made (and dropped with it). */
+export interface ClusterExposure {
+  readonly inv: ClusterInventory;
+  /** No evidence at all: answers depend on the source alone and are shared across the run. */
+  readonly bare: boolean;
+  readonly byAdvisory: Map<Advisory, Exposure | undefined>;
+  /** A condition's answer depends on the cluster alone: advisories with the same condition share it. */
+  readonly answers: Map<string, Answer>;
+}
+
 /**
- * Sets `exposure` on every affected or unfixed finding of an advisory with conditions. Memoised per
- * advisory × cluster; clusters without evidence share one frozen answer per advisory × source, so a
- * fleet of static clusters costs one evaluation per advisory.
+ * Exposure for a run of many clusters: each advisory × cluster answered once, and clusters without
+ * evidence share one frozen answer per advisory × source, so a fleet of static clusters costs one
+ * evaluation per advisory. triage() asks it as it makes each affected or unfixed finding.
+ */
+export interface ExposureRun {
+  cluster(inv: ClusterInventory): ClusterExposure;
+  /** The exposure of `advisory` on the cluster; undefined when the advisory names no condition. */
+  of(advisory: Advisory, cluster: ClusterExposure): Exposure | undefined;
+}
+
+export function createExposureRun(): ExposureRun {
+  const shared = new Map<Advisory, Map<string, Exposure | undefined>>();
+  return {
+    cluster: (inv) => ({ inv, bare: factless(inv), byAdvisory: new Map(), answers: new Map() }),
+    of(advisory, c) {
+      if (advisory.conditions.length === 0) return undefined;
+      if (c.byAdvisory.has(advisory)) return c.byAdvisory.get(advisory);
+      let exposure: Exposure | undefined;
+      if (c.bare) {
+        let bySource = shared.get(advisory);
+        if (bySource === undefined) {
+          bySource = new Map();
+          shared.set(advisory, bySource);
+        }
+        if (bySource.has(c.inv.source)) exposure = bySource.get(c.inv.source);
+        else {
+          const made = exposureFor(advisory, c.inv);
+          exposure = made === undefined ? undefined : Object.freeze(made);
+          bySource.set(c.inv.source, exposure);
+        }
+      } else {
+        exposure = exposureFor(advisory, c.inv, c.answers);
+      }
+      c.byAdvisory.set(advisory, exposure);
+      return exposure;
+    },
+  };
+}
+
+/**
+ * Sets `exposure` on every affected or unfixed finding of an advisory with conditions, in any
+ * order of findings (triage() makes exposure as it makes findings; this is the same answer for
+ * findings from elsewhere).
  */
 export function attachExposure(result: TriageResult, inventories: readonly ClusterInventory[]): void {
   const conditional = new Map<string, Advisory>();
@@ -185,55 +235,19 @@ export function attachExposure(result: TriageResult, inventories: readonly Clust
   if (conditional.size === 0) return;
   const byCluster = new Map<string, ClusterInventory>();
   for (const inv of inventories) byCluster.set(inv.cluster, inv);
-  // By advisory, then by inventory (or, for inventories without evidence, by source: shared).
-  const answers = new Map<Advisory, Map<ClusterInventory | string, Exposure | undefined>>();
-  const noFacts = new Map<ClusterInventory, boolean>();
-  const conditionAnswers = new Map<ClusterInventory, Map<string, Answer>>();
-  // Findings come in runs of one advisory and one cluster: look each up once per run.
-  let lastAdvisory: string | null = null;
-  let advisory: Advisory | undefined;
-  let byKey: Map<ClusterInventory | string, Exposure | undefined> | undefined;
-  let lastCluster: string | null = null;
-  let inv: ClusterInventory | undefined;
-  let bare = false;
+  const run = createExposureRun();
+  const clusters = new Map<ClusterInventory, ClusterExposure>();
   for (const f of result.findings) {
     if (f.verdict !== 'affected' && f.verdict !== 'unfixed') continue;
-    if (f.advisory !== lastAdvisory) {
-      lastAdvisory = f.advisory;
-      advisory = conditional.get(f.advisory);
-      byKey = advisory === undefined ? undefined : answers.get(advisory);
-      if (advisory !== undefined && byKey === undefined) {
-        byKey = new Map();
-        answers.set(advisory, byKey);
-      }
+    const advisory = conditional.get(f.advisory);
+    const inv = byCluster.get(f.cluster);
+    if (advisory === undefined || inv === undefined) continue;
+    let c = clusters.get(inv);
+    if (c === undefined) {
+      c = run.cluster(inv);
+      clusters.set(inv, c);
     }
-    if (advisory === undefined || byKey === undefined) continue;
-    if (f.cluster !== lastCluster) {
-      lastCluster = f.cluster;
-      inv = byCluster.get(f.cluster);
-      if (inv !== undefined) {
-        let known = noFacts.get(inv);
-        if (known === undefined) {
-          known = factless(inv);
-          noFacts.set(inv, known);
-        }
-        bare = known;
-      }
-    }
-    if (inv === undefined) continue;
-    const key: ClusterInventory | string = bare ? inv.source : inv;
-    let exposure: Exposure | undefined;
-    if (byKey.has(key)) exposure = byKey.get(key);
-    else {
-      let cache = conditionAnswers.get(inv);
-      if (cache === undefined) {
-        cache = new Map();
-        conditionAnswers.set(inv, cache);
-      }
-      const made = exposureFor(advisory, inv, bare ? undefined : cache);
-      exposure = made !== undefined && bare ? Object.freeze(made) : made;
-      byKey.set(key, exposure);
-    }
+    const exposure = run.of(advisory, c);
     if (exposure !== undefined) f.exposure = exposure;
   }
 }

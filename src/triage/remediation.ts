@@ -6,21 +6,22 @@
  * line). Managed clusters get the provider build to look for and the support posture from the
  * PROVIDER's calendar (EKS keeps 1.34 in standard support after upstream's EOL). Pure.
  *
- * Cost: one pass over the findings hashes each cluster's open findings; the answer is computed once
- * per shape (provider, server minor, open findings) and its summary once per server patch, so a
- * fleet of look-alike clusters costs a few hundred computations; whether a candidate version clears
- * an advisory is read from its ranges once per advisory × component × version.
+ * Cost: triage() hands each cluster's open findings to a Remediator as it finishes the cluster (no
+ * pass over every finding afterwards); they are hashed, the answer is computed once per shape
+ * (provider, server minor, open findings) and its summary once per server patch, so a fleet of
+ * look-alike clusters costs a few hundred computations; whether a candidate version clears an
+ * advisory is read from its ranges once per advisory × component × version.
  */
 import semver from 'semver';
 import type { Advisory } from '../advisory/types.ts';
 import { inRange, minorsBetween, type KubeVersion } from '../advisory/versions.ts';
-import type { ClusterInventory, ClusterProvider } from '../inventory/types.ts';
+import type { ClusterInventory } from '../inventory/types.ts';
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay } from '../releases/calendar.ts';
 import { isManagedProvider, managedProviderLabel, type ProviderSupport } from '../releases/providers.ts';
 import type { ManagedProvider, ProviderRelease } from '../releases/schema.ts';
 import { componentKind, createEvaluator, type Evaluator } from './evaluate.ts';
-import type { ClusterPosture, Finding, Remediation, RemediationStep, TriageResult } from './types.ts';
+import type { ClusterPosture, Finding, Remediation, RemediationStep } from './types.ts';
 
 export interface RemediateOptions {
   findings: readonly Finding[];
@@ -389,85 +390,34 @@ function openOf(run: Run, findings: readonly Finding[], advisories: ReadonlyMap<
 }
 
 /**
- * triage() emits findings advisory by advisory, each advisory's in the inventories' order, while it
- * allocated them cluster by cluster. Walking them cluster by cluster (one cursor per advisory run)
- * reads memory in allocation order instead of striding across the whole fleet per advisory.
- * Returns false when the findings are not in that order (or names repeat): what was visited is
- * then incomplete, and the caller starts over walking them as they come.
+ * Remediation for a run of many clusters, one cluster at a time: triage() hands each cluster's open
+ * findings over as it finishes judging it, so no pass over every finding is needed afterwards, and
+ * nothing is kept per cluster but its answer.
  */
-function clusterMajor(findings: readonly Finding[], names: readonly string[], unique: boolean, visit: (f: Finding, ci: number) => void): boolean {
-  if (!unique) return false;
-  // Runs of one advisory, found by galloping: a few probes per advisory, not a read per finding.
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (let start = 0; start < findings.length;) {
-    const advisory = (findings[start] as Finding).advisory;
-    let step = 1;
-    while (start + step < findings.length && (findings[start + step] as Finding).advisory === advisory) step *= 2;
-    let lo = start + (step >> 1);
-    let hi = Math.min(start + step, findings.length);
-    while (lo + 1 < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((findings[mid] as Finding).advisory === advisory) lo = mid;
-      else hi = mid;
-    }
-    starts.push(start);
-    ends.push(hi);
-    start = hi;
-  }
-  const cursor = [...starts];
-  for (let c = 0; c < names.length; c++) {
-    const name = names[c];
-    for (let r = 0; r < cursor.length; r++) {
-      let k = cursor[r] as number;
-      const end = ends[r] as number;
-      for (; k < end; k++) {
-        const f = findings[k] as Finding;
-        if (f.cluster !== name) break;
-        if (f.verdict !== 'not-affected') visit(f, c);
-      }
-      cursor[r] = k;
-    }
-  }
-  // Every run consumed cluster by cluster, or the order was not triage()'s (the caller starts over).
-  for (let r = 0; r < cursor.length; r++) if (cursor[r] !== ends[r]) return false;
-  return true;
+export interface Remediator {
+  /**
+   * One cluster's open findings (every verdict but not-affected; others are skipped), in advisory
+   * order. `provider` is the detected one (the posture's); `server`, when given, is `inv.server`
+   * already parsed (triage() has it; managed builds make most server strings unique, so parsing
+   * them again costs a regular expression per cluster). Undefined: nothing to say (no versions,
+   * no findings).
+   */
+  add(inv: ClusterInventory, provider: string, open: readonly Finding[], server?: KubeVersion | null): Remediation | undefined;
 }
 
-/** Per cluster, the one next step across every open advisory. */
-export function remediate(options: RemediateOptions): Map<string, Remediation> {
-  const list = remediateAll(options);
-  const out = new Map<string, Remediation>();
-  for (let i = 0; i < list.length; i++) {
-    const r = list[i];
-    if (r !== undefined) out.set((options.inventories[i] as ClusterInventory).cluster, r);
-  }
-  return out;
-}
+/** FNV-1a and a murmur-style mix, 2 × 32 bits over the facts that decide a cluster's answer. */
+const H1 = 0x811c9dc5;
+const H2 = 0x01000193;
 
-/** remediate() as an array aligned with `options.inventories` (undefined: nothing to say). */
-function remediateAll(options: RemediateOptions): (Remediation | undefined)[] {
+export function createRemediator(options: { advisories: readonly Advisory[]; calendar: ReleaseCalendar; now: Date }): Remediator {
   const { calendar, now } = options;
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar, now, today: isoDay(now),
     clear: new Map(), candidates: new Map(), reasons: new Map(), remains: new Map(), latest: new Map(), support: new Map(),
   };
   const advisories = new Map(options.advisories.map((a) => [a.id, a]));
-  const providers = new Map((options.clusters ?? []).map((c) => [c.cluster, c.provider as ClusterProvider]));
-  const inventories = options.inventories;
-  const n = inventories.length;
-  const index = new Map<string, number>();
-  for (let i = 0; i < n; i++) index.set((inventories[i] as ClusterInventory).cluster, i);
-
-  // Pass 1, over every finding once: per cluster its open findings and a 2 × 32-bit hash of what
-  // decides its answer (advisory, component, verdict, and the text a non-core finding remains
-  // with). Findings share their strings, so the lookups are cached per run of equal ones.
-  const h1 = new Int32Array(n).fill(0x811c9dc5);
-  const h2 = new Int32Array(n).fill(0x01000193);
-  const count = new Int32Array(n);
-  // Each cluster's open findings, for the one cluster per shape that is computed.
-  const lists: Finding[][] = new Array<Finding[]>(n);
-  for (let i = 0; i < n; i++) lists[i] = [];
+  // Small integers for the strings hashed; findings share their strings, so the lookups are
+  // cached per run of equal ones.
   const ids = new Map<string, number>();
   const id = (str: string | null): number => {
     if (str === null) return 0x7fffffff;
@@ -479,153 +429,124 @@ function remediateAll(options: RemediateOptions): (Remediation | undefined)[] {
     return k;
   };
   const components = new Map<string, number>();
-  let addon = false;
-  let lastComponent: string | null = null;
-  let compId = 0;
-  let lastAdvisory: string | null = null;
-  let advId = 0;
-  let lastReason: string | null = null;
-  let reasonId = 0;
-  /** One open finding of cluster `ci` into its hash and list. */
-  const visit = (f: Finding, ci: number): void => {
-    const verdict = f.verdict;
-    if (f.advisory !== lastAdvisory) {
-      lastAdvisory = f.advisory;
-      advId = id(f.advisory);
-    }
-    if (f.component !== lastComponent) {
-      lastComponent = f.component;
-      let info = components.get(f.component);
-      if (info === undefined) {
-        // id × 2, plus 1 for an add-on: one lookup per change of component.
-        info = id(f.component) * 2 + (componentKind(f.component) === 'addon' ? 1 : 0);
-        components.set(f.component, info);
+  // The ids of the strings at each position of the open list, as of the last cluster: clusters of
+  // a fleet have much the same open findings in the same order, so most positions hold the very
+  // strings they held before, and a comparison replaces a map lookup.
+  const posAdvisory: string[] = [];
+  const posAdvId: number[] = [];
+  const posComponent: string[] = [];
+  const posCompInfo: number[] = [];
+  const posReason: string[] = [];
+  const posReasonId: number[] = [];
+  // Clusters of the same shape (provider, server minor, open findings) share the answer; the
+  // summary also names the server patch. 64 hash bits over at most a few thousand shapes: a
+  // collision is below one in a billion.
+  const shapes = new Map<string, Shape>();
+
+  return {
+    add(inv, providerName, open, parsedServer) {
+      // What decides the answer: advisory, component, verdict, and the text a non-core finding remains with.
+      let a = H1;
+      let b = H2;
+      let count = 0;
+      for (let i = 0; i < open.length; i++) {
+        const f = open[i] as Finding;
+        const verdict = f.verdict;
+        if (verdict === 'not-affected') continue;
+        if (f.advisory !== posAdvisory[i]) {
+          posAdvisory[i] = f.advisory;
+          posAdvId[i] = id(f.advisory);
+        }
+        const advId = posAdvId[i] as number;
+        if (f.component !== posComponent[i]) {
+          posComponent[i] = f.component;
+          let info = components.get(f.component);
+          if (info === undefined) {
+            // id × 2, plus 1 for an add-on.
+            info = id(f.component) * 2 + (componentKind(f.component) === 'addon' ? 1 : 0);
+            components.set(f.component, info);
+          }
+          posCompInfo[i] = info;
+        }
+        const info = posCompInfo[i] as number;
+        const compId = info >> 1;
+        let x = verdict === 'affected' ? 1 : verdict === 'unfixed' ? 2 : 3;
+        if (verdict === 'unknown') {
+          if (f.reason !== posReason[i]) {
+            posReason[i] = f.reason;
+            posReasonId[i] = id(f.reason);
+          }
+          x += (posReasonId[i] as number) * 4;
+        } else if (verdict === 'affected' && (info & 1) === 1) {
+          x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
+        }
+        a = Math.imul(a ^ advId, 0x01000193);
+        b = Math.imul(b + advId, 0x5bd1e995) ^ (b >>> 15);
+        a = Math.imul(a ^ compId, 0x01000193);
+        b = Math.imul(b + compId, 0x5bd1e995) ^ (b >>> 15);
+        a = Math.imul(a ^ x, 0x01000193);
+        b = Math.imul(b + x, 0x5bd1e995) ^ (b >>> 15);
+        count++;
       }
-      compId = info >> 1;
-      addon = (info & 1) === 1;
-    }
-    let x = verdict === 'affected' ? 1 : verdict === 'unfixed' ? 2 : 3;
-    if (verdict === 'unknown') {
-      if (f.reason !== lastReason) {
-        lastReason = f.reason;
-        reasonId = id(f.reason);
+      if (inv.server === null && count === 0) return undefined;
+      const provider = isManagedProvider(providerName) ? providerName : null;
+      const server = inv.server === null ? null : parsedServer !== undefined ? parsedServer : run.ev.parse(inv.server);
+      let key: string;
+      if (inv.server === null && inv.error !== null) {
+        // Unreadable: every finding is unknown for that reason; listing them as "remaining" says nothing.
+        key = `unreadable|${inv.error.code}`;
+        if (!shapes.has(key)) {
+          const core: Core = { target: null, path: [], clears: [], remains: [], targetCandidate: null, unreadable: `the cluster's versions could not be read (${inv.error.code}): no remediation until it can be read` };
+          shapes.set(key, { core, parts: { text: core.unreadable ?? '', afterVersion: false }, bySemver: new Map() });
+        }
+      } else {
+        const floor = server === null ? '' : minorOfKey(server);
+        const latest = server === null ? null : latestReleased(run, floor);
+        const latestParsed = latest === null ? null : run.ev.parse(latest);
+        const ahead = server !== null && (latestParsed === null || compareKube(server, latestParsed) > 0);
+        key = `${floor}|${ahead ? 1 : 0}|${provider ?? ''}|${a | 0}:${b | 0}:${count}`;
+        if (!shapes.has(key)) {
+          const core = remediateCore(run, server, provider, openOf(run, open.filter((f) => f.verdict !== 'not-affected'), advisories));
+          const parts = summaryParts(run, server === null ? null : minorOfKey(server), core.targetCandidate, core.path, core.clears, core.remains, provider);
+          shapes.set(key, { core, parts, bySemver: new Map() });
+        }
       }
-      x += reasonId * 4;
-    } else if (verdict === 'affected' && addon) {
-      x += (id(f.version) * 65_599 + id(f.fixedTarget)) * 4;
-    }
-    let a = h1[ci] as number;
-    let b = h2[ci] as number;
-    a = Math.imul(a ^ advId, 0x01000193);
-    b = Math.imul(b + advId, 0x5bd1e995) ^ (b >>> 15);
-    a = Math.imul(a ^ compId, 0x01000193);
-    b = Math.imul(b + compId, 0x5bd1e995) ^ (b >>> 15);
-    a = Math.imul(a ^ x, 0x01000193);
-    b = Math.imul(b + x, 0x5bd1e995) ^ (b >>> 15);
-    h1[ci] = a;
-    h2[ci] = b;
-    count[ci] = (count[ci] as number) + 1;
-    (lists[ci] as Finding[]).push(f);
+      const shape = shapes.get(key) as Shape;
+      const semver = server?.semver ?? '';
+      let r = shape.bySemver.get(semver);
+      if (r === undefined) {
+        r = withSummary(shape.core, summaryFor(shape.core, shape.parts, server));
+        shape.bySemver.set(semver, r);
+      }
+      return r;
+    },
   };
-  const names = inventories.map((inv) => inv.cluster);
-  const findings = options.findings;
-  if (!clusterMajor(findings, names, index.size === n, visit)) {
-    // Findings not in triage()'s order: reset and take them as they come, looking each cluster up.
-    lastAdvisory = null;
-    lastComponent = null;
-    lastReason = null;
-    h1.fill(0x811c9dc5);
-    h2.fill(0x01000193);
-    count.fill(0);
-    for (let i = 0; i < n; i++) lists[i] = [];
-    let lastCluster: string | null = null;
-    let ci = -1;
-    for (let i = 0; i < findings.length; i++) {
-      const f = findings[i] as Finding;
-      if (f.verdict === 'not-affected') continue;
-      if (f.cluster !== lastCluster) {
-        lastCluster = f.cluster;
-        ci = index.get(f.cluster) ?? -1;
-      }
-      if (ci >= 0) visit(f, ci);
-    }
-  }
-
-  // Pass 2: clusters of the same shape (provider, server minor, open findings) share the answer;
-  // the summary also names the server patch. 64 hash bits over at most a few thousand shapes:
-  // a collision is below one in a billion.
-  const shapeKey: string[] = new Array<string>(n);
-  const servers: (KubeVersion | null)[] = new Array<KubeVersion | null>(n);
-  const provs: (ManagedProvider | null)[] = new Array<ManagedProvider | null>(n);
-  const needed: number[] = [];
-  const shapes = new Map<string, Shape | null>();
-  for (let i = 0; i < n; i++) {
-    const inv = inventories[i] as ClusterInventory;
-    const providerName = providers.get(inv.cluster) ?? inv.provider;
-    const provider = isManagedProvider(providerName) ? providerName : null;
-    const server = inv.server === null ? null : run.ev.parse(inv.server);
-    servers[i] = server;
-    provs[i] = provider;
-    if (inv.server === null && count[i] === 0) continue;
-    if (inv.server === null && inv.error !== null) {
-      // Unreadable: every finding is unknown for that reason; listing them as "remaining" says nothing.
-      const key = `unreadable|${inv.error.code}`;
-      shapeKey[i] = key;
-      if (!shapes.has(key)) {
-        const core: Core = { target: null, path: [], clears: [], remains: [], targetCandidate: null, unreadable: `the cluster's versions could not be read (${inv.error.code}): no remediation until it can be read` };
-        shapes.set(key, { core, parts: { text: core.unreadable ?? '', afterVersion: false }, bySemver: new Map() });
-      }
-      continue;
-    }
-    const floor = server === null ? '' : minorOfKey(server);
-    const latest = server === null ? null : latestReleased(run, floor);
-    const latestParsed = latest === null ? null : run.ev.parse(latest);
-    const ahead = server !== null && (latestParsed === null || compareKube(server, latestParsed) > 0);
-    const key = `${floor}|${ahead ? 1 : 0}|${provider ?? ''}|${h1[i] as number}:${h2[i] as number}:${count[i] as number}`;
-    shapeKey[i] = key;
-    if (!shapes.has(key)) {
-      shapes.set(key, null);
-      needed.push(i);
-    }
-  }
-  for (const i of needed) {
-    const server = servers[i] ?? null;
-    const provider = provs[i] ?? null;
-    const core = remediateCore(run, server, provider, openOf(run, lists[i] as Finding[], advisories));
-    const parts = summaryParts(run, server === null ? null : minorOfKey(server), core.targetCandidate, core.path, core.clears, core.remains, provider);
-    shapes.set(shapeKey[i] as string, { core, parts, bySemver: new Map() });
-  }
-
-  const out: (Remediation | undefined)[] = new Array<Remediation | undefined>(n);
-  for (let i = 0; i < n; i++) {
-    const key = shapeKey[i];
-    if (key === undefined) continue;
-    const shape = shapes.get(key) as Shape;
-    const server = servers[i] ?? null;
-    const semver = server?.semver ?? '';
-    let r = shape.bySemver.get(semver);
-    if (r === undefined) {
-      r = withSummary(shape.core, summaryFor(shape.core, shape.parts, server));
-      shape.bySemver.set(semver, r);
-    }
-    out[i] = r;
-  }
-  return out;
 }
 
-/** Sets `clusters[].remediation` on a triage result (one call at the end of triage()). */
-export function attachRemediation(result: TriageResult, options: { inventories: readonly ClusterInventory[]; calendar: ReleaseCalendar; now: Date }): void {
+/**
+ * Per cluster, the one next step across every open advisory, for findings in any order (triage()
+ * makes the same answers as it judges; this is for findings from elsewhere).
+ */
+export function remediate(options: RemediateOptions): Map<string, Remediation> {
   const inventories = options.inventories;
-  const list = remediateAll({ findings: result.findings, inventories, advisories: result.advisories, calendar: options.calendar, now: options.now, clusters: result.clusters });
-  const clusters = result.clusters;
-  // triage() builds postures in the inventories' order: pair them by position when it holds.
-  const aligned = clusters.length === inventories.length && clusters.every((c, i) => c.cluster === (inventories[i] as ClusterInventory).cluster);
-  const byName = aligned ? null : new Map(inventories.map((inv, i) => [inv.cluster, list[i]]));
-  for (let i = 0; i < clusters.length; i++) {
-    const c = clusters[i] as ClusterPosture;
-    const r = byName === null ? list[i] : byName.get(c.cluster);
-    if (r !== undefined) c.remediation = r;
+  const index = new Map<string, number>();
+  for (let i = 0; i < inventories.length; i++) index.set((inventories[i] as ClusterInventory).cluster, i);
+  // Each cluster's open findings in the order given (advisory order, as triage() makes them).
+  const lists: Finding[][] = inventories.map(() => []);
+  for (const f of options.findings) {
+    if (f.verdict === 'not-affected') continue;
+    const i = index.get(f.cluster);
+    if (i !== undefined) (lists[i] as Finding[]).push(f);
   }
+  const providers = new Map((options.clusters ?? []).map((c) => [c.cluster, c.provider]));
+  const remediator = createRemediator(options);
+  const out = new Map<string, Remediation>();
+  for (let i = 0; i < inventories.length; i++) {
+    const inv = inventories[i] as ClusterInventory;
+    const r = remediator.add(inv, providers.get(inv.cluster) ?? inv.provider, lists[i] as Finding[]);
+    if (r !== undefined) out.set(inv.cluster, r);
+  }
+  return out;
 }
 
 /** "recommended v1.35.8 (clears all 4 open advisories)" for an advisory message's cluster line; null without a target. */

@@ -11,6 +11,10 @@
  * once judged); each finding is then one object allocation whose strings and arrays are shared.
  * Findings are therefore read-only: their arrays may be frozen and shared with other findings.
  * test/unit/triage/shared-templates.test.ts holds this equal to triaging each cluster alone.
+ *
+ * Exposure and the one remediation per cluster (issue 8) are made in the same loop: exposure as an
+ * affected finding is made, the remediation from the cluster's open findings once it is judged.
+ * test/unit/triage/fleet-golden.test.ts holds this equal to the output of separate passes.
  */
 import semver from 'semver';
 import type { Advisory, AffectedRange } from '../advisory/types.ts';
@@ -20,10 +24,11 @@ import type { ClusterInventory, ClusterProvider, NodeVersions } from '../invento
 import type { ReleaseCalendar } from '../releases/calendar.ts';
 import { isoDay, STALE_AFTER_DAYS } from '../releases/calendar.ts';
 import { createEvaluator, minorKeyOf, minorName, type ComponentPlan, type Evaluator, type JudgedVersion, type SupportState } from './evaluate.ts';
-import { withExposureAndRemediation } from './enrich.ts';
+import { createExposureRun, type ClusterExposure, type ExposureRun } from './exposure.ts';
 import { isManaged, providerEolNote, providerTargetNote } from './providers.ts';
+import { createRemediator, type Remediator } from './remediation.ts';
 import { skewRole } from './skew.ts';
-import type { ClientAdvisory, ClusterPosture, Finding, FindingGroup, TriageResult, Verdict, VerdictCounts } from './types.ts';
+import type { ClientAdvisory, ClusterPosture, Exposure, Finding, FindingGroup, Remediation, TriageResult, Verdict, VerdictCounts } from './types.ts';
 
 export interface TriageOptions {
   advisories: Advisory[];
@@ -79,8 +84,12 @@ interface ClusterContext {
   targetKey: string | null;
   /** Concatenated names of several affected node groups, by (group set, groups array); shared. */
   nodeLists: Map<number, string[]> | null;
+  /** Some node reports its operating system (else OS views need not look at every node). */
+  nodeOs: boolean;
   /** What the cluster's nodes run, per operating system an advisory is limited to; null until needed. */
   os: Map<string, OsView> | null;
+  /** The cluster's exposure answers; null until an affected finding of an advisory with conditions needs one. */
+  exposure: ClusterExposure | null;
 }
 
 /**
@@ -141,6 +150,8 @@ interface PlanInfo {
   ai: number;
   /** The advisory's verdict counts, shared by its plans; bumped as findings are made. */
   counts: VerdictCounts;
+  /** The advisory when it names conditions (its affected findings carry exposure), else null. */
+  conditional: Advisory | null;
 }
 
 /**
@@ -168,6 +179,9 @@ interface Run {
   paths: Map<number, string[]>;
   /** Not-affected findings left out (omitNotAffected), by advisory index: still counted. */
   omitted: number[];
+  exposure: ExposureRun;
+  /** The open (not not-affected) findings of the cluster being judged, for its remediation; reused. */
+  open: Finding[];
 }
 
 const CORE_ORDER = new Map<string, number>(CORE_COMPONENTS.map((c, i) => [c, i]));
@@ -333,10 +347,12 @@ function prepareCluster(run: Run, inv: ClusterInventory): ClusterContext {
   const nodes = inv.nodes;
   const kubeletGroups = new GroupBuilder(run);
   let proxyReported = proxyDefault !== null && proxyDefault !== '';
+  let nodeOs = false;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i] as NodeVersions;
     kubeletGroups.add(n.kubelet, n.name);
     if (n.kubeProxy) proxyReported = true;
+    if (n.os !== undefined && n.os !== '') nodeOs = true;
   }
   const kubelet = kubeletGroups.sorted();
   let kubeProxy = kubelet;
@@ -390,7 +406,9 @@ function prepareCluster(run: Run, inv: ClusterInventory): ClusterContext {
     single: [],
     targetKey: null,
     nodeLists: null,
+    nodeOs,
     os: null,
+    exposure: null,
   };
 }
 
@@ -463,27 +481,98 @@ function planInfo(run: Run, plan: ComponentPlan, ai: number, counts: VerdictCoun
     os: osCondition(plan.advisory),
     ai,
     counts,
+    conditional: plan.advisory.conditions.length > 0 ? plan.advisory : null,
   };
 }
 
-export function triage(options: TriageOptions): TriageResult {
+/**
+ * Everything a triage run memoises that depends on the advisories, the calendar and `now` alone
+ * (never on which clusters are judged): plans, verdicts per version, notes, templates, exposure of
+ * evidence-free clusters, remediation shapes, postures' support and ages.
+ */
+interface Session {
+  /** The caller's array, and its elements as they were (an array changed in place is not the same input). */
+  advisories: readonly Advisory[];
+  elements: readonly Advisory[];
+  calendar: ReleaseCalendar;
+  nowMs: number;
+  cve: string | undefined;
+  run: Run;
+  /** The advisories after the CVE filter, their plans, and their client entries. */
+  selected: Advisory[];
+  planLists: PlanInfo[][];
+  clients: ClientAdvisory[];
+  remediator: Remediator;
+  postureCache: PostureCache;
+}
+
+/**
+ * Sessions by the caller's `now` object: triageFleet() triages a fleet in chunks of clusters, one
+ * triage() call each with the same `now`, advisories and calendar; the chunks then share one
+ * session instead of building plans and judging every version again per chunk (at 10,000 clusters,
+ * 100 chunks). Weak: a session goes when the caller drops its `now`. A call with other advisories,
+ * calendar, time or CVE filter replaces it. Sharing cannot change an answer: nothing in a session
+ * depends on the clusters (test/unit/triage/fleet-golden.test.ts triages a fleet in chunks). Its
+ * per-call state (counts, the open list) is reset by each call: triage() is synchronous.
+ */
+const sessions = new WeakMap<Date, Session>();
+
+function sessionFor(options: TriageOptions): Session {
   const { calendar, now } = options;
+  const known = sessions.get(now);
+  if (known !== undefined && known.advisories === options.advisories && known.calendar === calendar && known.nowMs === now.getTime() && known.cve === options.cve
+    && sameElements(known.elements, options.advisories)) {
+    return known;
+  }
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar,
     cpFirst: new Map(), providerNotes: [new Map(), new Map()], providerEol: new Map(), nodeReasons: new Map(),
     componentIds: new Map(), versionIds: new Map(), noteLists: new Map(), templates: new Map(), paths: new Map(), omitted: [],
+    exposure: createExposureRun(), open: [],
   };
+  let selected = options.advisories;
+  if (options.cve !== undefined) {
+    const cve = options.cve;
+    selected = selected.filter((a) => matchesCve(a, cve));
+  }
+  const clients: ClientAdvisory[] = [];
+  const noCounts: VerdictCounts = { affected: 0, unfixed: 0, unknown: 0, 'not-affected': 0 };
+  const planLists: PlanInfo[][] = selected.map((advisory, ai) => {
+    const all = advisoryComponents(advisory);
+    // A guessed component list names kubectl too; the guess is shown on the cluster findings, not as a client entry.
+    const guessed = advisory.componentSource === 'assumed';
+    const components = all.filter((c) => guessed || !isClientComponent(c));
+    if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
+    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai, noCounts));
+    if (all.length > 0) return []; // clients and libraries only
+    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, noCounts)];
+  });
+  const session: Session = {
+    advisories: options.advisories, elements: [...options.advisories], calendar, nowMs: now.getTime(), cve: options.cve, run, selected, planLists, clients,
+    remediator: createRemediator({ advisories: selected, calendar, now }),
+    postureCache: { today: isoDay(now), support: new Map(), age: new Map() },
+  };
+  sessions.set(now, session);
+  return session;
+}
+
+function sameElements(a: readonly Advisory[], b: readonly Advisory[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function triage(options: TriageOptions): TriageResult {
+  const { calendar, now } = options;
+  const session = sessionFor(options);
+  const { run, planLists, remediator } = session;
   const warnings: string[] = [];
 
   if (calendar.isStale(now)) {
     warnings.push(`release data as of ${calendar.asOf} is ${calendar.ageDays(now)} days old (over ${STALE_AFTER_DAYS}): newer minors, patches and changed support dates may be missing`);
   }
-  let advisories = options.advisories;
-  if (options.cve !== undefined) {
-    const cve = options.cve;
-    advisories = advisories.filter((a) => matchesCve(a, cve));
-    if (advisories.length === 0) warnings.push(`no advisory ${cve.trim().toUpperCase()} in the feed`);
-  }
+  const advisories = session.selected;
+  if (options.cve !== undefined && advisories.length === 0) warnings.push(`no advisory ${options.cve.trim().toUpperCase()} in the feed`);
 
   const seen = new Set<string>();
   for (const inv of options.inventories) {
@@ -493,26 +582,19 @@ export function triage(options: TriageOptions): TriageResult {
   const sorted = [...options.inventories].sort(byName);
   run.omitted = advisories.map(() => 0);
   const omit = options.omitNotAffected === true;
-  const clients: ClientAdvisory[] = [];
+  // This call's verdict counts, shared by each advisory's plans (the plans are the session's).
   const perAdvisoryCounts: VerdictCounts[] = advisories.map(() => ({ affected: 0, unfixed: 0, unknown: 0, 'not-affected': 0 }));
-  const planLists: PlanInfo[][] = advisories.map((advisory, ai) => {
-    const all = advisoryComponents(advisory);
-    // A guessed component list names kubectl too; the guess is shown on the cluster findings, not as a client entry.
-    const guessed = advisory.componentSource === 'assumed';
-    const components = all.filter((c) => guessed || !isClientComponent(c));
-    if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
-    const counts = perAdvisoryCounts[ai] as VerdictCounts;
-    if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai, counts));
-    if (all.length > 0) return []; // clients and libraries only
-    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, counts)];
-  });
+  for (let a = 0; a < planLists.length; a++) for (const pi of planLists[a] as PlanInfo[]) pi.counts = perAdvisoryCounts[a] as VerdictCounts;
+  run.open.length = 0;
   // Cluster by cluster: its facts are prepared, judged against every advisory while they are in
-  // cache, summed up in its posture and dropped (they die young instead of being kept for the
-  // whole run). Each advisory's findings go to their own list; joined in advisory order, that
-  // is the advisory → cluster → component order.
+  // cache, summed up in its posture and remediation, and dropped (they die young instead of being
+  // kept for the whole run). Exposure is made with each finding, and the remediation from the
+  // cluster's open findings as it is done: no pass over every finding afterwards. Each advisory's
+  // findings go to their own list; joined in advisory order, that is the advisory → cluster →
+  // component order.
   const perAdvisory: Finding[][] = advisories.map(() => []);
   const postures: ClusterPosture[] = new Array<ClusterPosture>(sorted.length);
-  const cache: PostureCache = { today: isoDay(now), support: new Map(), age: new Map() };
+  const cache = session.postureCache;
   for (let c = 0; c < sorted.length; c++) {
     const ctx = prepareCluster(run, sorted[c] as ClusterInventory);
     for (let a = 0; a < planLists.length; a++) {
@@ -520,7 +602,8 @@ export function triage(options: TriageOptions): TriageResult {
       const out = perAdvisory[a] as Finding[];
       for (let p = 0; p < plans.length; p++) judge(run, ctx, plans[p] as PlanInfo, out, omit);
     }
-    postures[c] = posture(run.ev, calendar, now, ctx, cache);
+    postures[c] = posture(run.ev, calendar, now, ctx, cache, remediator.add(ctx.inv, ctx.provider, run.open, ctx.server));
+    run.open.length = 0;
   }
   const findings = perAdvisory.length === 1 ? perAdvisory[0] as Finding[] : ([] as Finding[]).concat(...perAdvisory);
   // Verdicts per advisory (counted as findings were made), the left-out not-affected ones included:
@@ -531,16 +614,17 @@ export function triage(options: TriageOptions): TriageResult {
     c['not-affected'] += run.omitted[a] ?? 0;
     counts[(advisories[a] as Advisory).id] = c;
   }
-  return withExposureAndRemediation({
-    advisories,
+  return {
+    // The caller's own array, or (CVE filter) a copy of the session's.
+    advisories: options.cve === undefined ? options.advisories : [...advisories],
     findings,
     clusters: postures,
     releaseData: calendar.info(now),
     warnings,
     generatedAt: now.toISOString(),
-    clients,
+    clients: [...session.clients],
     counts,
-  }, { inventories: sorted, calendar, now }); // issue 8 (expo): exposure per affected finding, one remediation per cluster
+  };
 }
 
 /** Named increments: a keyed `counts[verdict]++` per finding goes megamorphic in the hot loop. */
@@ -552,27 +636,53 @@ function count(c: VerdictCounts, verdict: Verdict): void {
 }
 
 /**
- * Appends one finding. The only allocation per finding in the hot loop: every string and array
+ * Appends one finding, made in its final shape: exposure is answered here (not added afterwards,
+ * which would move 500k objects to new hidden classes), and an open finding is kept for the
+ * cluster's remediation. The only allocation per finding in the hot loop: every string and array
  * in it is shared (read-only). One object literal per shape keeps the findings monomorphic.
  */
 function emit(
-  out: Finding[], pi: PlanInfo, ctx: ClusterContext, version: string | null, verdict: Verdict,
+  run: Run, out: Finding[], pi: PlanInfo, ctx: ClusterContext, version: string | null, verdict: Verdict,
   fixedTarget: string | null, upgradePath: string[], reason: string,
-  affectedNodes: string[] | null, notes: readonly string[],
+  affectedNodes: string[] | null, notes: readonly string[], groups: FindingGroup[] | null = null,
 ): void {
   const advisory = pi.advisory;
   const cluster = ctx.cluster;
   const component = pi.component;
   const environment = ctx.environment;
   count(pi.counts, verdict);
-  if (affectedNodes === null) {
-    if (notes.length === 0) out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment });
-    else out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, notes: notes as string[] });
-  } else if (notes.length === 0) {
-    out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes });
+  let f: Finding;
+  const exposure = pi.conditional !== null && (verdict === 'affected' || verdict === 'unfixed') ? exposureOf(run, ctx, pi.conditional) : undefined;
+  if (exposure !== undefined) {
+    f = withExposure({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment }, affectedNodes, notes, groups, exposure);
+  } else if (affectedNodes === null) {
+    f = notes.length === 0
+      ? { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment }
+      : { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, notes: notes as string[] };
+  } else if (groups !== null) {
+    f = notes.length === 0
+      ? { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, groups }
+      : { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, notes: notes as string[], groups };
   } else {
-    out.push({ advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, notes: notes as string[] });
+    f = notes.length === 0
+      ? { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes }
+      : { advisory, cluster, component, version, verdict, fixedTarget, upgradePath, reason, environment, affectedNodes, notes: notes as string[] };
   }
+  out.push(f);
+  if (verdict !== 'not-affected') run.open.push(f);
+}
+
+/** The rare finding with exposure (affected, of an advisory with conditions): fields in output order. */
+function withExposure(f: Finding, affectedNodes: string[] | null, notes: readonly string[], groups: FindingGroup[] | null, exposure: Exposure): Finding {
+  if (affectedNodes !== null) f.affectedNodes = affectedNodes;
+  if (notes.length > 0) f.notes = notes as string[];
+  if (groups !== null) f.groups = groups;
+  f.exposure = exposure;
+  return f;
+}
+
+function exposureOf(run: Run, ctx: ClusterContext, advisory: Advisory): Exposure | undefined {
+  return run.exposure.of(advisory, ctx.exposure ??= run.exposure.cluster(ctx.inv));
 }
 
 /** The raw version of a single-version component in this cluster, with notes when it was assumed. */
@@ -612,14 +722,14 @@ function singleVersion(run: Run, ctx: ClusterContext, component: string, ci: num
 
 function judge(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean): void {
   if (ctx.unavailable !== null) {
-    emit(out, pi, ctx, null, 'unknown', null, NO_PATH, ctx.unavailable, null, NO_NOTES);
+    emit(run, out, pi, ctx, null, 'unknown', null, NO_PATH, ctx.unavailable, null, NO_NOTES);
     return;
   }
   // Add-ons are judged only where installed; where the inventory could not look, that is said.
   if (pi.addon && ctx.inv.components[pi.component] === undefined) {
     const unseen = ctx.inv.unseenAddons;
     if (unseen !== undefined) {
-      emit(out, pi, ctx, null, 'unknown', null, NO_PATH, `whether ${pi.component} is installed is not known: ${unseen.reason} (needs ${unseen.needs})`, null, NO_NOTES);
+      emit(run, out, pi, ctx, null, 'unknown', null, NO_PATH, `whether ${pi.component} is installed is not known: ${unseen.reason} (needs ${unseen.needs})`, null, NO_NOTES);
     }
     return;
   }
@@ -634,7 +744,7 @@ function judge(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit
 function judgeWithOs(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[], omit: boolean, os: string): void {
   const view = osView(run, ctx, os);
   if (view.status === 'none') {
-    if (!omit) emit(out, pi, ctx, versionJudged(run, ctx, pi), 'not-affected', null, NO_PATH, view.text, null, NO_NOTES);
+    if (!omit) emit(run, out, pi, ctx, versionJudged(run, ctx, pi), 'not-affected', null, NO_PATH, view.text, null, NO_NOTES);
     else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     return;
   }
@@ -669,12 +779,15 @@ function osView(run: Run, ctx: ClusterContext, os: string): OsView {
   const nodes = ctx.inv.nodes;
   let known = 0;
   const matching: NodeVersions[] = [];
-  const others = new Set<string>();
-  for (const n of nodes) {
-    if (n.os === undefined || n.os === '') continue;
-    known++;
-    if (n.os.toLowerCase() === os) matching.push(n);
-    else others.add(n.os.toLowerCase());
+  // Most fleets report no node OS: then nothing is looked at or allocated per node.
+  let others: Set<string> | null = null;
+  if (ctx.nodeOs) {
+    for (const n of nodes) {
+      if (n.os === undefined || n.os === '') continue;
+      known++;
+      if (n.os.toLowerCase() === os) matching.push(n);
+      else (others ??= new Set()).add(n.os.toLowerCase());
+    }
   }
   const clusterOs = ctx.inv.os?.map((o) => o.toLowerCase());
   if (matching.length > 0) {
@@ -687,7 +800,7 @@ function osView(run: Run, ctx: ClusterContext, os: string): OsView {
       nodeCount: matching.length,
     };
   } else if (nodes.length > 0 && known === nodes.length) {
-    view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and no node runs ${label} (${plural(nodes.length, 'node')}: ${[...others].join(', ')})`, kubelet: null, kubeProxy: null, nodeCount: 0 };
+    view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and no node runs ${label} (${plural(nodes.length, 'node')}: ${[...(others ?? [])].join(', ')})`, kubelet: null, kubeProxy: null, nodeCount: 0 };
   } else if (clusterOs !== undefined && !clusterOs.includes(os)) {
     view = { status: 'none', text: `not affected: the advisory affects only ${label} nodes, and the cluster's nodes run ${clusterOs.join(', ')} (config os)`, kubelet: null, kubeProxy: null, nodeCount: 0 };
   } else if (clusterOs !== undefined) {
@@ -714,17 +827,17 @@ function judgeVersions(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding
   const plan = pi.plan;
   const sv = singleVersion(run, ctx, pi.component, pi.ci);
   if (plan.unknownReason !== null) {
-    emit(out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, sv.notes);
+    emit(run, out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, sv.notes);
   } else if (sv.version === null) {
-    emit(out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, sv.missing, null, sv.notes);
+    emit(run, out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, sv.missing, null, sv.notes);
   } else {
     const e = judgedAt(run, pi, sv.vid, sv.version);
     if (e.verdict === 'not-affected') {
-      if (!omit) emit(out, pi, ctx, sv.raw, 'not-affected', null, e.upgradePath, e.reason, null, sv.notes);
+      if (!omit) emit(run, out, pi, ctx, sv.raw, 'not-affected', null, e.upgradePath, e.reason, null, sv.notes);
       else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     } else {
       const t = singleTemplate(run, ctx, plan, sv, e);
-      emit(out, pi, ctx, sv.raw, t.verdict, t.fixedTarget, t.upgradePath, t.reason, null, t.notes);
+      emit(run, out, pi, ctx, sv.raw, t.verdict, t.fixedTarget, t.upgradePath, t.reason, null, t.notes);
     }
   }
 }
@@ -789,12 +902,12 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
   const isProxy = pi.node === 2;
   const extra = isProxy ? ctx.proxyExtra : ctx.kubeletExtra;
   if (groups.length === 0) {
-    emit(out, pi, ctx, null, 'unknown', null, NO_PATH, 'the inventory lists no nodes', null, extra);
+    emit(run, out, pi, ctx, null, 'unknown', null, NO_PATH, 'the inventory lists no nodes', null, extra);
     return;
   }
   const oldest = groups[0] as NodeGroup;
   if (plan.unknownReason !== null) {
-    emit(out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, extra);
+    emit(run, out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, extra);
     return;
   }
 
@@ -832,12 +945,12 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
 
   if (first === null || firstEval === null) {
     if (unreadableText !== null) {
-      emit(out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, unreadableText, null, extra);
+      emit(run, out, pi, ctx, oldest.raw, 'unknown', null, NO_PATH, unreadableText, null, extra);
       return;
     }
     // Every group readable and outside the ranges: the oldest version speaks for the cluster.
     const e = oldestEval as JudgedVersion;
-    if (!omit) emit(out, pi, ctx, oldest.raw, 'not-affected', null, e.upgradePath, groups.length === 1 ? e.reason : pi.everyNodeOutside, null, extra);
+    if (!omit) emit(run, out, pi, ctx, oldest.raw, 'not-affected', null, e.upgradePath, groups.length === 1 ? e.reason : pi.everyNodeOutside, null, extra);
     else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
     return;
   }
@@ -890,15 +1003,7 @@ function judgeNodes(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding[],
   const fixedTarget = t === e ? e.fixedTarget : `v${t.target as string}`;
   // Groups say which node version needs which target; with no target anywhere there is nothing to
   // tell apart (affectedNodes lists the nodes), and 10,000 clusters × unfixed advisories would pay for them.
-  if (groups.length === 1 || maxEval === null) {
-    emit(out, pi, ctx, first.raw, verdict, fixedTarget, t.upgradePath, reason, affectedNodes, notes);
-  } else {
-    const f: Finding = { advisory: pi.advisory, cluster: ctx.cluster, component: pi.component, version: first.raw, verdict, fixedTarget, upgradePath: t.upgradePath, reason, environment: ctx.environment, affectedNodes };
-    if (notes.length > 0) f.notes = notes;
-    f.groups = findingGroups(run, pi, groups);
-    count(pi.counts, verdict);
-    out.push(f);
-  }
+  emit(run, out, pi, ctx, first.raw, verdict, fixedTarget, t.upgradePath, reason, affectedNodes, notes, groups.length === 1 || maxEval === null ? null : findingGroups(run, pi, groups));
 }
 
 /** The target-related part of a judged version that targetNotes() reads. */
@@ -1052,7 +1157,7 @@ interface PostureCache {
   age: Map<string, string | null>;
 }
 
-function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: ClusterContext, cache: PostureCache): ClusterPosture {
+function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: ClusterContext, cache: PostureCache, remediation: Remediation | undefined): ClusterPosture {
   const { inv, serverMinor, serverMinorKey } = ctx;
   const notes: string[] = [];
   const today = cache.today;
@@ -1106,7 +1211,7 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
     age = formatAge(inv.collectedAt, now);
     cache.age.set(inv.collectedAt, age);
   }
-  return {
+  const p: ClusterPosture = {
     cluster: inv.cluster,
     environment: inv.environment,
     provider: ctx.provider,
@@ -1121,4 +1226,6 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
     // No versions at all: every finding is `unknown`; counted apart from affected clusters.
     readable: ctx.unavailable === null,
   };
+  if (remediation !== undefined) p.remediation = remediation;
+  return p;
 }
