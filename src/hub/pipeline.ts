@@ -15,7 +15,7 @@ import { staticInventory } from '../inventory/static.ts';
 import type { ClusterInventory } from '../inventory/types.ts';
 import type { Logger } from '../log.ts';
 import type { ReleaseCalendar } from '../releases/calendar.ts';
-import { triage } from '../triage/index.ts';
+import { createTriageSession, triage } from '../triage/index.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
 
 export interface TriageFleetOptions {
@@ -89,6 +89,8 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
   if (options.previous) for (const inv of inventories) if (inv.error === null) options.previous.set(inv.cluster, inv);
   const chunk = Math.max(1, options.chunkClusters ?? 100);
   const base = { calendar, now, ...(options.cve === undefined ? {} : { cve: options.cve }), ...(options.omitNotAffected ? { omitNotAffected: true } : {}) };
+  // Plans and verdicts per version are built once for the whole fleet, not once per chunk.
+  const session = createTriageSession({ ...base, advisories: options.advisories });
   if (inventories.length <= chunk) {
     const whole = triage({ ...base, advisories: options.advisories, inventories });
     if (options.onFindings === undefined) return whole;
@@ -110,7 +112,7 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
   // Verdict counts add up over the chunks; client advisories do not depend on clusters (any chunk's).
   const counts: NonNullable<TriageResult['counts']> = {};
   for (let i = 0; i < sorted.length; i += chunk) {
-    const part = triage({ ...base, advisories: options.advisories, inventories: sorted.slice(i, i + chunk) });
+    const part = triage({ ...base, advisories: options.advisories, inventories: sorted.slice(i, i + chunk), session });
     first ??= part;
     for (const [id, c] of Object.entries(part.counts ?? {})) {
       const sum = counts[id] ?? { affected: 0, 'not-affected': 0, unfixed: 0, unknown: 0 };

@@ -1,4 +1,4 @@
-export { triage, formatAge, type TriageOptions } from './triage.ts';
+export { triage, createTriageSession, formatAge, type TriageOptions, type TriageSession } from './triage.ts';
 export { formatTriageText } from './format-text.ts';
 export { createEvaluator, describeRange, componentKind, type ComponentPlan, type VersionEval, type Evaluator, type SupportState } from './evaluate.ts';
 export { maxNodeSkew, withinSkew, skewRole, firstNodeSkewBreak, type SkewRole } from './skew.ts';

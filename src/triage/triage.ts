@@ -39,6 +39,8 @@ export interface TriageOptions {
   cve?: string;
   /** Leave not-affected findings out (a fleet-wide run that only acts on the rest). Default false. */
   omitNotAffected?: boolean;
+  /** Work shared by calls over chunks of one fleet (createTriageSession with the same inputs). */
+  session?: TriageSession;
 }
 
 interface NodeGroup {
@@ -507,23 +509,17 @@ interface Session {
 }
 
 /**
- * Sessions by the caller's `now` object: triageFleet() triages a fleet in chunks of clusters, one
- * triage() call each with the same `now`, advisories and calendar; the chunks then share one
- * session instead of building plans and judging every version again per chunk (at 10,000 clusters,
- * 100 chunks). Weak: a session goes when the caller drops its `now`. A call with other advisories,
- * calendar, time or CVE filter replaces it. Sharing cannot change an answer: nothing in a session
- * depends on the clusters (test/unit/triage/fleet-golden.test.ts triages a fleet in chunks). Its
- * per-call state (counts, the open list) is reset by each call: triage() is synchronous.
+ * What chunked triage of one fleet shares: triageFleet() triages a large fleet in chunks of
+ * clusters, one triage() call each with the same advisories, calendar and time; with one session
+ * the chunks build plans and judge every version once instead of once per chunk (at 10,000
+ * clusters, 100 chunks). Sharing cannot change an answer: nothing in a session depends on the
+ * clusters (test/unit/triage/fleet-golden.test.ts triages a fleet in chunks). Its per-call state
+ * (counts, the open list) is reset by each call: triage() is synchronous.
  */
-const sessions = new WeakMap<Date, Session>();
+export type TriageSession = Session;
 
-function sessionFor(options: TriageOptions): Session {
+export function createTriageSession(options: Pick<TriageOptions, 'advisories' | 'calendar' | 'now' | 'cve'>): TriageSession {
   const { calendar, now } = options;
-  const known = sessions.get(now);
-  if (known !== undefined && known.advisories === options.advisories && known.calendar === calendar && known.nowMs === now.getTime() && known.cve === options.cve
-    && sameElements(known.elements, options.advisories)) {
-    return known;
-  }
   const run: Run = {
     ev: createEvaluator({ calendar, now }), calendar,
     cpFirst: new Map(), providerNotes: [new Map(), new Map()], providerEol: new Map(), nodeReasons: new Map(),
@@ -547,13 +543,22 @@ function sessionFor(options: TriageOptions): Session {
     if (all.length > 0) return []; // clients and libraries only
     return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, noCounts)];
   });
-  const session: Session = {
+  return {
     advisories: options.advisories, elements: [...options.advisories], calendar, nowMs: now.getTime(), cve: options.cve, run, selected, planLists, clients,
     remediator: createRemediator({ advisories: selected, calendar, now }),
     postureCache: { today: isoDay(now), support: new Map(), age: new Map() },
   };
-  sessions.set(now, session);
-  return session;
+}
+
+/** The caller's session when it was built for this call's inputs (a mismatch is a bug: say so), else a new one. */
+function sessionFor(options: TriageOptions): Session {
+  const s = options.session;
+  if (s === undefined) return createTriageSession(options);
+  if (s.advisories === options.advisories && s.calendar === options.calendar && s.nowMs === options.now.getTime() && s.cve === options.cve
+    && sameElements(s.elements, options.advisories)) {
+    return s;
+  }
+  throw new TypeError('triage(): the session was built for other advisories, calendar, time or CVE filter');
 }
 
 function sameElements(a: readonly Advisory[], b: readonly Advisory[]): boolean {

@@ -22,7 +22,7 @@ import type { ClusterInventory, ClusterProvider } from '../../../src/inventory/t
 import { loadBundledCalendar } from '../../../src/releases/bundled.ts';
 import { attachExposure } from '../../../src/triage/exposure.ts';
 import { remediate } from '../../../src/triage/remediation.ts';
-import { triage } from '../../../src/triage/triage.ts';
+import { createTriageSession, triage } from '../../../src/triage/triage.ts';
 import type { TriageResult } from '../../../src/triage/types.ts';
 import { ALL_FIXTURE_ADVISORIES, CVE_2023_2727, CVE_2024_10220, CVE_2025_1097, CVE_2025_1767, WINDOWS_ONLY } from '../../fixtures/triage/advisories.ts';
 import { DAY } from '../../fixtures/triage/inventory.ts';
@@ -171,23 +171,30 @@ describe('exposure and remediation inside triage: the same answers', () => {
     const when = new Date(now.getTime());
     const whole = triage({ advisories: ADVISORIES, inventories, calendar, now: new Date(now.getTime()) });
     const sorted = [...inventories].sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+    const session = createTriageSession({ advisories: ADVISORIES, calendar, now: when });
     const chunks: TriageResult[] = [];
     for (let i = 0; i < sorted.length; i += 7) {
-      chunks.push(triage({ advisories: ADVISORIES, inventories: sorted.slice(i, i + 7), calendar, now: when }));
-      // Another call on the same now with other advisories replaces the session; the next chunk builds it again.
+      chunks.push(triage({ advisories: ADVISORIES, inventories: sorted.slice(i, i + 7), calendar, now: when, session }));
+      // A call in between with other advisories and no session shares nothing with the chunks.
       if (i === 35) triage({ advisories: ALL_FIXTURE_ADVISORIES, inventories: sorted.slice(0, 3), calendar, now: when });
     }
-    // The same array changed in place is another input, not the session's.
-    const list = [...ALL_FIXTURE_ADVISORIES];
-    const before = triage({ advisories: list, inventories: sorted, calendar, now: when });
-    list.push(ADVISORIES.at(-1) as Advisory);
-    const after = triage({ advisories: list, inventories: sorted, calendar, now: when });
-    expect(before.findings.some((f) => f.advisory === 'CVE-2099-1005')).toBe(false);
-    expect(after.findings.filter((f) => f.advisory === 'CVE-2099-1005')).toHaveLength(sorted.length);
     const findings = ADVISORIES.flatMap((a) => chunks.flatMap((c) => c.findings.filter((f) => f.advisory === a.id)));
     expect(lines({ findings, clusters: chunks.flatMap((c) => c.clusters) })).toEqual(lines(whole));
     const counts = (id: string) => chunks.reduce((n, c) => n + (c.counts?.[id]?.['not-affected'] ?? 0) + (c.counts?.[id]?.affected ?? 0), 0);
     for (const a of ADVISORIES) expect(counts(a.id)).toBe((whole.counts?.[a.id]?.['not-affected'] ?? 0) + (whole.counts?.[a.id]?.affected ?? 0));
+  });
+
+  it('refuses a session built for other inputs, an advisory list changed in place included', () => {
+    const when = new Date('2026-11-20T00:00:00Z');
+    const list = [...ALL_FIXTURE_ADVISORIES];
+    const session = createTriageSession({ advisories: list, calendar, now: when });
+    const inventories = mixedFleet().slice(0, 3);
+    expect(() => triage({ advisories: list, inventories, calendar, now: when, session })).not.toThrow();
+    expect(() => triage({ advisories: [...list], inventories, calendar, now: when, session })).toThrow(/session was built for other/);
+    expect(() => triage({ advisories: list, inventories, calendar, now: new Date(when.getTime() + 1), session })).toThrow(/session was built for other/);
+    expect(() => triage({ advisories: list, inventories, calendar, now: when, cve: 'CVE-2023-2431', session })).toThrow(/session was built for other/);
+    list.push(ADVISORIES.at(-1) as Advisory);
+    expect(() => triage({ advisories: list, inventories, calendar, now: when, session })).toThrow(/session was built for other/);
   });
 
   it.each(RUNS)('equals the standalone passes over the same findings ($name)', ({ now }) => {

@@ -65,7 +65,7 @@ function fleet(): ClusterInventory[] {
 /** The straightforward evaluation: each cluster alone, reassembled in triage's order. */
 function perCluster(inventories: ClusterInventory[], now: Date, omitNotAffected: boolean): Pick<TriageResult, 'findings' | 'clusters'> {
   const sorted = [...inventories].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
-  // A Date of its own per call: calls with the same `now` object share a session (plans, verdicts), and this reference shares nothing.
+  // A Date of its own per call, and no session: this reference shares nothing.
   const alone = sorted.map((inv) => triage({ advisories: ALL_FIXTURE_ADVISORIES, inventories: [inv], calendar, now: new Date(now.getTime()), omitNotAffected }));
   const findings: Finding[] = [];
   for (const advisory of ALL_FIXTURE_ADVISORIES) {
