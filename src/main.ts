@@ -186,6 +186,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     redis,
     prefix,
     slack,
+    pace: config.slack.pace,
     source: createWatcherSource({
       parseItem: instrumentParse(parseItem, metrics),
       watcher: createFeedWatcher({

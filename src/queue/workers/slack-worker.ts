@@ -15,6 +15,7 @@ import { deliverFrom } from '../../notify/plan.ts';
 import { channelFor, createRouting } from '../../notify/routing.ts';
 import { advisoryChangeReply, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { section } from '../../slack/blocks/text.ts';
+import { type SlackPacer, awaitSlot } from '../../slack/pace.ts';
 import { type SlackApi, slackRejected } from '../../slack/web.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { Finding, Remediation } from '../../triage/types.ts';
@@ -40,6 +41,8 @@ export interface SlackProcessorDeps {
   maxClusterRows?: number;
   /** Where messages are rendered (default in-process; the hub gives it a render thread). */
   render?: RenderPool;
+  /** Posting pace shared by the replicas (src/slack/pace.ts); without it only Slack's 429s pace us. */
+  pace?: SlackPacer;
 }
 
 export type SlackJobResult = 'posted' | 'updated' | 'up-to-date' | 'not-relevant' | 'acknowledged' | 'digest-posted';
@@ -80,13 +83,18 @@ async function reconcile(
 
 /** Post `message` exactly once under `key` (see PostStore); returns its ts. */
 export async function postOnce(
-  deps: Pick<SlackProcessorDeps, 'slack' | 'posts' | 'logger'>,
+  deps: Pick<SlackProcessorDeps, 'slack' | 'posts' | 'logger' | 'pace'>,
   key: PostKey,
   owner: string,
   message: SlackMessage,
   options: { threadTs?: string; hash?: string; summary?: string } = {},
 ): Promise<string> {
   const marker = [key.advisory, key.channel, key.reply ?? 'parent'].join('/');
+  if (deps.pace !== undefined) {
+    // The slot before the claim: a job told to wait holds no claim meanwhile. One already posted needs no slot.
+    const known = await deps.posts.get(key);
+    if (known?.state !== 'posted') await awaitSlot(deps.pace, { kind: 'post', channel: key.channel }, owner);
+  }
   const claim = await deps.posts.claim(key, owner);
   if (claim.result === 'posted') return claim.ts;
   if (claim.result === 'busy') {
@@ -176,6 +184,7 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
       // A record rebuilt from Slack after Redis lost its data does not know what the message said:
       // refresh it quietly rather than announce "details updated" in every thread.
       if (r.quiet || fresh?.recovered === true) {
+        await awaitSlot(deps.pace, { kind: 'update' }, owner);
         await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
         await deps.posts.setRendered(parentKey, hash, r.summary);
         log.info({ advisory: data.advisory, channel: data.channel }, 'advisory refreshed without a reply');
@@ -188,6 +197,7 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
       for (const [i, part] of r.message.overflow.entries()) {
         await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${from}-${i}` }, owner, part, { threadTs: record.ts });
       }
+      await awaitSlot(deps.pace, { kind: 'update' }, owner);
       await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
       await deps.posts.setRendered(parentKey, hash, r.summary);
       log.info({ advisory: data.advisory, channel: data.channel, changes: r.changes.slice(0, 20) }, 'advisory updated in thread');
@@ -213,6 +223,7 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
       advisory: view.advisory, pages: view.pages, releaseData, acknowledged: { user, at: record.ackAt ?? '' }, remediations,
       previousSummary: null, ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
+    await awaitSlot(deps.pace, { kind: 'update' }, owner);
     await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
     return 'acknowledged';
   };

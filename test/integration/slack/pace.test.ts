@@ -1,0 +1,119 @@
+/**
+ * Posting pace on real Redis: the Lua script decides as the pure rule does, and two hubs
+ * (each with its own workers and connections) draining a backlog into the same channels stay
+ * under a fake Slack that enforces a per-channel limit with 429 + Retry-After, as Slack does.
+ */
+import type { Worker } from 'bullmq';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Hub } from '../../../src/hub/hub.ts';
+import { createSlackPacer } from '../../../src/slack/pace.ts';
+import { storeKey } from '../../../src/store/keys.ts';
+import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.ts';
+import { type TestRedis, testRedis } from '../../helpers/redis.ts';
+import { manyAdvisories } from '../../unit/slack/fixtures.ts';
+import { PACE_CASES, RULE } from '../../unit/slack/pace-cases.ts';
+import { postStats, settled, startHub, waitFor } from '../hub/harness.ts';
+
+let redis: TestRedis;
+let fake: FakeSlack;
+let hubs: Hub[];
+
+beforeEach(async () => {
+  redis = await testRedis('pace');
+  fake = await startFakeSlack();
+  hubs = [];
+});
+
+afterEach(async () => {
+  for (const h of hubs) await h.stop();
+  await fake.close();
+  await redis.cleanup();
+});
+
+/** Most posts the fake accepted in one channel within any `windowMs`. */
+function busiestWindow(channel: string, windowMs: number): number {
+  const times = fake.messages.filter((m) => m.channel === channel).map((m) => m.postedAt).sort((a, b) => a - b);
+  let most = 0;
+  for (const [i, start] of times.entries()) most = Math.max(most, times.slice(i).filter((t) => t < start + windowMs).length);
+  return most;
+}
+
+describe('the pace script', () => {
+  it.each(PACE_CASES)('decides as the pure rule: $what', async ({ state, now, ok, waitMs, tat, held }) => {
+    const pacer = createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1000 / RULE.intervalMs, burst: RULE.burst, updatesPerMinute: 50 }, now: () => now });
+    const bucket = storeKey(redis.prefix, 'pace', 'post-C0PROD');
+    const reservation = storeKey(redis.prefix, 'pace', 'post-C0PROD', 'held', 'job-1');
+    if (state.tat !== null) await redis.redis.set(bucket, String(state.tat));
+    if (state.held !== null) await redis.redis.set(reservation, String(state.held));
+    const d = await pacer.take({ kind: 'post', channel: 'C0PROD' }, 'job-1');
+    expect(d.ok).toBe(ok);
+    if (!d.ok) expect(d.waitMs).toBe(waitMs);
+    expect(await redis.redis.get(bucket)).toBe(tat === null ? null : String(tat));
+    expect(await redis.redis.get(reservation)).toBe(held === null ? null : String(held));
+  });
+
+  it('reservations are per job: another job does not take a slot reserved for this one', async () => {
+    const pacer = createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1, burst: 1, updatesPerMinute: 50 }, now: () => 50_000 });
+    expect(await pacer.take({ kind: 'post', channel: 'C0PROD' }, 'a')).toEqual({ ok: true });
+    expect(await pacer.take({ kind: 'post', channel: 'C0PROD' }, 'b')).toEqual({ ok: false, waitMs: 1000 });
+    expect(await pacer.take({ kind: 'post', channel: 'C0PROD' }, 'c')).toEqual({ ok: false, waitMs: 2000 });
+    // Another channel has its own schedule.
+    expect(await pacer.take({ kind: 'post', channel: 'C0STAGE' }, 'b')).toEqual({ ok: true });
+  });
+
+  it('refuses a key part that is not an id', async () => {
+    const pacer = createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1, burst: 1, updatesPerMinute: 50 } });
+    await expect(pacer.take({ kind: 'post', channel: 'C0:PROD' }, 'a')).rejects.toThrow(/unsafe pace key part/);
+  });
+});
+
+/** Two hubs on one Redis prefix; counts the deliveries each one's slack worker completed. */
+async function twoHubs(pace: { perChannel: number; burst: number; updatesPerMinute: number } | undefined, n: number): Promise<number[]> {
+  const done = [0, 0];
+  const advisories = manyAdvisories(n);
+  for (const i of [0, 1]) {
+    const onWorker = (w: Worker) => {
+      if (w.name.includes('slack')) w.on('completed', () => { done[i] = (done[i] ?? 0) + 1; });
+    };
+    const { hub } = await startHub({
+      redis, fake, advisories, http: false,
+      overrides: { onWorker, ...(pace ? { pace } : {}), workers: { retry: { attempts: 5, backoffMs: 50 }, lockDurationMs: 5_000, stalledIntervalMs: 5_000, slackConcurrency: 4 } },
+    });
+    hubs.push(hub);
+  }
+  return done;
+}
+
+describe('two hubs posting a backlog into the same channels', () => {
+  // Slack's limit scaled up for a quick test: at most 5 posts per channel in any second.
+  const LIMIT = { perChannel: 5, windowMs: 1000 };
+  const N = 14;
+
+  it('paced (2 a second per channel): no 429, every advisory once per channel, both hubs posting', async () => {
+    fake.rateLimit('chat.postMessage', LIMIT);
+    const done = await twoHubs({ perChannel: 2, burst: 1, updatesPerMinute: 600 }, N);
+    await hubs[0]?.pollNow();
+    await waitFor(() => postStats(fake).top === 2 * N, `${2 * N} posts`, 30_000);
+    await settled(hubs[0] as Hub, 'the backlog');
+    const stats = postStats(fake);
+    expect(stats.perChannel).toEqual({ C0PROD: N, C0STAGE: N });
+    expect(stats.duplicates).toEqual([]);
+    expect(fake.rateLimited).toEqual([]);
+    for (const channel of ['C0PROD', 'C0STAGE']) expect(busiestWindow(channel, LIMIT.windowMs)).toBeLessThanOrEqual(LIMIT.perChannel);
+    // Both replicas took part: the pace is shared through Redis, not kept per process.
+    expect(done.every((d) => d > 0)).toBe(true);
+    expect(await hubs[0]?.queues.slack.getFailedCount()).toBe(0);
+  });
+
+  it('unpaced, the same backlog bursts into 429s; Retry-After still delivers each once (the backstop)', async () => {
+    fake.rateLimit('chat.postMessage', LIMIT);
+    await twoHubs(undefined, N);
+    await hubs[0]?.pollNow();
+    await waitFor(() => postStats(fake).top === 2 * N, `${2 * N} posts`, 30_000);
+    await settled(hubs[0] as Hub, 'the backlog');
+    const stats = postStats(fake);
+    expect(stats.perChannel).toEqual({ C0PROD: N, C0STAGE: N });
+    expect(stats.duplicates).toEqual([]);
+    expect(fake.rateLimited.length).toBeGreaterThan(0);
+  });
+});
