@@ -27,6 +27,9 @@ export const RECOVERY_SEED_ID = 'k8s-advisor-recovered';
 
 export interface RecoveredPosts {
   posts: number;
+  /** Thread replies and first-run digests recovered (recoverPostsFromSlack counts both; default 0). */
+  replies?: number;
+  digests?: number;
   advisories: string[];
 }
 
@@ -113,13 +116,21 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
         return { result: 'recovered', posts: 0, firstInstall: false };
       }
       const recovered = await options.recoverPosts();
-      const firstInstall = !lost && recovered.posts === 0;
+      const replies = recovered.replies ?? 0;
+      const digests = recovered.digests ?? 0;
+      // A digest alone (a first run that only remembered the backlog) is proof of an earlier install too.
+      const firstInstall = !lost && recovered.posts + replies + digests === 0;
       if (!firstInstall) await seedFeedState(recovered.advisories);
       const next = randomUUID();
       await redis.set(key, JSON.stringify({ epoch: next, at: now().toISOString() }));
       epoch = next;
       await options.recreateSchedulers();
-      if (!firstInstall) logger.warn({ posts: recovered.posts, advisories: recovered.advisories.length }, `Redis lost its data; recovered ${recovered.posts} posts from Slack`);
+      if (!firstInstall) {
+        logger.warn(
+          { posts: recovered.posts, replies, digests, advisories: recovered.advisories.length },
+          `Redis lost its data; recovered ${recovered.posts} posts, ${replies} replies, ${digests} digests from Slack`,
+        );
+      }
       return { result: 'recovered', posts: recovered.posts, firstInstall };
     } finally {
       await redis.eval(RELEASE, 1, lockKey, owner).catch(() => 0);

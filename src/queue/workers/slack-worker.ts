@@ -20,15 +20,15 @@ import { type SlackApi, slackRejected } from '../../slack/web.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { Finding, Remediation } from '../../triage/types.ts';
 import { type RenderPool, createRenderPool } from './render-pool.ts';
-import type { Lock, PostKey, PostStore } from '../../store/posts.ts';
+import { DIGEST_POST_KEY, type Lock, type PostKey, type PostStore } from '../../store/posts.ts';
 import { slackJobSchema, type SlackJob } from '../payloads.ts';
 import { withSlackSemantics } from './slack-semantics.ts';
 
 /** Bot scopes the deliver stage needs beyond posting: joining a public channel to read its history when reconciling. */
 export const DELIVERY_BOT_SCOPES = ['channels:join'] as const;
 
-/** The post key of a channel's first-run digest (not an advisory: no thread, never updated). */
-export const DIGEST_KEY = { advisory: 'first-run-digest', reply: 'digest' } as const;
+/** The post key of a channel's first-run digest (store/posts.ts, where recovery from Slack finds it too). */
+export const DIGEST_KEY = DIGEST_POST_KEY;
 
 export interface SlackProcessorDeps {
   config: Pick<Config, 'slack' | 'clusters'>;

@@ -38,8 +38,17 @@ describe('data-loss guard', () => {
     const { g, warnings, feedState } = guard({ posts: 3, advisories: ['CVE-2023-2727', 'CVE-2024-9042'] });
     expect(await g.start()).toEqual({ firstInstall: false, recovered: 3 });
     g.stop();
-    expect(warnings).toEqual(['Redis lost its data; recovered 3 posts from Slack']);
+    expect(warnings).toEqual(['Redis lost its data; recovered 3 posts, 0 replies, 0 digests from Slack']);
     expect([...(await feedState.getKnown()).keys()].sort()).toEqual(['CVE-2023-2727', 'CVE-2024-9042']);
+  });
+
+  it('a hub starting over lost data where only a first-run digest was posted: a loss, not a first install', async () => {
+    const { g, warnings, feedState } = guard({ posts: 0, replies: 0, digests: 2, advisories: [] });
+    expect(await g.start()).toEqual({ firstInstall: false, recovered: 0 });
+    g.stop();
+    expect(warnings).toEqual(['Redis lost its data; recovered 0 posts, 0 replies, 2 digests from Slack']);
+    // The next poll is a later poll (the digest is not posted again; what is new is posted).
+    expect([...(await feedState.getKnown()).keys()]).toEqual([RECOVERY_SEED_ID]);
   });
 
   it('the marker vanishing under a running hub is a loss even with nothing to recover: the next poll is not a first run', async () => {
@@ -49,7 +58,7 @@ describe('data-loss guard', () => {
     expect(await g.check()).toBe('ok');
     await r.redis.del(markerKey(r.prefix));
     expect(await g.check()).toBe('recovered');
-    expect(warnings).toEqual(['Redis lost its data; recovered 0 posts from Slack']);
+    expect(warnings).toEqual(['Redis lost its data; recovered 0 posts, 0 replies, 0 digests from Slack']);
     expect([...(await feedState.getKnown()).keys()]).toEqual([RECOVERY_SEED_ID]);
     expect(calls.schedule).toBe(2);
     expect(await g.check()).toBe('ok');
