@@ -92,6 +92,7 @@ describe('two hubs posting a backlog into the same channels', () => {
   it('paced (2 a second per channel): no 429, every advisory once per channel, both hubs posting', async () => {
     fake.rateLimit('chat.postMessage', LIMIT);
     const done = await twoHubs({ perChannel: 2, burst: 1, updatesPerMinute: 600 }, N);
+    const t0 = Date.now();
     await hubs[0]?.pollNow();
     await waitFor(() => postStats(fake).top === 2 * N, `${2 * N} posts`, 30_000);
     await settled(hubs[0] as Hub, 'the backlog');
@@ -100,6 +101,7 @@ describe('two hubs posting a backlog into the same channels', () => {
     expect(stats.duplicates).toEqual([]);
     expect(fake.rateLimited).toEqual([]);
     for (const channel of ['C0PROD', 'C0STAGE']) expect(busiestWindow(channel, LIMIT.windowMs)).toBeLessThanOrEqual(LIMIT.perChannel);
+    console.info(`paced: ${2 * N} posts in ${Date.now() - t0} ms, busiest second ${busiestWindow('C0PROD', 1000)}/${busiestWindow('C0STAGE', 1000)} posts (limit ${LIMIT.perChannel}), 429s ${fake.rateLimited.length}, jobs per hub ${done.join('/')}`);
     // Both replicas took part: the pace is shared through Redis, not kept per process.
     expect(done.every((d) => d > 0)).toBe(true);
     expect(await hubs[0]?.queues.slack.getFailedCount()).toBe(0);
@@ -108,6 +110,7 @@ describe('two hubs posting a backlog into the same channels', () => {
   it('unpaced, the same backlog bursts into 429s; Retry-After still delivers each once (the backstop)', async () => {
     fake.rateLimit('chat.postMessage', LIMIT);
     await twoHubs(undefined, N);
+    const t0 = Date.now();
     await hubs[0]?.pollNow();
     await waitFor(() => postStats(fake).top === 2 * N, `${2 * N} posts`, 30_000);
     await settled(hubs[0] as Hub, 'the backlog');
@@ -115,5 +118,6 @@ describe('two hubs posting a backlog into the same channels', () => {
     expect(stats.perChannel).toEqual({ C0PROD: N, C0STAGE: N });
     expect(stats.duplicates).toEqual([]);
     expect(fake.rateLimited.length).toBeGreaterThan(0);
+    console.info(`unpaced: ${2 * N} posts in ${Date.now() - t0} ms, ${fake.rateLimited.length} answered 429, ${fake.callsOf('chat.postMessage').length} chat.postMessage calls`);
   });
 });
