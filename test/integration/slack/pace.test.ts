@@ -6,13 +6,18 @@
 import type { Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hub } from '../../../src/hub/hub.ts';
+import { SlackError } from '../../../src/errors.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { postOnce } from '../../../src/queue/workers/slack-worker.ts';
 import { createSlackPacer } from '../../../src/slack/pace.ts';
+import { createSlackApi, createWebClient } from '../../../src/slack/web.ts';
 import { storeKey } from '../../../src/store/keys.ts';
+import { createPostStore } from '../../../src/store/posts.ts';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.ts';
 import { type TestRedis, testRedis } from '../../helpers/redis.ts';
 import { manyAdvisories } from '../../unit/slack/fixtures.ts';
 import { PACE_CASES, RULE } from '../../unit/slack/pace-cases.ts';
-import { postStats, settled, startHub, waitFor } from '../hub/harness.ts';
+import { BOT_TOKEN, postStats, settled, startHub, waitFor } from '../hub/harness.ts';
 
 let redis: TestRedis;
 let fake: FakeSlack;
@@ -64,6 +69,29 @@ describe('the pace script', () => {
   it('refuses a key part that is not an id', async () => {
     const pacer = createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1, burst: 1, updatesPerMinute: 50 } });
     await expect(pacer.take({ kind: 'post', channel: 'C0:PROD' }, 'a')).rejects.toThrow(/unsafe pace key part/);
+  });
+});
+
+describe('postOnce with a pace', () => {
+  it('a post that must wait throws SLACK_PACED before claiming; one already posted needs no slot', async () => {
+    const deps = {
+      slack: createSlackApi(createWebClient({ token: BOT_TOKEN, apiUrl: fake.apiUrl, logger: silentLogger() })),
+      posts: createPostStore({ redis: redis.redis, prefix: redis.prefix }),
+      logger: silentLogger(),
+      pace: createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1, burst: 1, updatesPerMinute: 50 }, now: () => 1_000_000 }),
+    };
+    const message = { text: 'hello', blocks: [] };
+    const first = { advisory: 'CVE-2099-1', channel: 'C0PROD' };
+    const second = { advisory: 'CVE-2099-2', channel: 'C0PROD' };
+    const ts = await postOnce(deps, first, 'job-1', message);
+    const paced = await postOnce(deps, second, 'job-2', message).catch((err: unknown) => err);
+    expect(paced).toBeInstanceOf(SlackError);
+    expect(paced).toMatchObject({ code: 'SLACK_PACED', retryable: true, retryAfterMs: 1000 });
+    // No claim left behind while it waits: another job could post it, nothing is blocked.
+    expect(await deps.posts.get(second)).toBeNull();
+    // Already posted: answers its ts without a slot (the bucket is full) and without a call.
+    expect(await postOnce(deps, first, 'job-3', message)).toBe(ts);
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(1);
   });
 });
 
