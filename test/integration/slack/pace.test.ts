@@ -3,13 +3,15 @@
  * (each with its own workers and connections) draining a backlog into the same channels stay
  * under a fake Slack that enforces a per-channel limit with 429 + Retry-After, as Slack does.
  */
-import type { Worker } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hub } from '../../../src/hub/hub.ts';
 import { SlackError } from '../../../src/errors.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { bullPrefix } from '../../../src/queue/names.ts';
+import { withSlackSemantics } from '../../../src/queue/workers/slack-semantics.ts';
 import { postOnce } from '../../../src/queue/workers/slack-worker.ts';
-import { createSlackPacer } from '../../../src/slack/pace.ts';
+import { createSlackPacer, pacedError } from '../../../src/slack/pace.ts';
 import { createSlackApi, createWebClient } from '../../../src/slack/web.ts';
 import { storeKey } from '../../../src/store/keys.ts';
 import { createPostStore } from '../../../src/store/posts.ts';
@@ -92,6 +94,32 @@ describe('postOnce with a pace', () => {
     // Already posted: answers its ts without a slot (the bucket is full) and without a call.
     expect(await postOnce(deps, first, 'job-3', message)).toBe(ts);
     expect(fake.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+});
+
+describe('a paced job in BullMQ', () => {
+  it('goes back to delayed until its slot and runs again, not counted as an attempt', async () => {
+    const connection = { connection: redis.connect(), prefix: bullPrefix(redis.prefix) };
+    const queue = new Queue('paced', connection);
+    const events = new QueueEvents('paced', { connection: redis.connect(), prefix: bullPrefix(redis.prefix) });
+    await events.waitUntilReady();
+    const runs: number[] = [];
+    const worker = new Worker('paced', (job, token) => withSlackSemantics(job, token, silentLogger(), async () => {
+      runs.push(job.attemptsMade);
+      if (runs.length === 1) throw pacedError('chat.postMessage in C0PROD', 200);
+      return 'posted';
+    }), { connection: redis.connect(), prefix: bullPrefix(redis.prefix) });
+    try {
+      // One attempt only: a pace delay that counted as a failed attempt would fail the job.
+      const job = await queue.add('deliver', {}, { attempts: 1, jobId: 'paced-1' });
+      expect(await job.waitUntilFinished(events, 10_000)).toBe('posted');
+      expect(runs).toEqual([0, 0]);
+      expect(await queue.getFailedCount()).toBe(0);
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.close();
+    }
   });
 });
 
