@@ -8,7 +8,9 @@
  * recorded as posted; then each recovered parent whose thread has replies (`reply_count` in
  * history) has its thread read (conversations.replies, paginated) and each reply marker of
  * ours is recorded too. The next delivery then updates the thread, and no parent, reply or
- * digest is posted a second time.
+ * digest is posted a second time. An acknowledgement reply also gives back who acknowledged
+ * (its metadata `user`, or its text for replies posted before that), so the refreshed parent
+ * still shows it.
  */
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
@@ -21,6 +23,7 @@ const DIGEST_MARKER = new RegExp(`^${DIGEST_POST_KEY.advisory}/([CGD][A-Z0-9]+)/
 
 interface SlackMessageShape {
   ts?: string;
+  text?: string;
   /** Replies in the thread this message starts (history only). */
   reply_count?: number;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
@@ -42,7 +45,8 @@ export interface PostRecoveryOptions {
   readHistory: ReadHistory;
   /** Without it thread replies are not recovered (only parents and digests). */
   readReplies?: ReadReplies;
-  posts: Pick<PostStore, 'restore'>;
+  /** `acknowledge` restores who acknowledged a parent (optional: without it only the ack reply is recorded). */
+  posts: Pick<PostStore, 'restore'> & Partial<Pick<PostStore, 'acknowledge'>>;
   /** Channels the hub posts to (slack.channels values). */
   channels: readonly string[];
   logger: Pick<Logger, 'warn' | 'info'>;
@@ -79,6 +83,8 @@ export interface PostRecovery {
   replies: number;
   /** First-run digests recorded again. */
   digests: number;
+  /** Parents whose acknowledgement (who, when) was recorded again. */
+  acknowledgements: number;
   /** Advisories with at least one recovered post. */
   advisories: string[];
   /** Channels whose history could not be read (named in the log with the reason). */
@@ -133,11 +139,30 @@ export function threadRepliesIn(page: HistoryPage, advisory: string, channel: st
   return out;
 }
 
+const ACK_TEXT = /^Acknowledged by <@([UW][A-Z0-9]+)>/;
+const USER_ID = /^[UW][A-Z0-9]+$/;
+
+/**
+ * Pure: who acknowledged `advisory` in `channel` and when (the ack reply's ts), from one page
+ * of its thread, or null. The reply's metadata names the user; older replies only say it in text.
+ */
+export function acknowledgementIn(page: HistoryPage, advisory: string, channel: string): { user: string; at: string } | null {
+  for (const m of page.messages ?? []) {
+    if (markerOf(m) !== `${advisory}/${channel}/ack` || typeof m.ts !== 'string') continue;
+    const meta = m.metadata?.event_payload?.user;
+    const user = typeof meta === 'string' && USER_ID.test(meta) ? meta : ACK_TEXT.exec(m.text ?? '')?.[1];
+    const seconds = Number(m.ts);
+    if (user !== undefined && Number.isFinite(seconds)) return { user, at: new Date(Math.floor(seconds * 1000)).toISOString() };
+  }
+  return null;
+}
+
 /** One channel's findings before anything is written. */
 interface ChannelFinds {
   parents: Map<string, { advisory: string; ts: string; replies: number }>;
   digest: string | null;
   replies: { key: PostKey; ts: string }[];
+  acks: { key: PostKey; user: string; at: string }[];
 }
 
 /**
@@ -166,7 +191,7 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
   const failedChannels: string[] = [];
   const perChannel = new Map<string, ChannelFinds>();
   for (const channel of [...new Set(options.channels)]) {
-    const finds: ChannelFinds = { parents: new Map(), digest: null, replies: [] };
+    const finds: ChannelFinds = { parents: new Map(), digest: null, replies: [], acks: [] };
     try {
       let cursor: string | undefined;
       for (let n = 0; n < maxPages; n++) {
@@ -193,7 +218,8 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
       for (const parent of finds.parents.values()) {
         if (parent.replies <= 0) continue;
         const found = await threadReplies(options.readReplies, patient, channel, parent, maxReplyPages, options.logger);
-        for (const [reply, ts] of found) finds.replies.push({ key: { advisory: parent.advisory, channel, reply }, ts });
+        for (const [reply, ts] of found.replies) finds.replies.push({ key: { advisory: parent.advisory, channel, reply }, ts });
+        if (found.ack !== null) finds.acks.push({ key: { advisory: parent.advisory, channel }, ...found.ack });
       }
     }
     perChannel.set(channel, finds);
@@ -201,6 +227,7 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
   let posts = 0;
   let replies = 0;
   let digests = 0;
+  let acknowledgements = 0;
   const advisories = new Set<string>();
   for (const [channel, finds] of perChannel) {
     for (const { advisory, ts } of finds.parents.values()) {
@@ -208,23 +235,27 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
       advisories.add(advisory);
     }
     for (const { key, ts } of finds.replies) if (await options.posts.restore(key, ts)) replies++;
+    // Only the first acknowledgement counts (HSETNX): one given meanwhile stays.
+    for (const { key, user, at } of finds.acks) if (await options.posts.acknowledge?.(key, user, at)) acknowledgements++;
     if (finds.digest !== null && await options.posts.restore({ ...DIGEST_POST_KEY, channel }, finds.digest)) digests++;
   }
-  return { posts, replies, digests, advisories: [...advisories].sort(), failedChannels };
+  return { posts, replies, digests, acknowledgements, advisories: [...advisories].sort(), failedChannels };
 }
 
-/** Reply key → ts of our replies in one parent's thread; an unreadable or vanished thread gives none. */
+/** Reply key → ts of our replies in one parent's thread, and its acknowledgement; an unreadable or vanished thread gives none. */
 async function threadReplies(
   readReplies: ReadReplies,
   patient: (read: ReadReplies, args: Parameters<ReadReplies>[0]) => Promise<HistoryPage>,
   channel: string, parent: { advisory: string; ts: string }, maxPages: number, logger: Pick<Logger, 'warn'>,
-): Promise<Map<string, string>> {
+): Promise<{ replies: Map<string, string>; ack: { user: string; at: string } | null }> {
   const found = new Map<string, string>();
+  let ack: { user: string; at: string } | null = null;
   try {
     let cursor: string | undefined;
     for (let n = 0; n < maxPages; n++) {
       const res = await patient(readReplies, { channel, ts: parent.ts, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
       for (const [reply, ts] of threadRepliesIn(res, parent.advisory, channel)) if (older(ts, found.get(reply))) found.set(reply, ts);
+      ack ??= acknowledgementIn(res, parent.advisory, channel);
       cursor = res.response_metadata?.next_cursor || undefined;
       if (!cursor) break;
     }
@@ -234,7 +265,7 @@ async function threadReplies(
       throw new RecoveryIncompleteError(`could not read the thread ${parent.ts} in ${channel} to recover its replies: ${errorMessage(err)}`, { cause: err });
     }
     logger.warn({ channel, advisory: parent.advisory, ts: parent.ts, err: code }, 'cannot read the thread to recover its replies; they may be posted there again');
-    return new Map();
+    return { replies: new Map(), ack: null };
   }
-  return found;
+  return { replies: found, ack };
 }

@@ -87,7 +87,7 @@ export async function postOnce(
   key: PostKey,
   owner: string,
   message: SlackMessage,
-  options: { threadTs?: string; hash?: string; summary?: string } = {},
+  options: { threadTs?: string; hash?: string; summary?: string; payload?: Record<string, string> } = {},
 ): Promise<string> {
   const marker = [key.advisory, key.channel, key.reply ?? 'parent'].join('/');
   if (deps.pace !== undefined) {
@@ -112,7 +112,10 @@ export async function postOnce(
   }
   let ts: string;
   try {
-    ({ ts } = await deps.slack.postMessage({ channel: key.channel, text: message.text, blocks: message.blocks, marker, ...(options.threadTs ? { threadTs: options.threadTs } : {}) }));
+    ({ ts } = await deps.slack.postMessage({
+      channel: key.channel, text: message.text, blocks: message.blocks, marker,
+      ...(options.threadTs ? { threadTs: options.threadTs } : {}), ...(options.payload ? { payload: options.payload } : {}),
+    }));
   } catch (err) {
     if (slackRejected(err)) await deps.posts.release(key, owner);
     throw err;
@@ -216,7 +219,7 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     const user = record.ackUser ?? data.user;
     await postOnce(deps, { ...parentKey, reply: 'ack' }, owner, {
       text: `Acknowledged by <@${user}>`, blocks: [section(`:white_check_mark: Acknowledged by <@${user}>`)],
-    }, { threadTs: record.ts });
+    }, { threadTs: record.ts, payload: { user } });
     const releaseData = await deps.snapshots.getReleaseData();
     const remediations = await channelRemediations(data.channel);
     const { message } = await renderer.render({

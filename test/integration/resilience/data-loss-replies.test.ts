@@ -2,7 +2,8 @@
  * Redis data loss with more than parents in Slack: a first-run digest per channel, an advisory
  * posted later, and its "details updated" reply. The hub (runHub, as deployed, on a private
  * redis-server this test FLUSHALLs) must rebuild the records of all three kinds from the Slack
- * history and threads before it posts again, say so in one line, and post none of them twice.
+ * history and threads before it posts again, say so in one line, and post none of them twice;
+ * an acknowledged parent still shows who acknowledged it once it is refreshed.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { startFakeSlack, type FakeMessage, type FakeSlack } from '../../helpers/
 import { startFeedServer, type FeedServer } from '../../helpers/feed-server.ts';
 import { SKIP_REASON, redisServerAvailable, startPrivateRedis, type PrivateRedis } from '../../helpers/private-redis.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
+import { blockAction, interactionBody, postSigned } from '../../helpers/slack-sign.ts';
 import { waitFor } from '../hub/harness.ts';
 
 const available = redisServerAvailable();
@@ -24,6 +26,7 @@ interface FeedDoc { items: Record<string, unknown>[] }
 const SAMPLE = readFileSync(resolve(REPO_ROOT, 'data/sample-feed.json'), 'utf8');
 const NEW_ID = 'CVE-2099-4343';
 const PREFIX = '{k8s-advisor}';
+const SECRET = 'test-signing-secret-abcdef';
 
 /** The sample feed plus one advisory (the facts of CVE-2025-1767: affects every cluster) in `status`. */
 function feedWith(status: string): string {
@@ -40,6 +43,8 @@ let feed: FeedServer;
 let dir: string;
 let lines: string[];
 let stops: (() => Promise<void>)[];
+/** The Slack endpoint of the hub started last. */
+let eventsUrl = '';
 
 beforeEach(async () => {
   if (!available) return;
@@ -82,12 +87,15 @@ async function startHubProcess(): Promise<() => Promise<void>> {
   const done = runHub({
     configFile: configFile(),
     env: {
-      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0',
+      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: SECRET, PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1',
       SLACK_API_URL: slack.apiUrl, REDIS_URL: server.url, LOG_LEVEL: 'info', K8S_ADVISOR_DATA_CHECK_MS: '200',
     },
     stopSignal,
     logDestination: { write: (s: string) => { lines.push(s); } },
-    onStarted: () => { started = true; },
+    onStarted: ({ port }) => {
+      eventsUrl = `http://127.0.0.1:${port ?? 0}/slack/events`;
+      started = true;
+    },
   });
   await waitFor(() => started, 'the hub to start');
   let stopped = false;
@@ -143,13 +151,23 @@ describe.skipIf(!available)('Redis data loss: replies and digests', () => {
   it('under a running hub: the records of parents, replies and digests come back from Slack; none is posted twice', async () => {
     await startHubProcess();
     await postAllThreeKinds();
-    const replyTs = updateReplies(NEW_ID).map((m) => [m.channel, markerOf(m).split('/')[2], m.ts] as const);
+    // Someone acknowledges the advisory in prod: a reply in the thread, the parent shows it.
+    const prodParent = parentsOf(NEW_ID).find((m) => m.channel === 'C0PROD');
+    const ack = await postSigned(eventsUrl, interactionBody(blockAction({
+      actionId: 'advisory_acknowledge', value: NEW_ID, user: 'U02BBB', responseUrl: slack.responseUrl(), messageTs: prodParent?.ts ?? '',
+    })), { secret: SECRET });
+    expect(ack.status).toBe(200);
+    await waitFor(() => JSON.stringify(prodParent?.blocks).includes('Acknowledged by <@U02BBB>'), 'the parent showing the acknowledgement');
+    await quiet('the acknowledgement to settle');
+    const replyTs = slack.messages.filter((m) => m.threadTs !== null).map((m) => [m.channel, markerOf(m).split('/')[2], m.ts] as const);
+    expect(replyTs).toHaveLength(3);
+    const updatesBefore = slack.callsOf('chat.update').length;
 
     const admin = server.connect();
     await admin.flushall();
     const line = await waitFor(() => logged(/Redis lost its data; recovered/)[0], 'the data-loss line', 20_000);
-    // Two parents, their two update replies, the two digests: read back from history and threads.
-    expect(line).toContain('recovered 2 posts, 2 replies, 2 digests from Slack');
+    // Two parents, their two update replies and the acknowledgement, the two digests: read back from history and threads.
+    expect(line).toContain('recovered 2 posts, 3 replies, 2 digests from Slack');
     expect(logged(/Redis lost its data/)).toHaveLength(1);
     expect(slack.callsOf('conversations.replies').length).toBeGreaterThanOrEqual(2);
 
@@ -160,12 +178,18 @@ describe.skipIf(!available)('Redis data loss: replies and digests', () => {
     expect(digests()).toHaveLength(2);
     expect(parentsOf(NEW_ID)).toHaveLength(2);
     expect(updateReplies(NEW_ID)).toHaveLength(2);
+    expect(slack.messages.filter((m) => m.text.includes('Acknowledged by'))).toHaveLength(1);
     expect(duplicateMarkers()).toEqual([]);
     // The reply records are back as posted, with the ts Slack holds.
     const posts = createPostStore({ redis: admin, prefix: PREFIX });
     for (const [channel, reply, ts] of replyTs) {
       expect(await posts.get({ advisory: NEW_ID, channel, reply: reply ?? '' })).toMatchObject({ state: 'posted', ts });
     }
+    // The recovered parents were refreshed (quietly), and prod's still shows who acknowledged it.
+    await waitFor(() => slack.callsOf('chat.update').length >= updatesBefore + 2, 'the recovered parents refreshed', 20_000);
+    await waitFor(async () => (await posts.get({ advisory: NEW_ID, channel: 'C0PROD' }))?.recovered === false, 'the prod parent re-rendered', 20_000);
+    expect(await posts.get({ advisory: NEW_ID, channel: 'C0PROD' })).toMatchObject({ ackUser: 'U02BBB' });
+    expect(JSON.stringify(prodParent?.blocks)).toContain('Acknowledged by <@U02BBB>');
     await admin.quit();
   }, 90_000);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PostKey } from '../../../src/store/posts.ts';
 import {
-  digestPostIn, parentPostsIn, recoverPostsFromSlack, RecoveryIncompleteError, threadRepliesIn, type HistoryPage,
+  acknowledgementIn, digestPostIn, parentPostsIn, recoverPostsFromSlack, RecoveryIncompleteError, threadRepliesIn, type HistoryPage,
 } from '../../../src/store/redis-post-recovery.ts';
 
 const msg = (ts: string, marker?: string, eventType = 'k8s_advisor_post') => ({
@@ -59,7 +59,7 @@ describe('recoverPostsFromSlack', () => {
       [{ advisory: 'CVE-2023-2727', channel: 'C0STAGE' }, '150.1'],
     ]));
     expect(restored).toHaveLength(3);
-    expect(result).toEqual({ posts: 3, replies: 0, digests: 0, advisories: ['CVE-2023-2727', 'CVE-2024-9042'], failedChannels: ['C0GONE'] });
+    expect(result).toEqual({ posts: 3, replies: 0, digests: 0, acknowledgements: 0, advisories: ['CVE-2023-2727', 'CVE-2024-9042'], failedChannels: ['C0GONE'] });
     expect(warnings).toEqual([expect.objectContaining({ channel: 'C0GONE', err: 'channel_not_found' })]);
   });
 
@@ -150,6 +150,19 @@ describe('threadRepliesIn', () => {
   });
 });
 
+describe('acknowledgementIn', () => {
+  const ack = (payload: Record<string, unknown>, text = '') => ({ ts: '1700000000.000100', text, metadata: { event_type: 'k8s_advisor_post', event_payload: { marker: 'CVE-2023-2727/C0PROD/ack', ...payload } } });
+  it.each([
+    ['the user in the metadata', [ack({ user: 'U02BBB' }, 'Acknowledged by <@U09OTHER>')], { user: 'U02BBB', at: '2023-11-14T22:13:20.000Z' }],
+    ['an older reply: the user from its text', [ack({}, 'Acknowledged by <@W012ABC>')], { user: 'W012ABC', at: '2023-11-14T22:13:20.000Z' }],
+    ['metadata that is not a user id, and no text', [ack({ user: 'robert' })], null],
+    ['an ack of another advisory', [{ ...ack({ user: 'U02BBB' }), metadata: { event_type: 'k8s_advisor_post', event_payload: { marker: 'CVE-2024-9042/C0PROD/ack', user: 'U02BBB' } } }], null],
+    ['someone writing the words in the thread (no marker)', [{ ts: '1700000000.000100', text: 'Acknowledged by <@U02BBB>' }], null],
+  ])('%s', (_label, messages, expected) => {
+    expect(acknowledgementIn({ messages }, 'CVE-2023-2727', 'C0PROD')).toEqual(expected);
+  });
+});
+
 describe('recoverPostsFromSlack: replies and digests', () => {
   it('reads the threads that have replies (every page), records replies and the digest, and counts each kind', async () => {
     const history: HistoryPage = {
@@ -162,11 +175,12 @@ describe('recoverPostsFromSlack: replies and digests', () => {
     const threads: Record<string, HistoryPage[]> = {
       '300.1': [
         { messages: [msg('300.1', 'CVE-2024-9042/C0PROD/parent'), msg('301.1', 'CVE-2024-9042/C0PROD/upd-aaaaaaaaaaaaaaaa-r0'), msg('302.1')], response_metadata: { next_cursor: 'r2' } },
-        { messages: [msg('300.1', 'CVE-2024-9042/C0PROD/parent'), msg('303.1', 'CVE-2024-9042/C0PROD/ack')], response_metadata: { next_cursor: '' } },
+        { messages: [msg('300.1', 'CVE-2024-9042/C0PROD/parent'), { ...msg('303.1', 'CVE-2024-9042/C0PROD/ack'), text: 'Acknowledged by <@U02BBB>' }], response_metadata: { next_cursor: '' } },
       ],
     };
     const asked: string[] = [];
     const restored: [PostKey, string][] = [];
+    const acked: [PostKey, string, string][] = [];
     const result = await recoverPostsFromSlack({
       channels: ['C0PROD'],
       readHistory: async () => history,
@@ -174,7 +188,10 @@ describe('recoverPostsFromSlack: replies and digests', () => {
         asked.push(`${ts}@${cursor ?? ''}`);
         return (threads[ts] ?? [])[cursor === 'r2' ? 1 : 0] ?? {};
       },
-      posts: { restore: async (key, ts) => { restored.push([key, ts]); return true; } },
+      posts: {
+        restore: async (key, ts) => { restored.push([key, ts]); return true; },
+        acknowledge: async (key, user, at) => { acked.push([key, user, at]); return true; },
+      },
       logger: silent as never,
     });
     // The parent without replies costs no call.
@@ -187,7 +204,9 @@ describe('recoverPostsFromSlack: replies and digests', () => {
       [{ advisory: 'first-run-digest', channel: 'C0PROD', reply: 'digest' }, '250.1'],
     ]));
     expect(restored).toHaveLength(5);
-    expect(result).toEqual({ posts: 2, replies: 2, digests: 1, advisories: ['CVE-2023-2727', 'CVE-2024-9042'], failedChannels: [] });
+    expect(result).toEqual({ posts: 2, replies: 2, digests: 1, acknowledgements: 1, advisories: ['CVE-2023-2727', 'CVE-2024-9042'], failedChannels: [] });
+    // Who acknowledged, and when (the reply's ts), so the refreshed parent still shows it.
+    expect(acked).toEqual([[{ advisory: 'CVE-2024-9042', channel: 'C0PROD' }, 'U02BBB', new Date(303_100).toISOString()]]);
   });
 
   it('waits out a rate-limited thread page by its Retry-After', async () => {
