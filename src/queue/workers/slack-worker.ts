@@ -183,11 +183,12 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     try {
       const fresh = await deps.posts.get(parentKey);
       if (current(fresh?.hash)) return 'up-to-date';
+      // Every path below ends in chat.update: its slot first, so a job told to wait has rendered nothing.
+      await awaitSlot(deps.pace, { kind: 'update' }, owner);
       const r = await render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null, fresh?.summary ?? null);
       // A record rebuilt from Slack after Redis lost its data does not know what the message said:
       // refresh it quietly rather than announce "details updated" in every thread.
       if (r.quiet || fresh?.recovered === true) {
-        await awaitSlot(deps.pace, { kind: 'update' }, owner);
         await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
         await deps.posts.setRendered(parentKey, hash, r.summary);
         log.info({ advisory: data.advisory, channel: data.channel }, 'advisory refreshed without a reply');
@@ -200,7 +201,6 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
       for (const [i, part] of r.message.overflow.entries()) {
         await postOnce(deps, { ...parentKey, reply: `list-${hash16}-${from}-${i}` }, owner, part, { threadTs: record.ts });
       }
-      await awaitSlot(deps.pace, { kind: 'update' }, owner);
       await deps.slack.update({ channel: data.channel, ts: record.ts, text: r.message.text, blocks: r.message.blocks });
       await deps.posts.setRendered(parentKey, hash, r.summary);
       log.info({ advisory: data.advisory, channel: data.channel, changes: r.changes.slice(0, 20) }, 'advisory updated in thread');
@@ -220,13 +220,13 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     await postOnce(deps, { ...parentKey, reply: 'ack' }, owner, {
       text: `Acknowledged by <@${user}>`, blocks: [section(`:white_check_mark: Acknowledged by <@${user}>`)],
     }, { threadTs: record.ts, payload: { user } });
+    await awaitSlot(deps.pace, { kind: 'update' }, owner);
     const releaseData = await deps.snapshots.getReleaseData();
     const remediations = await channelRemediations(data.channel);
     const { message } = await renderer.render({
       advisory: view.advisory, pages: view.pages, releaseData, acknowledged: { user, at: record.ackAt ?? '' }, remediations,
       previousSummary: null, ...(deps.maxClusterRows ? { maxClusterRows: deps.maxClusterRows } : {}),
     });
-    await awaitSlot(deps.pace, { kind: 'update' }, owner);
     await deps.slack.update({ channel: data.channel, ts: record.ts, text: message.text, blocks: message.blocks });
     return 'acknowledged';
   };
