@@ -46,10 +46,14 @@ export interface FakeMessage {
   postedAt: number;
 }
 
-/** A per-channel limit: at most `perChannel` accepted calls of the method in any `windowMs`. */
+/**
+ * At most `perChannel` accepted calls of the method in any `windowMs`, per channel (Slack's
+ * chat.postMessage rule) or, with `scope: 'workspace'`, across all channels (a Web API tier).
+ */
 export interface RateLimit {
   perChannel: number;
   windowMs: number;
+  scope?: 'channel' | 'workspace';
 }
 
 export type Failure = { status: 429; retryAfter: number } | { error: string } | { status: number };
@@ -293,7 +297,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       const limit = limits.get(method);
       if (limit !== undefined) {
-        const channel = typeof args.channel === 'string' ? args.channel : '';
+        const channel = limit.scope === 'workspace' ? '*' : typeof args.channel === 'string' ? args.channel : '';
         const perMethod = accepted.get(method) ?? new Map<string, number[]>();
         accepted.set(method, perMethod);
         const times = (perMethod.get(channel) ?? []).filter((t) => t > Date.now() - limit.windowMs);

@@ -80,4 +80,13 @@ describe('fake Slack rate limits', () => {
     expect(fake.rateLimited).toEqual([expect.objectContaining({ method: 'chat.postMessage', channel: 'C0PROD' })]);
     expect(fake.messages.map((m) => `${m.channel} ${m.text}`)).toEqual(['C0PROD 1', 'C0PROD 2', 'C0STAGE 1']);
   });
+
+  it('a workspace-wide limit counts every channel together', async () => {
+    fake.rateLimit('chat.update', { perChannel: 1, windowMs: 60_000, scope: 'workspace' });
+    const a = await client.chat.postMessage({ channel: 'C0PROD', text: 'a' });
+    const b = await client.chat.postMessage({ channel: 'C0STAGE', text: 'b' });
+    await client.chat.update({ channel: 'C0PROD', ts: a.ts as string, text: 'a2' });
+    await expect(client.chat.update({ channel: 'C0STAGE', ts: b.ts as string, text: 'b2' })).rejects.toBeInstanceOf(webApi.WebAPIRateLimitedError);
+    expect(fake.rateLimited).toEqual([expect.objectContaining({ method: 'chat.update', channel: '*' })]);
+  });
 });

@@ -17,7 +17,7 @@ import { storeKey } from '../../../src/store/keys.ts';
 import { createPostStore } from '../../../src/store/posts.ts';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.ts';
 import { type TestRedis, testRedis } from '../../helpers/redis.ts';
-import { manyAdvisories } from '../../unit/slack/fixtures.ts';
+import { advisory, manyAdvisories } from '../../unit/slack/fixtures.ts';
 import { PACE_CASES, RULE } from '../../unit/slack/pace-cases.ts';
 import { BOT_TOKEN, postStats, settled, startHub, waitFor } from '../hub/harness.ts';
 
@@ -176,4 +176,31 @@ describe('two hubs posting a backlog into the same channels', () => {
     expect(fake.rateLimited.length).toBeGreaterThan(0);
     console.info(`unpaced: ${2 * N} posts in ${Date.now() - t0} ms, ${fake.rateLimited.length} answered 429, ${fake.callsOf('chat.postMessage').length} chat.postMessage calls`);
   });
+});
+
+describe('updates paced across the workspace', () => {
+  it('a change to every advisory: each thread gets its reply, every parent its update, no chat.update refused', async () => {
+    // chat.update is Tier 3 for the whole workspace: the fake allows 8 in any second across channels.
+    fake.rateLimit('chat.update', { perChannel: 8, windowMs: 1000, scope: 'workspace' });
+    const ids = Array.from({ length: 6 }, (_, i) => `CVE-2099-${20000 + i}`);
+    const open = ids.map((id) => advisory(id, { status: 'open', ranges: [{ component: 'kube-apiserver', introduced: '1.27.0', lastAffected: '1.27.2', fixed: null }] }));
+    const { hub, src } = await startHub({
+      redis, fake, advisories: open, http: false,
+      overrides: { pace: { perChannel: 20, burst: 10, updatesPerMinute: 60 } },
+    });
+    hubs.push(hub);
+    // A second replica reading the same feed: either may run a poll.
+    const second = await startHub({ redis, fake, http: false, overrides: { source: src.source, pace: { perChannel: 20, burst: 10, updatesPerMinute: 60 } } });
+    hubs.push(second.hub);
+    await hub.pollNow();
+    await waitFor(() => postStats(fake).top === 12, '12 parents', 30_000);
+    src.set(open.map((a) => ({ ...a, status: 'fixed', contentHash: 'edited', ranges: [{ component: 'kube-apiserver', introduced: '1.27.0', lastAffected: null, fixed: '1.27.4' }] })));
+    await hub.pollNow();
+    await waitFor(() => fake.callsOf('chat.update').length >= 12, '12 updates', 30_000);
+    await settled(hub, 'the updates');
+    expect(fake.messages.filter((m) => m.threadTs !== null && /open → fixed/.test(JSON.stringify(m.blocks)))).toHaveLength(12);
+    expect(fake.rateLimited).toEqual([]);
+    expect(fake.callsOf('chat.update')).toHaveLength(12);
+    expect(postStats(fake).duplicates).toEqual([]);
+  }, 60_000);
 });
