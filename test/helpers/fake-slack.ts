@@ -14,7 +14,8 @@
  * the parent first on every page (as Slack does) and `thread_not_found` for an unknown ts.
  *
  * Rate limits (`rateLimit`): like Slack's per-channel limit on chat.postMessage, a method may
- * accept at most N calls per channel in any sliding window; beyond that it answers 429 with
+ * accept at most N calls per channel (or across the workspace, like a Web API tier) in any
+ * sliding window; beyond that it answers 429 with
  * Retry-After (whole seconds) and records the refusal in `rateLimited`.
  *
  * Socket Mode: `apps.connections.open` (app-level token only) hands out a single-use loopback
