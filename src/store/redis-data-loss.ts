@@ -69,6 +69,7 @@ export function markerKey(prefix: string): string {
 }
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuard {
   const { redis, logger } = options;
@@ -108,6 +109,9 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
     const owner = randomUUID();
     const got = await redis.set(lockKey, owner, 'PX', lockMs, 'NX');
     if (got !== 'OK') return { result: 'busy', posts: 0, firstInstall: false };
+    // Reading every thread of a large install can outlast the lock (Tier 3 reads): keep it while we work.
+    const keep = setInterval(() => { void redis.eval(EXTEND, 1, lockKey, owner, String(lockMs)).catch(() => 0); }, Math.max(50, Math.floor(lockMs / 3)));
+    keep.unref();
     try {
       // Another replica may have finished between our read and the lock.
       const again = await readMarker();
@@ -133,6 +137,7 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
       }
       return { result: 'recovered', posts: recovered.posts, firstInstall };
     } finally {
+      clearInterval(keep);
       await redis.eval(RELEASE, 1, lockKey, owner).catch(() => 0);
     }
   };
