@@ -13,7 +13,8 @@
  *   Reservations make a backlog of N jobs cost N delays, not N² retries;
  * - a job that comes back later than one interval after its slot lost it (another may be
  *   posting then): it asks afresh;
- * - time is Redis's (TIME), so replicas with skewed clocks share one schedule.
+ * - time is Redis's (TIME), so replicas with skewed clocks share one schedule (a script may
+ *   write after TIME since Redis 5, which replicates scripts by their effects).
  *
  * Keys sit under the deployment prefix (hash-tagged on a Redis Cluster: the bucket and the
  * reservation are in one slot). 429 handling with Retry-After stays as the backstop.
@@ -117,7 +118,7 @@ const SAFE = /^[A-Za-z0-9._-]+$/;
 
 export function createSlackPacer(options: SlackPacerOptions): SlackPacer {
   const post = paceRule(options.pace.perChannel, 1000, options.pace.burst);
-  // Updates are spread over the minute with a small burst of their own.
+  // Updates are spread over the minute with a small burst of their own (the post burst + 2, at most 5).
   const update = paceRule(options.pace.updatesPerMinute, 60_000, Math.min(5, options.pace.burst + 2));
   return {
     async take(bucket, owner) {
