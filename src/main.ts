@@ -186,6 +186,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     redis,
     prefix,
     slack,
+    pace: config.slack.pace,
     source: createWatcherSource({
       parseItem: instrumentParse(parseItem, metrics),
       watcher: createFeedWatcher({
@@ -241,6 +242,7 @@ export async function runHub(options: RoleOptions & { roles?: readonly HubRole[]
     recreateSchedulers: () => hub.schedule(),
     recoverPosts: () => recoverPostsFromSlack({
       readHistory: async (args) => (await web.conversations.history(args)) as unknown as HistoryPage,
+      readReplies: async (args) => (await web.conversations.replies(args)) as unknown as HistoryPage,
       posts: createPostStore({ redis, prefix }),
       channels: Object.values(config.slack.channels),
       logger,

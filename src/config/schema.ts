@@ -183,7 +183,19 @@ export const configSchema = z.strictObject({
     channels: z.record(z.string(), channelId).default({}),
     /** On the very first feed poll, post advisories already in the feed (default: only remember them). */
     announceBacklog: z.boolean().default(false),
-  }).default({ channels: {}, announceBacklog: false }),
+    /**
+     * Posting pace shared by every replica (src/slack/pace.ts): Slack allows about one message per
+     * second per channel with short bursts, and chat.update is Tier 3 (about 50 a minute).
+     */
+    pace: z.strictObject({
+      /** chat.postMessage per channel per second. */
+      perChannel: z.number().positive().max(100).default(1),
+      /** Posts a channel may take at once before the pace applies. */
+      burst: z.number().int().min(1).max(20).default(3),
+      /** chat.update per minute across the workspace. */
+      updatesPerMinute: z.number().positive().max(6000).default(50),
+    }).default({ perChannel: 1, burst: 3, updatesPerMinute: 50 }),
+  }).default({ channels: {}, announceBacklog: false, pace: { perChannel: 1, burst: 3, updatesPerMinute: 50 } }),
   releases: z.strictObject({
     /** endoflife.date API for the release calendar; the bundled snapshot is the fallback. */
     url: z.string().default('https://endoflife.date/api/v1/products/kubernetes'),

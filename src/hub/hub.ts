@@ -56,6 +56,7 @@ import { type SlackApp, type SlackMode, createSlackApp } from '../slack/app.ts';
 import type { ListenerRegistry } from '../slack/listeners/types.ts';
 import { createAuthorizer } from '../slack/middleware/authz.ts';
 import { createResponder } from '../slack/respond.ts';
+import { type SlackPaceConfig, createSlackPacer } from '../slack/pace.ts';
 import { createSlackApi, createWebClient, toSlackError } from '../slack/web.ts';
 import { createSnapshotStore } from '../store/advisory-snapshots.ts';
 import { createAuditLog } from '../store/audit.ts';
@@ -145,6 +146,8 @@ export interface HubOptions {
   redisHealth?: Pick<RedisHealth, 'connectionError'>;
   /** Issue 11: run maintenance windows (threads, reminders, gates, open/close); off unless given. */
   windows?: { tickEveryMs?: number; lockDurationMs?: number };
+  /** Pace advisory posts and updates across replicas (main.ts passes config.slack.pace); without it only Slack's 429s pace them. */
+  pace?: SlackPaceConfig;
 }
 
 export interface Hub {
@@ -343,6 +346,7 @@ export function createHub(options: HubOptions): Hub {
         renderPool.warm();
         const slackWorker = new Worker(QUEUE_NAMES.slack, createSlackProcessor({
           config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger, render: renderPool,
+          ...(options.pace ? { pace: createSlackPacer({ redis: storeRedis, prefix, pace: options.pace }) } : {}),
           ...(w.maxClusterRows ? { maxClusterRows: w.maxClusterRows } : {}),
         }), workerOpts(w.slackConcurrency ?? 4));
         const commandWorker = new Worker(QUEUE_NAMES.commands, createCommandProcessor({

@@ -22,6 +22,8 @@ export interface PostArgs {
   threadTs?: string;
   /** Unique per logical post; stored in message metadata. */
   marker: string;
+  /** More facts for the metadata (e.g. who acknowledged), so they can be read back after Redis lost its data. */
+  payload?: Record<string, string>;
 }
 
 export interface SlackApi {
@@ -121,7 +123,7 @@ export function createSlackApi(client: webApi.WebClient): SlackApi {
         ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
         unfurl_links: false,
         unfurl_media: false,
-        metadata: { event_type: POST_MARKER_EVENT, event_payload: { marker: args.marker } },
+        metadata: { event_type: POST_MARKER_EVENT, event_payload: { ...args.payload, marker: args.marker } },
       }));
       if (typeof res.ts !== 'string') throw new SlackError('SLACK_BAD_RESPONSE', 'chat.postMessage: no ts in the answer', { retryable: true });
       return { ts: res.ts };

@@ -79,6 +79,9 @@ export interface PostStoreOptions {
   now?: () => number;
 }
 
+/** The post key of a channel's first-run digest (not an advisory: no thread, never updated); its marker is `first-run-digest/CHANNEL/digest`. */
+export const DIGEST_POST_KEY = { advisory: 'first-run-digest', reply: 'digest' } as const;
+
 const SAFE_PART = /^[A-Za-z0-9._-]+$/;
 
 const CLAIM = `

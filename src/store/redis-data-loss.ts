@@ -27,6 +27,9 @@ export const RECOVERY_SEED_ID = 'k8s-advisor-recovered';
 
 export interface RecoveredPosts {
   posts: number;
+  /** Thread replies and first-run digests recovered (recoverPostsFromSlack counts both; default 0). */
+  replies?: number;
+  digests?: number;
   advisories: string[];
 }
 
@@ -66,6 +69,7 @@ export function markerKey(prefix: string): string {
 }
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuard {
   const { redis, logger } = options;
@@ -105,6 +109,9 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
     const owner = randomUUID();
     const got = await redis.set(lockKey, owner, 'PX', lockMs, 'NX');
     if (got !== 'OK') return { result: 'busy', posts: 0, firstInstall: false };
+    // Reading every thread of a large install can outlast the lock (Tier 3 reads): keep it while we work.
+    const keep = setInterval(() => { void redis.eval(EXTEND, 1, lockKey, owner, String(lockMs)).catch(() => 0); }, Math.max(50, Math.floor(lockMs / 3)));
+    keep.unref();
     try {
       // Another replica may have finished between our read and the lock.
       const again = await readMarker();
@@ -113,15 +120,24 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
         return { result: 'recovered', posts: 0, firstInstall: false };
       }
       const recovered = await options.recoverPosts();
-      const firstInstall = !lost && recovered.posts === 0;
+      const replies = recovered.replies ?? 0;
+      const digests = recovered.digests ?? 0;
+      // A digest alone (a first run that only remembered the backlog) is proof of an earlier install too.
+      const firstInstall = !lost && recovered.posts + replies + digests === 0;
       if (!firstInstall) await seedFeedState(recovered.advisories);
       const next = randomUUID();
       await redis.set(key, JSON.stringify({ epoch: next, at: now().toISOString() }));
       epoch = next;
       await options.recreateSchedulers();
-      if (!firstInstall) logger.warn({ posts: recovered.posts, advisories: recovered.advisories.length }, `Redis lost its data; recovered ${recovered.posts} posts from Slack`);
+      if (!firstInstall) {
+        logger.warn(
+          { posts: recovered.posts, replies, digests, advisories: recovered.advisories.length },
+          `Redis lost its data; recovered ${recovered.posts} posts, ${replies} replies, ${digests} digests from Slack`,
+        );
+      }
       return { result: 'recovered', posts: recovered.posts, firstInstall };
     } finally {
+      clearInterval(keep);
       await redis.eval(RELEASE, 1, lockKey, owner).catch(() => 0);
     }
   };

@@ -9,7 +9,14 @@
  * posting works, reading history answers `not_in_channel`, and `conversations.join` succeeds
  * only when the channel is joinable (the app has `channels:join` and the channel is public).
  * History and replies paginate like the real API: `limit` (default 100), `has_more`, and an
- * opaque `response_metadata.next_cursor` to pass back as `cursor`.
+ * opaque `response_metadata.next_cursor` to pass back as `cursor`. A thread parent in history
+ * carries `thread_ts`, `reply_count`, `reply_users_count` and `latest_reply`; replies answers
+ * the parent first on every page (as Slack does) and `thread_not_found` for an unknown ts.
+ *
+ * Rate limits (`rateLimit`): like Slack's per-channel limit on chat.postMessage, a method may
+ * accept at most N calls per channel (or across the workspace, like a Web API tier) in any
+ * sliding window; beyond that it answers 429 with
+ * Retry-After (whole seconds) and records the refusal in `rateLimited`.
  *
  * Socket Mode: `apps.connections.open` (app-level token only) hands out a single-use loopback
  * WebSocket URL on the same server; a connection gets `hello`, then `fake.socket.send` delivers
@@ -36,6 +43,18 @@ export interface FakeMessage {
   text: string;
   blocks: unknown[];
   metadata: { event_type: string; event_payload: Record<string, unknown> } | null;
+  /** When the fake accepted it (ms). */
+  postedAt: number;
+}
+
+/**
+ * At most `perChannel` accepted calls of the method in any `windowMs`, per channel (Slack's
+ * chat.postMessage rule) or, with `scope: 'workspace'`, across all channels (a Web API tier).
+ */
+export interface RateLimit {
+  perChannel: number;
+  windowMs: number;
+  scope?: 'channel' | 'workspace';
 }
 
 export type Failure = { status: 429; retryAfter: number } | { error: string } | { status: number };
@@ -75,6 +94,10 @@ export interface FakeSlack {
   /** A fresh response_url pointing at this fake. */
   responseUrl(): string;
   fail(method: string, failure: Failure, times?: number): void;
+  /** Enforce a per-channel rate limit on `method` from now on (429 + Retry-After beyond it). */
+  rateLimit(method: string, limit: RateLimit): void;
+  /** Calls refused by a rate limit, in order. */
+  rateLimited: { method: string; channel: string; at: number }[];
   delay(method: string, ms: number): void;
   setUsergroup(id: string, users: string[]): void;
   /**
@@ -124,6 +147,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   /** channel → how conversations.join answers (null: joinable). */
   const outside = new Map<string, string | null>();
   const joined: string[] = [];
+  const limits = new Map<string, RateLimit>();
+  /** method → channel → times of accepted calls (ms), oldest first. */
+  const accepted = new Map<string, Map<string, number[]>>();
+  const rateLimited: { method: string; channel: string; at: number }[] = [];
   let counter = 0;
   let responseCounter = 0;
   let origin = '';
@@ -131,7 +158,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const tickets = new Set<string>();
   let ticketCounter = 0;
   let envelopeCounter = 0;
-  let accepted = 0;
+  let socketsAccepted = 0;
   const sockets: WsSocket[] = [];
   const acks: FakeSocketAck[] = [];
   const wss = new WebSocketServer({ noServer: true });
@@ -158,7 +185,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const meta = args.metadata as FakeMessage['metadata'] | undefined;
         messages.push({
           channel: str('channel'), ts, threadTs: str('thread_ts') || null, text: str('text'),
-          blocks: Array.isArray(args.blocks) ? args.blocks : [], metadata: meta ?? null,
+          blocks: Array.isArray(args.blocks) ? args.blocks : [], metadata: meta ?? null, postedAt: Date.now(),
         });
         return { ok: true, channel: str('channel'), ts, message: { ts, text: str('text') } };
       }
@@ -195,21 +222,42 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const oldest = Number(str('oldest') || '0');
         const withMeta = String(args.include_all_metadata) === 'true';
         const history = method === 'conversations.history';
-        const list = messages
-          .filter((m) => m.channel === channel && Number(m.ts) >= oldest
-            && (history ? m.threadTs === null : m.ts === str('ts') || m.threadTs === str('ts')))
-          // History is newest first; a thread is oldest first, parent included.
-          .sort((a, b) => (history ? Number(b.ts) - Number(a.ts) : Number(a.ts) - Number(b.ts)))
-          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.threadTs ? { thread_ts: m.threadTs } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        const inChannel = messages.filter((m) => m.channel === channel);
+        const replies = new Map<string, FakeMessage[]>();
+        for (const m of inChannel) if (m.threadTs !== null) replies.set(m.threadTs, [...(replies.get(m.threadTs) ?? []), m]);
+        const shape = (m: FakeMessage) => {
+          const thread = m.threadTs === null ? replies.get(m.ts) : undefined;
+          return {
+            type: 'message', ts: m.ts, text: m.text,
+            ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+            ...(thread ? {
+              thread_ts: m.ts, reply_count: thread.length, reply_users_count: 1, reply_users: ['UBOT'],
+              latest_reply: thread.reduce((a, r) => (Number(r.ts) > Number(a) ? r.ts : a), thread[0]?.ts ?? m.ts),
+            } : {}),
+            ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+          };
+        };
+        let parent: FakeMessage | undefined;
+        if (!history) {
+          parent = inChannel.find((m) => m.ts === str('ts'));
+          if (parent === undefined) return { ok: false, error: 'thread_not_found' };
+        }
+        const list = (history
+          ? inChannel.filter((m) => m.threadTs === null && Number(m.ts) >= oldest).sort((a, b) => Number(b.ts) - Number(a.ts))
+          // A thread is oldest first; the parent heads every page (below), as Slack answers.
+          : (replies.get(str('ts')) ?? []).filter((m) => Number(m.ts) >= oldest).sort((a, b) => Number(a.ts) - Number(b.ts)))
+          .map(shape);
         const limit = Math.min(Math.max(Number(str('limit') || '100') || 100, 1), 999);
         const cursor = str('cursor');
         const start = cursor ? Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, '')) : 0;
         if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
-        const page = list.slice(start, start + limit);
-        const more = start + limit < list.length;
+        const head = parent !== undefined && Number(parent.ts) >= oldest ? [shape(parent)] : [];
+        const size = Math.max(1, limit - head.length);
+        const page = [...head, ...list.slice(start, start + size)];
+        const more = start + size < list.length;
         return {
           ok: true, messages: page, has_more: more,
-          ...(more ? { response_metadata: { next_cursor: Buffer.from(`offset:${start + limit}`).toString('base64') } } : { response_metadata: { next_cursor: '' } }),
+          ...(more ? { response_metadata: { next_cursor: Buffer.from(`offset:${start + size}`).toString('base64') } } : { response_metadata: { next_cursor: '' } }),
         };
       }
       default:
@@ -248,6 +296,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         if (failure.status === 429 && 'retryAfter' in failure) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
         return send(failure.status, { ok: false, error: 'fake_http_error' });
       }
+      const limit = limits.get(method);
+      if (limit !== undefined) {
+        const channel = limit.scope === 'workspace' ? '*' : typeof args.channel === 'string' ? args.channel : '';
+        const perMethod = accepted.get(method) ?? new Map<string, number[]>();
+        accepted.set(method, perMethod);
+        const times = (perMethod.get(channel) ?? []).filter((t) => t > Date.now() - limit.windowMs);
+        perMethod.set(channel, times);
+        if (times.length >= limit.perChannel) {
+          const at = Date.now();
+          rateLimited.push({ method, channel, at });
+          const wait = Math.max(1, Math.ceil(((times[0] ?? at) + limit.windowMs - at) / 1000));
+          return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(wait) });
+        }
+        times.push(Date.now());
+      }
       const answer = handle(method, args, token);
       const d = delays.get(method);
       if (d) await new Promise((r) => setTimeout(r, d));
@@ -266,7 +329,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      accepted++;
+      socketsAccepted++;
       sockets.push(ws);
       ws.on('close', () => {
         const i = sockets.indexOf(ws);
@@ -310,6 +373,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     fail(method, failure, times = 1) {
       failures.set(method, { failure, times });
     },
+    rateLimit(method, limit) {
+      limits.set(method, limit);
+    },
+    rateLimited,
     delay(method, ms) {
       delays.set(method, ms);
     },
@@ -324,7 +391,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     joined,
     socket: {
-      connections: () => accepted,
+      connections: () => socketsAccepted,
       open: () => sockets.filter((s) => s.readyState === WS_OPEN).length,
       send(type, payload, options = {}) {
         const envelopeId = `env-${++envelopeCounter}`;

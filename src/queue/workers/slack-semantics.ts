@@ -1,6 +1,7 @@
 /**
  * Slack failures → BullMQ semantics, in one place:
  * - 429: the job goes back to `delayed` for Retry-After (not counted as an attempt);
+ * - our own pace (SLACK_PACED, src/slack/pace.ts): likewise, until the slot it reserved;
  * - a permanent Slack error (bad token, unknown channel, invalid blocks): UnrecoverableError, the job
  *   fails at once and stays in the failed set for an operator, with the reason and a hint;
  * - anything else: rethrown, BullMQ retries with exponential backoff, then leaves it failed.
@@ -13,6 +14,12 @@ export async function withSlackSemantics<T>(job: Job, token: string | undefined,
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof SlackError && err.code === 'SLACK_PACED' && err.retryAfterMs !== undefined) {
+      // Our own pace (src/slack/pace.ts): routine while a backlog drains, so not a warning.
+      logger.debug({ code: err.code, retryAfterMs: err.retryAfterMs }, 'slack call paced; job delayed until its slot');
+      await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+      throw new DelayedError();
+    }
     if (err instanceof SlackError && err.code === 'SLACK_RATE_LIMITED' && err.retryAfterMs !== undefined) {
       logger.warn({ code: err.code, retryAfterMs: err.retryAfterMs }, 'slack rate limited; job delayed by Retry-After');
       await job.moveToDelayed(Date.now() + err.retryAfterMs, token);

@@ -15,19 +15,20 @@ import { deliverFrom } from '../../notify/plan.ts';
 import { channelFor, createRouting } from '../../notify/routing.ts';
 import { advisoryChangeReply, type SlackMessage } from '../../slack/blocks/advisory.ts';
 import { section } from '../../slack/blocks/text.ts';
+import { type SlackPacer, awaitSlot } from '../../slack/pace.ts';
 import { type SlackApi, slackRejected } from '../../slack/web.ts';
 import type { SnapshotStore } from '../../store/advisory-snapshots.ts';
 import type { Finding, Remediation } from '../../triage/types.ts';
 import { type RenderPool, createRenderPool } from './render-pool.ts';
-import type { Lock, PostKey, PostStore } from '../../store/posts.ts';
+import { DIGEST_POST_KEY, type Lock, type PostKey, type PostStore } from '../../store/posts.ts';
 import { slackJobSchema, type SlackJob } from '../payloads.ts';
 import { withSlackSemantics } from './slack-semantics.ts';
 
 /** Bot scopes the deliver stage needs beyond posting: joining a public channel to read its history when reconciling. */
 export const DELIVERY_BOT_SCOPES = ['channels:join'] as const;
 
-/** The post key of a channel's first-run digest (not an advisory: no thread, never updated). */
-export const DIGEST_KEY = { advisory: 'first-run-digest', reply: 'digest' } as const;
+/** The post key of a channel's first-run digest (store/posts.ts, where recovery from Slack finds it too). */
+export const DIGEST_KEY = DIGEST_POST_KEY;
 
 export interface SlackProcessorDeps {
   config: Pick<Config, 'slack' | 'clusters'>;
@@ -40,6 +41,8 @@ export interface SlackProcessorDeps {
   maxClusterRows?: number;
   /** Where messages are rendered (default in-process; the hub gives it a render thread). */
   render?: RenderPool;
+  /** Posting pace shared by the replicas (src/slack/pace.ts); without it only Slack's 429s pace us. */
+  pace?: SlackPacer;
 }
 
 export type SlackJobResult = 'posted' | 'updated' | 'up-to-date' | 'not-relevant' | 'acknowledged' | 'digest-posted';
@@ -80,13 +83,18 @@ async function reconcile(
 
 /** Post `message` exactly once under `key` (see PostStore); returns its ts. */
 export async function postOnce(
-  deps: Pick<SlackProcessorDeps, 'slack' | 'posts' | 'logger'>,
+  deps: Pick<SlackProcessorDeps, 'slack' | 'posts' | 'logger' | 'pace'>,
   key: PostKey,
   owner: string,
   message: SlackMessage,
-  options: { threadTs?: string; hash?: string; summary?: string } = {},
+  options: { threadTs?: string; hash?: string; summary?: string; payload?: Record<string, string> } = {},
 ): Promise<string> {
   const marker = [key.advisory, key.channel, key.reply ?? 'parent'].join('/');
+  if (deps.pace !== undefined) {
+    // The slot before the claim: a job told to wait holds no claim meanwhile. One already posted needs no slot.
+    const known = await deps.posts.get(key);
+    if (known?.state !== 'posted') await awaitSlot(deps.pace, { kind: 'post', channel: key.channel }, owner);
+  }
   const claim = await deps.posts.claim(key, owner);
   if (claim.result === 'posted') return claim.ts;
   if (claim.result === 'busy') {
@@ -104,7 +112,10 @@ export async function postOnce(
   }
   let ts: string;
   try {
-    ({ ts } = await deps.slack.postMessage({ channel: key.channel, text: message.text, blocks: message.blocks, marker, ...(options.threadTs ? { threadTs: options.threadTs } : {}) }));
+    ({ ts } = await deps.slack.postMessage({
+      channel: key.channel, text: message.text, blocks: message.blocks, marker,
+      ...(options.threadTs ? { threadTs: options.threadTs } : {}), ...(options.payload ? { payload: options.payload } : {}),
+    }));
   } catch (err) {
     if (slackRejected(err)) await deps.posts.release(key, owner);
     throw err;
@@ -172,6 +183,8 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     try {
       const fresh = await deps.posts.get(parentKey);
       if (current(fresh?.hash)) return 'up-to-date';
+      // Every path below ends in chat.update: its slot first, so a job told to wait has rendered nothing.
+      await awaitSlot(deps.pace, { kind: 'update' }, owner);
       const r = await render(fresh?.ackUser ? { user: fresh.ackUser, at: fresh.ackAt ?? '' } : null, fresh?.summary ?? null);
       // A record rebuilt from Slack after Redis lost its data does not know what the message said:
       // refresh it quietly rather than announce "details updated" in every thread.
@@ -206,7 +219,8 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     const user = record.ackUser ?? data.user;
     await postOnce(deps, { ...parentKey, reply: 'ack' }, owner, {
       text: `Acknowledged by <@${user}>`, blocks: [section(`:white_check_mark: Acknowledged by <@${user}>`)],
-    }, { threadTs: record.ts });
+    }, { threadTs: record.ts, payload: { user } });
+    await awaitSlot(deps.pace, { kind: 'update' }, owner);
     const releaseData = await deps.snapshots.getReleaseData();
     const remediations = await channelRemediations(data.channel);
     const { message } = await renderer.render({

@@ -196,7 +196,7 @@ describe.skipIf(nodes === null)('on a 3-master Redis Cluster', () => {
     expect(await guard.start()).toEqual({ firstInstall: false, recovered: 2 });
     await t.redis.del(markerKey(t.prefix));
     expect(await guard.check()).toBe('recovered');
-    expect(logs.filter((l) => l.includes('Redis lost its data; recovered 2 posts from Slack'))).toHaveLength(2);
+    expect(logs.filter((l) => l.includes('Redis lost its data; recovered 2 posts, 0 replies, 0 digests from Slack'))).toHaveLength(2);
     expect(schedules).toBe(2);
   });
 

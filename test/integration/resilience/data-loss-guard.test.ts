@@ -3,12 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisFeedStateStore } from '../../../src/store/feed-state.ts';
 import { createDataLossGuard, markerKey, RECOVERY_SEED_ID, type RecoveredPosts } from '../../../src/store/redis-data-loss.ts';
 import { testRedis, type TestRedis } from '../../helpers/redis.ts';
+import { waitFor } from '../hub/harness.ts';
 
 let r: TestRedis;
 beforeEach(async () => { r = await testRedis('guard'); });
 afterEach(async () => { await r.cleanup(); });
 
-function guard(recovered: RecoveredPosts | (() => Promise<RecoveredPosts>), opts: { up?: () => boolean } = {}) {
+function guard(recovered: RecoveredPosts | (() => Promise<RecoveredPosts>), opts: { up?: () => boolean; lockMs?: number } = {}) {
   const warnings: string[] = [];
   const calls = { recover: 0, schedule: 0 };
   const feedState = createRedisFeedStateStore({ redis: r.redis, prefix: r.prefix });
@@ -19,6 +20,7 @@ function guard(recovered: RecoveredPosts | (() => Promise<RecoveredPosts>), opts
     retryMs: 10, startAttempts: 3,
     recreateSchedulers: async () => { calls.schedule++; },
     ...(opts.up ? { isUp: opts.up } : {}),
+    ...(opts.lockMs ? { lockMs: opts.lockMs } : {}),
   });
   return { g, warnings, calls, feedState };
 }
@@ -38,8 +40,17 @@ describe('data-loss guard', () => {
     const { g, warnings, feedState } = guard({ posts: 3, advisories: ['CVE-2023-2727', 'CVE-2024-9042'] });
     expect(await g.start()).toEqual({ firstInstall: false, recovered: 3 });
     g.stop();
-    expect(warnings).toEqual(['Redis lost its data; recovered 3 posts from Slack']);
+    expect(warnings).toEqual(['Redis lost its data; recovered 3 posts, 0 replies, 0 digests from Slack']);
     expect([...(await feedState.getKnown()).keys()].sort()).toEqual(['CVE-2023-2727', 'CVE-2024-9042']);
+  });
+
+  it('a hub starting over lost data where only a first-run digest was posted: a loss, not a first install', async () => {
+    const { g, warnings, feedState } = guard({ posts: 0, replies: 0, digests: 2, advisories: [] });
+    expect(await g.start()).toEqual({ firstInstall: false, recovered: 0 });
+    g.stop();
+    expect(warnings).toEqual(['Redis lost its data; recovered 0 posts, 0 replies, 2 digests from Slack']);
+    // The next poll is a later poll (the digest is not posted again; what is new is posted).
+    expect([...(await feedState.getKnown()).keys()]).toEqual([RECOVERY_SEED_ID]);
   });
 
   it('the marker vanishing under a running hub is a loss even with nothing to recover: the next poll is not a first run', async () => {
@@ -49,7 +60,7 @@ describe('data-loss guard', () => {
     expect(await g.check()).toBe('ok');
     await r.redis.del(markerKey(r.prefix));
     expect(await g.check()).toBe('recovered');
-    expect(warnings).toEqual(['Redis lost its data; recovered 0 posts from Slack']);
+    expect(warnings).toEqual(['Redis lost its data; recovered 0 posts, 0 replies, 0 digests from Slack']);
     expect([...(await feedState.getKnown()).keys()]).toEqual([RECOVERY_SEED_ID]);
     expect(calls.schedule).toBe(2);
     expect(await g.check()).toBe('ok');
@@ -78,6 +89,22 @@ describe('data-loss guard', () => {
     const later = await Promise.all([a.g.check(), b.g.check()]);
     expect(later.sort()).toEqual(expect.arrayContaining(['ok']));
     expect(later.every((x) => x === 'ok' || x === 'adopted')).toBe(true);
+  });
+
+  it('a recovery that outlasts the lock keeps it: no second replica recovers meanwhile', async () => {
+    let finish!: () => void;
+    const slow = new Promise<void>((res) => { finish = res; });
+    const a = guard(async () => { await slow; return { posts: 1, advisories: ['CVE-2023-2727'] }; }, { lockMs: 500 });
+    const b = guard({ posts: 1, advisories: ['CVE-2023-2727'] }, { lockMs: 500 });
+    const running = a.g.check();
+    await waitFor(async () => (await r.redis.exists(`${r.prefix}:lock:data-loss-recovery`)) === 1, 'the recovery lock');
+    // Three lock lengths later the lock is still held by the slow recovery.
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(await b.g.check()).toBe('busy');
+    finish();
+    expect(await running).toBe('recovered');
+    expect(b.calls.recover).toBe(0);
+    expect(await r.redis.exists(`${r.prefix}:lock:data-loss-recovery`)).toBe(0);
   });
 
   it('skips checks while Redis is known to be down (no failed-check line per tick of an outage)', async () => {

@@ -129,8 +129,8 @@ describe.skipIf(!available)('Redis data loss', () => {
     feed.setBody(feedWithNewAdvisory());
     await server.restartEmpty();
 
-    const line = await waitFor(() => logged(/Redis lost its data; recovered \d+ posts from Slack/)[0], 'the data-loss line');
-    expect(line).toContain(`recovered ${before} posts from Slack`);
+    const line = await waitFor(() => logged(/Redis lost its data; recovered \d+ posts, \d+ replies, \d+ digests from Slack/)[0], 'the data-loss line');
+    expect(line).toContain(`recovered ${before} posts, 0 replies, 0 digests from Slack`);
     expect(logged(/Redis lost its data/)).toHaveLength(1);
 
     // The schedulers came back: the feed is polled again and the new advisory reaches both channels.
@@ -154,8 +154,8 @@ describe.skipIf(!available)('Redis data loss', () => {
     feed.setBody(feedWithNewAdvisory());
     lines = [];
     await startHubProcess();
-    const line = await waitFor(() => logged(/Redis lost its data; recovered \d+ posts from Slack/)[0], 'the data-loss line');
-    expect(line).toContain(`recovered ${before} posts from Slack`);
+    const line = await waitFor(() => logged(/Redis lost its data; recovered \d+ posts, \d+ replies, \d+ digests from Slack/)[0], 'the data-loss line');
+    expect(line).toContain(`recovered ${before} posts, 0 replies, 0 digests from Slack`);
     await waitFor(() => parents().filter((m) => m.text.includes('CVE-2099-4242')).length === 2, 'the new advisory in both channels');
     await settledParents();
     const keys = parentKeys();
