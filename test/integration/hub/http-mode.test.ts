@@ -73,7 +73,12 @@ describe('HTTP mode request verification', () => {
     expect(farFuture.status).toBe(401);
     // A clock a little fast is still fine.
     expect((await postSigned(url, body, { secret: SIGNING_SECRET, timestamp: now + 60 })).status).toBe(200);
-    const audit = await createAuditLog({ redis: redis.redis, prefix: redis.prefix }).recent(5);
+    // The audit record is written after the ack: wait for it, then check nothing else was recorded.
+    const log = createAuditLog({ redis: redis.redis, prefix: redis.prefix });
+    const audit = await waitFor(async () => {
+      const recent = await log.recent(5);
+      return recent.length > 0 ? recent : undefined;
+    }, 'audit record of the accepted request');
     expect(audit.map((a) => a.what)).toEqual(['help']);
   });
 
