@@ -22,6 +22,8 @@ export interface ComponentPlan {
   fixes: string[];
   /** Why this component of this advisory cannot be judged (low confidence, no ranges …), else null. */
   unknownReason: string | null;
+  /** Set when the advisory itself says no Kubernetes component is affected: every cluster is not affected, for this reason. */
+  notAffectedReason?: string;
   /** "1.27.0–1.27.1, 1.26.0–1.26.4, ≤ 1.24.13". */
   rangeText: string;
   /** Minors worth looking at for a fix: calendar minors and the minors of `fixes`, ascending. */

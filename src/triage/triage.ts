@@ -541,7 +541,13 @@ export function createTriageSession(options: Pick<TriageOptions, 'advisories' | 
     if (!guessed) for (const c of all) if (isClientComponent(c)) clients.push(clientAdvisory(advisory, c));
     if (components.length > 0) return components.map((c) => planInfo(run, run.ev.plan(advisory, c), ai, noCounts));
     if (all.length > 0) return []; // clients and libraries only
-    return [planInfo(run, { ...run.ev.plan(advisory, 'kubernetes'), unknownReason: 'the advisory names no affected component' }, ai, noCounts)];
+    // No component at all: the text either says Kubernetes itself is not affected (`stated`), or names nothing.
+    const base = run.ev.plan(advisory, 'kubernetes');
+    const none = advisory.componentSource === 'stated' && advisory.ranges.length === 0 && !advisory.placeholder && advisory.parse.confidence !== 'low'
+      ? { unknownReason: null, notAffectedReason: 'the advisory says no Kubernetes component is affected (read it if it names a tool or installer you use)' }
+      // A placeholder or unreadable advisory keeps its own reason.
+      : { unknownReason: advisory.placeholder || advisory.parse.confidence === 'low' ? base.unknownReason : 'the advisory names no affected component' };
+    return [planInfo(run, { ...base, ...none }, ai, noCounts)];
   });
   return {
     advisories: options.advisories, elements: [...options.advisories], calendar, nowMs: now.getTime(), cve: options.cve, run, selected, planLists, clients,
@@ -831,7 +837,10 @@ function judgeVersions(run: Run, ctx: ClusterContext, pi: PlanInfo, out: Finding
   }
   const plan = pi.plan;
   const sv = singleVersion(run, ctx, pi.component, pi.ci);
-  if (plan.unknownReason !== null) {
+  if (plan.notAffectedReason !== undefined) {
+    if (!omit) emit(run, out, pi, ctx, sv.raw, 'not-affected', null, NO_PATH, plan.notAffectedReason, null, sv.notes);
+    else run.omitted[pi.ai] = (run.omitted[pi.ai] ?? 0) + 1;
+  } else if (plan.unknownReason !== null) {
     emit(run, out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, plan.unknownReason, null, sv.notes);
   } else if (sv.version === null) {
     emit(run, out, pi, ctx, sv.raw, 'unknown', null, NO_PATH, sv.missing, null, sv.notes);

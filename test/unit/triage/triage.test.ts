@@ -245,9 +245,20 @@ describe('unknown, with the reason', () => {
   });
 
   it('an advisory naming no component', () => {
-    const a: Advisory = { ...CVE_2023_2431, id: 'CVE-TEST-NOCOMP', components: [], ranges: [] };
+    const a: Advisory = { ...CVE_2023_2431, id: 'CVE-TEST-NOCOMP', components: [], ranges: [], componentSource: 'inferred' };
     const f = finding(a, { server: 'v1.27.1' }, DAY.jun2023, 'kubernetes');
     expect(f).toMatchObject({ verdict: 'unknown', reason: 'the advisory names no affected component' });
+  });
+
+  it.each<[string, Partial<Advisory>, string]>([
+    ['the text says no Kubernetes component is affected', {}, 'not-affected'],
+    ['… but its versions could not be read with confidence', { parse: { source: 'none', confidence: 'low', warnings: [] } }, 'unknown'],
+    ['… in a placeholder', { placeholder: true }, 'unknown'],
+  ])('no component, stated: %s', (_label, extra, verdict) => {
+    const a: Advisory = { ...CVE_2023_2431, id: 'CVE-TEST-NOIMPACT', components: [], ranges: [], componentSource: 'stated', ...extra };
+    const f = finding(a, { server: 'v1.27.1' }, DAY.jun2023, 'kubernetes');
+    expect(f.verdict).toBe(verdict);
+    if (verdict === 'not-affected') expect(f.reason).toMatch(/says no Kubernetes component is affected/);
   });
 
   it('a range that is not made of versions', () => {
