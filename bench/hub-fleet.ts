@@ -178,6 +178,24 @@ async function bare(file: string, advisories: Advisory[]): Promise<{ ms: number;
   return { ms: performance.now() - t0, comparisons, hits };
 }
 
+/**
+ * Untimed: what must be posted (advisory × channel with an affected, unfixed or unknown cluster).
+ * A function of its own so the whole fleet's findings are garbage before the hub starts: kept in
+ * main()'s frame they would sit in the heap measured as the hub's.
+ */
+async function expectedPosts(file: string, advisories: Advisory[], calendar: ReturnType<typeof loadBundledCalendar>): Promise<Set<string>> {
+  const config = await loadConfigFile(file);
+  const result = await triageFleet({ config, advisories, calendar, now: new Date() });
+  const routing = createRouting(config);
+  const expected = new Set<string>();
+  for (const f of result.findings) {
+    if (f.verdict === 'not-affected') continue;
+    const channel = routing.channelOf(f);
+    if (channel !== null) expected.add(`${f.advisory}/${channel}`);
+  }
+  return expected;
+}
+
 function startFakeSlackProcess(): Promise<{ child: ChildProcess; apiUrl: string; seen: Seen[] }> {
   // No execArgv: profiling or GC-tracing flags of this process are not the fake's.
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fake-slack'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -212,17 +230,7 @@ async function main(): Promise<void> {
   const fake = await startFakeSlackProcess();
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-  // Untimed: what must be posted (advisory × channel with an affected, unfixed or unknown cluster).
-  const config0 = await loadConfigFile(file);
-  const now = new Date();
-  const expectedResult = await triageFleet({ config: config0, advisories, calendar, now });
-  const routing = createRouting(config0);
-  const expected = new Set<string>();
-  for (const f of expectedResult.findings) {
-    if (f.verdict === 'not-affected') continue;
-    const channel = routing.channelOf(f);
-    if (channel !== null) expected.add(`${f.advisory}/${channel}`);
-  }
+  const expected = await expectedPosts(file, advisories, calendar);
 
   const base = await bare(file, advisories);
 

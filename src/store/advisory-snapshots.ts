@@ -15,6 +15,7 @@
  *
  * Heads written by `put`/`replace` (findings inline, no per-channel parts) are read too.
  */
+import { randomUUID } from 'node:crypto';
 import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
@@ -121,6 +122,10 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Seconds a part stays readable after a newer head stopped naming it. */
 const PART_GRACE_S = 600;
+/** Clusters per slice when the fleet posture is written or remediations read. */
+const FLEET_SLICE = 500;
+/** Seconds a half-written fleet survives a writer that died. */
+const TMP_TTL_S = 600;
 const UNROUTED = '-';
 
 const REPLACE = `
@@ -275,17 +280,53 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       });
     },
     async putFleet(fleet) {
-      const fields: string[] = [];
-      for (const c of fleet.clusters) if (c.remediation) fields.push(c.cluster, JSON.stringify(c.remediation));
-      const tx = redis.multi().set(fleetKey, JSON.stringify(fleet)).set(releaseKey, JSON.stringify(fleet.releaseData)).del(remediationKey);
-      if (fields.length > 0) tx.hset(remediationKey, ...fields);
+      // 10,000 postures are tens of megabytes of JSON: encoded and sent a slice at a time (each
+      // await lets the event loop run) into temporary keys, then renamed over the live ones in
+      // one MULTI, so a reader sees the whole old fleet or the whole new one.
+      const token = randomUUID().slice(0, 8);
+      const tmpFleet = `${fleetKey}:tmp:${token}`;
+      const tmpRemediation = `${remediationKey}:tmp:${token}`;
+      const { clusters, ...rest } = fleet;
+      const restJson = JSON.stringify(rest);
+      // Look-alike clusters share one remediation object (triage computes one per shape): encode it once.
+      const encoded = new Map<Remediation, string>();
+      const remediationJson = (r: Remediation) => {
+        let json = encoded.get(r);
+        if (json === undefined) encoded.set(r, (json = JSON.stringify(r)));
+        return json;
+      };
+      await redis.set(tmpFleet, '{"clusters":[', 'EX', TMP_TTL_S);
+      let remediations = 0;
+      for (let i = 0; i < clusters.length; i += FLEET_SLICE) {
+        const slice = clusters.slice(i, i + FLEET_SLICE);
+        const fields: string[] = [];
+        for (const c of slice) if (c.remediation) fields.push(c.cluster, remediationJson(c.remediation));
+        const tx = redis.multi().append(tmpFleet, `${i > 0 ? ',' : ''}${slice.map((c) => JSON.stringify(c)).join(',')}`);
+        if (fields.length > 0) tx.hset(tmpRemediation, ...fields).expire(tmpRemediation, TMP_TTL_S);
+        await tx.exec();
+        remediations += fields.length / 2;
+      }
+      await redis.append(tmpFleet, restJson === '{}' ? ']}' : `],${restJson.slice(1)}`);
+      // RENAME keeps the temporary keys' TTL: PERSIST drops it.
+      const tx = redis.multi().rename(tmpFleet, fleetKey).persist(fleetKey).set(releaseKey, JSON.stringify(fleet.releaseData)).del(remediationKey);
+      if (remediations > 0) tx.rename(tmpRemediation, remediationKey).persist(remediationKey);
       await tx.exec();
     },
     async getRemediations(clusters) {
       const out = new Map<string, Remediation>();
-      if (clusters.length === 0) return out;
-      const raw = await redis.hmget(remediationKey, ...clusters);
-      raw.forEach((r, i) => { if (r !== null) out.set(clusters[i] as string, JSON.parse(r) as Remediation); });
+      // Read in slices (one reply for 10,000 clusters is one long synchronous decode) and each
+      // distinct JSON parsed once: look-alike clusters share their remediation.
+      const parsed = new Map<string, Remediation>();
+      for (let i = 0; i < clusters.length; i += FLEET_SLICE) {
+        const names = clusters.slice(i, i + FLEET_SLICE);
+        const raw = await redis.hmget(remediationKey, ...names);
+        raw.forEach((r, j) => {
+          if (r === null) return;
+          let value = parsed.get(r);
+          if (value === undefined) parsed.set(r, (value = JSON.parse(r) as Remediation));
+          out.set(names[j] as string, value);
+        });
+      }
       return out;
     },
     async getReleaseData() {

@@ -35,6 +35,44 @@ export interface RenderOutput {
   quiet: boolean;
 }
 
+/**
+ * Remediations as they cross to a render thread: a structured clone of 5,000 remediation objects
+ * costs the main thread hundreds of milliseconds, while look-alike clusters share a handful of
+ * distinct ones. Each distinct object is encoded once (by identity, else by its JSON) and
+ * clusters refer to it by index.
+ */
+export interface PackedRemediations {
+  clusters: string[];
+  refs: number[];
+  distinct: string[];
+}
+
+export function packRemediations(list: readonly (readonly [string, Remediation])[]): PackedRemediations {
+  const byObject = new Map<Remediation, number>();
+  const byJson = new Map<string, number>();
+  const out: PackedRemediations = { clusters: [], refs: [], distinct: [] };
+  for (const [cluster, r] of list) {
+    let ref = byObject.get(r);
+    if (ref === undefined) {
+      const json = JSON.stringify(r);
+      ref = byJson.get(json);
+      if (ref === undefined) {
+        ref = out.distinct.push(json) - 1;
+        byJson.set(json, ref);
+      }
+      byObject.set(r, ref);
+    }
+    out.clusters.push(cluster);
+    out.refs.push(ref);
+  }
+  return out;
+}
+
+export function unpackRemediations(packed: PackedRemediations): [string, Remediation][] {
+  const distinct = packed.distinct.map((json) => JSON.parse(json) as Remediation);
+  return packed.clusters.map((cluster, i) => [cluster, distinct[packed.refs[i] as number] as Remediation]);
+}
+
 function parseSummary(raw: string | null): MessageSummary | null {
   if (raw === null) return null;
   try {
