@@ -91,7 +91,13 @@ export interface SnapshotStore {
   list(): Promise<AdvisorySnapshot[]>;
   /** Every head, without findings. */
   listHeads(): Promise<SnapshotHead[]>;
-  putFleet(fleet: FleetSnapshot): Promise<void>;
+  /**
+   * Store the fleet posture. `advisories`: how many advisories the triage behind it counted. The
+   * set of known advisories only grows, so a posture over fewer than the stored one's (a
+   * re-triage that started before a feed poll added one) is older: it is dropped (false), and
+   * the remediations the posts show never go back to fewer advisories.
+   */
+  putFleet(fleet: FleetSnapshot, options?: { advisories?: number }): Promise<boolean>;
   /** The stored remediation of these clusters (written with the fleet): what advisory messages recommend. */
   getRemediations(clusters: readonly string[]): Promise<Map<string, Remediation>>;
   getFleet(): Promise<FleetSnapshot | null>;
@@ -126,6 +132,32 @@ const PART_GRACE_S = 600;
 const FLEET_SLICE = 500;
 /** Seconds a half-written fleet survives a writer that died. */
 const TMP_TTL_S = 600;
+
+/**
+ * The temporary fleet keys over the live ones, unless the live posture counted more advisories.
+ * KEYS: fleet, release data, remediations, temporary fleet, temporary remediations, basis.
+ * ARGV: release data JSON, advisories counted ('' = no check), '1' when there are remediations.
+ * RENAME keeps the temporary keys' TTL: PERSIST drops it.
+ */
+const PUT_FLEET = `
+if ARGV[2] ~= '' then
+  local stored = tonumber(redis.call('GET', KEYS[6]) or '-1')
+  if tonumber(ARGV[2]) < stored then
+    redis.call('DEL', KEYS[4], KEYS[5])
+    return 0
+  end
+  redis.call('SET', KEYS[6], ARGV[2])
+end
+redis.call('RENAME', KEYS[4], KEYS[1])
+redis.call('PERSIST', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3])
+if ARGV[3] == '1' then
+  redis.call('RENAME', KEYS[5], KEYS[3])
+  redis.call('PERSIST', KEYS[3])
+end
+return 1
+`;
 const UNROUTED = '-';
 
 const REPLACE = `
@@ -157,6 +189,8 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
   const releaseKey = `${prefix}:fleet-release-data`;
   /** cluster → its one remediation (JSON), so a message reads only its own clusters'. */
   const remediationKey = `${prefix}:fleet-remediation`;
+  /** How many advisories the stored fleet posture was triaged over (see putFleet). */
+  const fleetBasisKey = `${prefix}:fleet-basis`;
 
   const readHead = async (id: string): Promise<StoredHead | null> => {
     const raw = await redis.get(keyOf(id));
@@ -279,7 +313,7 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
         };
       });
     },
-    async putFleet(fleet) {
+    async putFleet(fleet, options = {}) {
       // 10,000 postures are tens of megabytes of JSON: encoded and sent a slice at a time (each
       // await lets the event loop run) into temporary keys, then renamed over the live ones in
       // one MULTI, so a reader sees the whole old fleet or the whole new one.
@@ -307,10 +341,10 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
         remediations += fields.length / 2;
       }
       await redis.append(tmpFleet, restJson === '{}' ? ']}' : `],${restJson.slice(1)}`);
-      // RENAME keeps the temporary keys' TTL: PERSIST drops it.
-      const tx = redis.multi().rename(tmpFleet, fleetKey).persist(fleetKey).set(releaseKey, JSON.stringify(fleet.releaseData)).del(remediationKey);
-      if (remediations > 0) tx.rename(tmpRemediation, remediationKey).persist(remediationKey);
-      await tx.exec();
+      const basis = options.advisories === undefined ? '' : String(options.advisories);
+      const res = await redis.eval(PUT_FLEET, 6, fleetKey, releaseKey, remediationKey, tmpFleet, tmpRemediation, fleetBasisKey,
+        JSON.stringify(fleet.releaseData), basis, remediations > 0 ? '1' : '0');
+      return res === 1;
     },
     async getRemediations(clusters) {
       const out = new Map<string, Remediation>();

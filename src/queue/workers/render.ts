@@ -83,24 +83,27 @@ function parseSummary(raw: string | null): MessageSummary | null {
 }
 
 /**
- * A summary stored before summaries carried per-component versions, equal to the new one in
- * everything it knows: nothing a reader follows changed.
+ * A summary stored before summaries carried per-component versions or the recommendations
+ * shown, equal to the new one in everything it knows: nothing a reader follows changed.
  */
 function sameAsLegacy(prev: MessageSummary, next: MessageSummary): boolean {
-  if (prev.components !== undefined) return false;
-  const { components: _ignored, ...rest } = next;
-  return JSON.stringify(prev) === JSON.stringify(rest);
+  if (prev.components !== undefined && prev.recommended !== undefined) return false;
+  const known: MessageSummary = { ...next };
+  if (prev.components === undefined) delete known.components;
+  if (prev.recommended === undefined) delete known.recommended;
+  return JSON.stringify(prev) === JSON.stringify(known);
 }
 
 export function renderDelivery(input: RenderInput): RenderOutput {
   const findings: Finding[] = [];
   for (const page of input.pages) for (const f of JSON.parse(page) as Finding[]) findings.push(f);
+  const remediations = input.remediations ? new Map(input.remediations) : undefined;
   const message = advisoryMessage({
     advisory: input.advisory, findings, releaseData: input.releaseData, acknowledged: input.acknowledged,
     ...(input.maxClusterRows ? { maxClusterRows: input.maxClusterRows } : {}),
-    ...(input.remediations ? { remediations: new Map(input.remediations) } : {}),
+    ...(remediations ? { remediations } : {}),
   });
-  const next = summarize(input.advisory, findings);
+  const next = summarize(input.advisory, findings, remediations);
   const summary = JSON.stringify(next);
   const prev = parseSummary(input.previousSummary);
   // No stored summary (a record rebuilt from Slack after Redis lost its data): what the message
