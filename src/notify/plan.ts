@@ -63,8 +63,8 @@ export type PlanMode =
 
 /** One channel's part of an advisory. */
 export interface ChannelView {
-  /** The channel's findings as pages of encoded pieces (routing.ts `pageJson` makes each a JSON array). */
-  pages: string[][];
+  /** The channel's findings as pages of UTF-8 encoded pieces (routing.ts `pageBuffer` makes each a JSON array). */
+  pages: Buffer[][];
   count: number;
   hash: string;
   /** Clusters affected, unfixed or unknown, sorted. */

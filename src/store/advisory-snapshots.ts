@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
-import { pageJson } from '../notify/routing.ts';
+import { pageBuffer } from '../notify/routing.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../triage/types.ts';
 
 export interface AdvisorySnapshot {
@@ -248,7 +248,7 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
         for (const [i, page] of cv.pages.entries()) {
           const key = partKey(id, channel, cv.hash, i);
           written.add(key);
-          await redis.set(key, pageJson(page));
+          await redis.set(key, pageBuffer(page));
         }
       }
       let stored = true;
