@@ -41,7 +41,7 @@ export interface TriageFleetOptions {
   chunkClusters?: number;
   /**
    * Milliseconds one chunk (its triage and `onFindings`) should take (default 15): a chunk that
-   * took longer (a slow advisory, a busy machine) makes the next one smaller, down to 5 clusters,
+   * took longer (a slow advisory, a busy machine) makes the next one smaller, down to 20 clusters,
    * and quick ones grow it back to `chunkClusters`. Counts alone do not bound a turn of the loop.
    */
   chunkBudgetMs?: number;
@@ -89,10 +89,16 @@ async function collect(options: TriageFleetOptions): Promise<ClusterInventory[]>
   return [...out, ...live];
 }
 
+/**
+ * The smallest chunk: each triage() call has a fixed cost (advisories prepared per call), so on a
+ * machine busy enough to make every chunk look slow, smaller chunks would only add calls.
+ */
+const MIN_CHUNK = 20;
+
 /** The next chunk's size from how long this one's longest turn took against the budget. */
 export function nextChunk(size: number, spentMs: number, budgetMs: number, max: number): number {
   if (spentMs <= 0) return max;
-  return Math.max(Math.min(5, max), Math.min(max, Math.floor(size * (budgetMs / spentMs))));
+  return Math.max(Math.min(MIN_CHUNK, max), Math.min(max, Math.floor(size * (budgetMs / spentMs))));
 }
 
 export async function triageFleet(options: TriageFleetOptions): Promise<TriageResult> {
