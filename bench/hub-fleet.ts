@@ -17,13 +17,18 @@
  * untimed triage of the same fleet) posted exactly once, no marker posted twice, every message
  * within Slack's limits (50 blocks, 3,000 characters per section text, 40,000 per message
  * text), and the peak posting rate per channel. Targets: ratio ≤ 10, event loop delay ≤ 100 ms.
+ *
+ * To tell our own blocking from a busy machine it also prints, measured in-process: the GC pauses
+ * (PerformanceObserver), each long stall with the GC time and the main thread's own CPU time
+ * inside it (process.threadCpuUsage), the event loop from hub.start() on (start-up apart), and
+ * a control process doing 1 ms of work every 10 ms beside the hub (the machine's floor).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -178,6 +183,24 @@ async function bare(file: string, advisories: Advisory[]): Promise<{ ms: number;
   return { ms: performance.now() - t0, comparisons, hits };
 }
 
+/**
+ * Untimed: what must be posted (advisory × channel with an affected, unfixed or unknown cluster).
+ * A function of its own so the whole fleet's findings are garbage before the hub starts: kept in
+ * main()'s frame they would sit in the heap measured as the hub's.
+ */
+async function expectedPosts(file: string, advisories: Advisory[], calendar: ReturnType<typeof loadBundledCalendar>): Promise<Set<string>> {
+  const config = await loadConfigFile(file);
+  const result = await triageFleet({ config, advisories, calendar, now: new Date() });
+  const routing = createRouting(config);
+  const expected = new Set<string>();
+  for (const f of result.findings) {
+    if (f.verdict === 'not-affected') continue;
+    const channel = routing.channelOf(f);
+    if (channel !== null) expected.add(`${f.advisory}/${channel}`);
+  }
+  return expected;
+}
+
 function startFakeSlackProcess(): Promise<{ child: ChildProcess; apiUrl: string; seen: Seen[] }> {
   // No execArgv: profiling or GC-tracing flags of this process are not the fake's.
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fake-slack'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -212,17 +235,7 @@ async function main(): Promise<void> {
   const fake = await startFakeSlackProcess();
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-  // Untimed: what must be posted (advisory × channel with an affected, unfixed or unknown cluster).
-  const config0 = await loadConfigFile(file);
-  const now = new Date();
-  const expectedResult = await triageFleet({ config: config0, advisories, calendar, now });
-  const routing = createRouting(config0);
-  const expected = new Set<string>();
-  for (const f of expectedResult.findings) {
-    if (f.verdict === 'not-affected') continue;
-    const channel = routing.channelOf(f);
-    if (channel !== null) expected.add(`${f.advisory}/${channel}`);
-  }
+  const expected = await expectedPosts(file, advisories, calendar);
 
   const base = await bare(file, advisories);
 
@@ -250,14 +263,32 @@ async function main(): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   // The longest stalls with when they happened (ms after start), to tell which stage holds the loop.
-  const stalls: [number, number][] = [];
+  // Each with the main thread's own CPU time inside it (process.threadCpuUsage): a stall our code
+  // filled is mostly CPU; one the machine gave to other processes is mostly not.
+  const stalls: [number, number, number][] = [];
+  const threadCpuMs = () => {
+    const u = process.threadCpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  let cpuAt = threadCpuMs();
   let tick = performance.now();
   let heapMax = 0;
+  // Garbage-collection pauses in this process, to tell our own blocking (a long synchronous step)
+  // from a collector pause inside a stall.
+  const gcs: { at: number; ms: number; kind: string }[] = [];
+  const gcKind = (k: number | undefined) => (k === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : k === perfConstants.NODE_PERFORMANCE_GC_MINOR ? 'minor'
+    : k === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL ? 'incremental' : 'weak');
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ at: e.startTime - t0, ms: e.duration, kind: gcKind((e as unknown as { detail?: { kind?: number } }).detail?.kind) });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const sampler = setInterval(() => {
     const t = performance.now();
     heapMax = Math.max(heapMax, process.memoryUsage().heapUsed);
-    if (t - tick > 60) stalls.push([Math.round(tick - t0), Math.round(t - tick - 5)]);
+    const cpu = threadCpuMs();
+    if (t - tick > 60) stalls.push([Math.round(tick - t0), Math.round(t - tick - 5), Math.round(cpu - cpuAt)]);
     tick = t;
+    cpuAt = cpu;
   }, 5);
   hub = createHub({
     config, logger, redis, prefix,
@@ -275,6 +306,10 @@ async function main(): Promise<void> {
     retriageEveryMs: 24 * 3600_000,
   });
   await hub.start();
+  // From here on the hub serves (its HTTP endpoint would be up): building it is start-up, before any poll.
+  const serving = monitorEventLoopDelay({ resolution: 10 });
+  serving.enable();
+  const servingFrom = performance.now() - t0;
   await hub.pollNow();
 
   const parents = () => fake.seen.filter((s) => !s.thread && !s.marker.startsWith('first-run-digest/'));
@@ -296,6 +331,7 @@ async function main(): Promise<void> {
   const allMs = Math.max(...fake.seen.map((s) => s.at)) - startEpoch;
   const hubWallMs = performance.now() - t0;
   loop.disable();
+  serving.disable();
   clearInterval(sampler);
   const floor = await control.stop();
 
@@ -312,16 +348,26 @@ async function main(): Promise<void> {
   const ratio = parentMs / base.ms;
   const maxDelayMs = loop.max / 1e6;
 
+  gcObserver.disconnect();
+  const gcIn = (at: number, ms: number) => gcs.filter((g) => g.at + g.ms >= at && g.at <= at + ms + 5).reduce((sum, g) => sum + g.ms, 0);
+  const longestGc = gcs.reduce((m, g) => (g.ms > m.ms ? g : m), { at: 0, ms: 0, kind: 'none' });
+  // A stall less the collector pauses inside it: the longest stretch of our own code (or of the machine taking the CPU away).
+  const ownMax = Math.max(0, ...stalls.map(([at, ms]) => ms - gcIn(at, ms)));
+  // The most CPU the main thread itself used inside one stall (GC included): our own blocking, whatever the machine did.
+  const cpuMax = Math.max(0, ...stalls.map(([, , cpu]) => cpu));
   const lines = [
     `fleet:      ${count} static clusters (prod ${CHANNELS.prod}, staging ${CHANNELS.staging}), ${advisories.length} advisories of the real 2023 feed, backlog announced`,
     `bare:       ${base.ms.toFixed(0)} ms (load the fleet file, ${base.comparisons} semver comparisons)`,
     `hub:        last advisory post ${parentMs} ms after start; last thread reply ${allMs} ms (${fake.seen.length} messages: ${parents().length} advisory posts, ${fake.seen.filter((s) => s.thread).length} replies)`,
     `ratio:      ${ratio.toFixed(1)}× the bare program (target ≤ 10×)`,
     `event loop: max delay ${maxDelayMs.toFixed(1)} ms during the run (target ≤ 100 ms); p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
+    `  serving:  from hub.start() resolved (+${servingFrom.toFixed(0)} ms) on, the poll and the posting: max delay ${(serving.max / 1e6).toFixed(1)} ms, p99 ${(serving.percentile(99) / 1e6).toFixed(1)} ms`,
     `control:    a process doing 1 ms of work every 10 ms, run alongside: max delay ${floor.max.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms (the machine's floor)`,
     `checks:     expected channel × advisory ${expected.size}, unexpected ${unexpected.length}, duplicate markers ${duplicates.length}, over Slack limits ${overLimit.length}, failed jobs ${failed}, feed job attempts ${feedJobs.map((j) => j.attemptsMade).join(',')}`,
     ...(process.env.BENCH_TRACE ? [`stall list: ${JSON.stringify(stalls)}`] : []),
-    `stalls:     ${stalls.length} over 60 ms; longest ${[...stalls].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([at, ms]) => `${ms} ms at +${at} ms`).join(', ') || 'none'}`,
+    `stalls:     ${stalls.length} over 60 ms; longest ${[...stalls].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([at, ms, cpu]) => `${ms} ms at +${at} ms (gc ${gcIn(at, ms).toFixed(0)}, cpu ${cpu})`).join(', ') || 'none'}`,
+    `gc:         ${gcs.length} pauses, longest ${longestGc.ms.toFixed(1)} ms (${longestGc.kind}) at +${longestGc.at.toFixed(0)} ms, total ${gcs.reduce((s, g) => s + g.ms, 0).toFixed(0)} ms, ${gcs.filter((g) => g.ms > 50).length} over 50 ms`,
+    `own:        longest stall less the GC pauses inside it ${ownMax.toFixed(0)} ms; most main-thread CPU inside one stall ${cpuMax.toFixed(0)} ms (our own blocking, GC included; the rest of a stall is the CPU other processes had)`,
     `slack rate: peak ${peakRate} messages per channel in one second`,
     `machine:    ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}; hub wall ${hubWallMs.toFixed(0)} ms, main-thread heap up to ${(heapMax / 2 ** 20).toFixed(0)} MB`,
     `result:     ${ratio <= 10 && maxDelayMs <= 100 && duplicates.length === 0 && unexpected.length === 0 && overLimit.length === 0 ? 'targets met' : 'targets NOT met'}`,

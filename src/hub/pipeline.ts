@@ -37,8 +37,14 @@ export interface TriageFleetOptions {
   readAgent?: (cluster: ClusterConfig) => Promise<ClusterInventory>;
   /** Inventories given already (tests, benchmarks); skips collecting. */
   inventories?: ClusterInventory[];
-  /** Clusters per synchronous triage call (default 100: a few milliseconds each). */
+  /** Clusters per synchronous triage call at most (default 100: a few milliseconds each). */
   chunkClusters?: number;
+  /**
+   * Milliseconds one chunk (its triage and `onFindings`) should take (default 15): a chunk that
+   * took longer (a slow advisory, a busy machine) makes the next one smaller, down to 20 clusters,
+   * and quick ones grow it back to `chunkClusters`. Counts alone do not bound a turn of the loop.
+   */
+  chunkBudgetMs?: number;
   /**
    * Receives the findings chunk by chunk (clusters in name order, each chunk advisory by
    * advisory) instead of in the result, whose `findings` is then empty: a consumer that encodes
@@ -83,6 +89,18 @@ async function collect(options: TriageFleetOptions): Promise<ClusterInventory[]>
   return [...out, ...live];
 }
 
+/**
+ * The smallest chunk: each triage() call has a fixed cost (advisories prepared per call), so on a
+ * machine busy enough to make every chunk look slow, smaller chunks would only add calls.
+ */
+const MIN_CHUNK = 20;
+
+/** The next chunk's size from how long this one's longest turn took against the budget. */
+export function nextChunk(size: number, spentMs: number, budgetMs: number, max: number): number {
+  if (spentMs <= 0) return max;
+  return Math.max(Math.min(MIN_CHUNK, max), Math.min(max, Math.floor(size * (budgetMs / spentMs))));
+}
+
 export async function triageFleet(options: TriageFleetOptions): Promise<TriageResult> {
   const { now, calendar } = options;
   const inventories = options.inventories ?? await collect(options);
@@ -111,8 +129,14 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
   const clusters: TriageResult['clusters'] = [];
   // Verdict counts add up over the chunks; client advisories do not depend on clusters (any chunk's).
   const counts: NonNullable<TriageResult['counts']> = {};
-  for (let i = 0; i < sorted.length; i += chunk) {
-    const part = triage({ ...base, advisories: options.advisories, inventories: sorted.slice(i, i + chunk), session });
+  const budget = Math.max(1, options.chunkBudgetMs ?? 15);
+  let size = chunk;
+  for (let i = 0; i < sorted.length;) {
+    const started = performance.now();
+    const slice = sorted.slice(i, i + size);
+    i += slice.length;
+    const part = triage({ ...base, advisories: options.advisories, inventories: slice, session });
+    let spent = performance.now() - started;
     first ??= part;
     for (const [id, c] of Object.entries(part.counts ?? {})) {
       const sum = counts[id] ?? { affected: 0, 'not-affected': 0, unfixed: 0, unknown: 0 };
@@ -124,10 +148,14 @@ export async function triageFleet(options: TriageFleetOptions): Promise<TriageRe
     if (options.onFindings) {
       // Triaging a chunk and routing it are two turns of the loop, not one.
       await yieldToEventLoop();
+      const routed = performance.now();
       options.onFindings(part.findings);
+      spent = Math.max(spent, performance.now() - routed);
+      size = nextChunk(size, spent, budget, chunk);
       await yieldToEventLoop();
       continue;
     }
+    size = nextChunk(size, spent, budget, chunk);
     // Findings of one chunk come advisory by advisory: cut them into runs.
     let start = 0;
     const fs = part.findings;

@@ -13,16 +13,19 @@
  *   first time in a channel only when a cluster there is newly affected (a new cluster, an
  *   upgrade that went wrong): a backlog advisory is not announced merely because the fleet
  *   was read again;
+ * - a feed poll triages the known advisories again beside the new ones (a cluster's one
+ *   remediation counts every open advisory, and the posts show it): those follow the
+ *   re-triage rules, so a changed recommendation updates their threads;
  * - a channel whose thread already shows this exact state (same render hash) gets nothing.
  *
  * `createPlanner` takes findings in chunks (a large fleet is triaged in chunks, yielding between
  * them); `planDeliveries` is the same in one call.
  */
 import type { Advisory } from '../advisory/types.ts';
-import type { Finding, TriageResult } from '../triage/types.ts';
+import type { ClusterPosture, Finding, Remediation, TriageResult } from '../triage/types.ts';
 import type { AttentionSummary } from './attention.ts';
 import { type DigestEntry, type DigestInput, digestEntry } from './digest.ts';
-import { renderHash, renderHashOf } from './hash.ts';
+import { remediationDigest, renderHash, renderHashOf } from './hash.ts';
 import { type ChannelFindings, type Routing, createFindingRouter } from './routing.ts';
 import { createHash } from 'node:crypto';
 
@@ -51,14 +54,18 @@ export interface PreviousView {
 }
 
 export type PlanMode =
-  | { kind: 'feed' }
+  /**
+   * `known`: advisories triaged again beside the new ones (every open advisory counts in a
+   * cluster's one remediation), planned by the `retriage` rules against their stored view.
+   */
+  | { kind: 'feed'; known?: ReadonlyMap<string, PreviousView> }
   | { kind: 'backlog'; known: number }
   | { kind: 'retriage'; previous: ReadonlyMap<string, PreviousView> };
 
 /** One channel's part of an advisory. */
 export interface ChannelView {
-  /** The channel's findings as pages of encoded pieces (routing.ts `pageJson` makes each a JSON array). */
-  pages: string[][];
+  /** The channel's findings as pages of UTF-8 encoded pieces (routing.ts `pageBuffer` makes each a JSON array). */
+  pages: Buffer[][];
   count: number;
   hash: string;
   /** Clusters affected, unfixed or unknown, sorted. */
@@ -115,6 +122,11 @@ function viewHash(channels: Map<string, ChannelView>, unroutedHash: string): str
 export interface Planner {
   /** Add triage findings (all at once or chunk by chunk). */
   addFindings(findings: readonly Finding[]): void;
+  /**
+   * The clusters' remediations (triage postures), which the posts show and so their hashes
+   * cover; before the first `planAdvisory`. Without them hashes cover the findings only.
+   */
+  setRemediations(clusters: readonly Pick<ClusterPosture, 'cluster' | 'remediation'>[]): void;
   /** Plan one advisory once all its findings are added. */
   planAdvisory(advisory: Advisory): AdvisoryPlan;
   /** Backlog mode: one digest per channel (call after every advisory is planned). Empty otherwise. */
@@ -127,9 +139,12 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
   const none = new Map<string, PreviousPost>();
 
   let sealed = false;
-  const partOf = (advisory: Advisory, cf: ChannelFindings): ChannelView => ({
-    pages: cf.pages, count: cf.count, hash: renderHashOf(advisory, cf.digest.digest()), affected: [...cf.affected].sort(), unfixed: cf.unfixed, attention: cf.attention.summary(),
-  });
+  const remediations = new Map<string, Remediation>();
+  const partOf = (advisory: Advisory, cf: ChannelFindings): ChannelView => {
+    const affected = [...cf.affected].sort();
+    const hash = renderHashOf(advisory, cf.digest.digest(), remediationDigest(advisory.id, affected, remediations));
+    return { pages: cf.pages, count: cf.count, hash, affected, unfixed: cf.unfixed, attention: cf.attention.summary() };
+  };
   const view = (advisory: Advisory): AdvisoryView => {
     if (!sealed) {
       router.seal();
@@ -158,6 +173,11 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
       if (sealed) throw new Error('findings added after planning started');
       router.add(findings);
     },
+    setRemediations: (clusters) => {
+      if (sealed) throw new Error('remediations set after planning started');
+      remediations.clear();
+      for (const c of clusters) if (c.remediation) remediations.set(c.cluster, c.remediation);
+    },
     planAdvisory(advisory) {
       const v = view(advisory);
       const posts = previousPosts.get(advisory.id) ?? none;
@@ -175,11 +195,12 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
         for (const channel of [...posts.keys()].sort()) push(channel);
         return { view: v, changed: true, deliveries };
       }
-      if (mode.kind === 'feed') {
+      const known = mode.kind === 'feed' ? mode.known?.get(advisory.id) : undefined;
+      if (mode.kind === 'feed' && known === undefined) {
         for (const channel of [...new Set([...relevantChannels(v), ...posts.keys()])].sort()) push(channel);
         return { view: v, changed: true, deliveries };
       }
-      const prev = mode.previous.get(advisory.id);
+      const prev = mode.kind === 'retriage' ? mode.previous.get(advisory.id) : known;
       if (prev === undefined) return { view: v, changed: false, deliveries };
       const changed = prev.hash !== v.hash;
       if (changed) {
@@ -203,12 +224,13 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
 /** Plans every advisory of a triage result: its views and the deliveries to make. */
 export function planDeliveries(
   previousPosts: PreviousPosts,
-  triage: Pick<TriageResult, 'advisories' | 'findings'>,
+  triage: Pick<TriageResult, 'advisories' | 'findings'> & Partial<Pick<TriageResult, 'clusters'>>,
   routing: Routing,
   mode: PlanMode = { kind: 'feed' },
 ): { advisories: AdvisoryPlan[]; deliveries: Delivery[] } {
   const planner = createPlanner(previousPosts, routing, mode);
   planner.addFindings(triage.findings);
+  if (triage.clusters) planner.setRemediations(triage.clusters);
   const advisories = triage.advisories.map((a) => planner.planAdvisory(a));
   return { advisories, deliveries: [...advisories.flatMap((p) => p.deliveries), ...planner.digests()] };
 }

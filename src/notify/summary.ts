@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Advisory } from '../advisory/types.ts';
-import type { Finding, Verdict } from '../triage/types.ts';
+import type { Finding, Remediation, Verdict } from '../triage/types.ts';
+import { shownRemediation } from './hash.ts';
 
 /** One cluster × component as a message showed it. */
 export interface ComponentState {
@@ -23,9 +24,14 @@ export interface MessageSummary {
   targets: Record<string, string | null>;
   /** "cluster/component" → what was judged (every verdict). Absent in summaries stored before it existed. */
   components?: Record<string, ComponentState>;
+  /**
+   * Cluster → the recommendation the post shows for it ("recommended v1.27.16 (clears all 2 open
+   * advisories)"), affected clusters only. Absent in summaries stored before it existed.
+   */
+  recommended?: Record<string, string>;
 }
 
-export function summarize(advisory: Advisory, findings: readonly Finding[]): MessageSummary {
+export function summarize(advisory: Advisory, findings: readonly Finding[], remediations?: ReadonlyMap<string, Remediation>): MessageSummary {
   const affected = [...new Set(findings.filter((f) => f.verdict !== 'not-affected').map((f) => f.cluster))].sort();
   const targets: Record<string, string | null> = {};
   const components: Record<string, ComponentState> = {};
@@ -34,6 +40,11 @@ export function summarize(advisory: Advisory, findings: readonly Finding[]): Mes
     components[key] = { version: f.version, verdict: f.verdict, upgradePath: f.upgradePath };
     if (f.verdict === 'not-affected') continue;
     targets[key] = f.verdict === 'unfixed' ? 'unfixed' : f.fixedTarget;
+  }
+  const recommended: Record<string, string> = {};
+  for (const cluster of affected) {
+    const shown = shownRemediation(advisory.id, remediations?.get(cluster))?.[0];
+    if (shown) recommended[cluster] = shown;
   }
   const digest = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
   return {
@@ -44,6 +55,7 @@ export function summarize(advisory: Advisory, findings: readonly Finding[]): Mes
     affected,
     targets,
     components,
+    recommended,
   };
 }
 
@@ -128,6 +140,15 @@ export function describeChanges(prev: MessageSummary | null, next: MessageSummar
     if (before !== undefined && before !== target) out.push(`${key}: fixed target ${before ?? 'none'} → ${target ?? 'none'}`);
   }
   out.push(...fleet.paths);
+  if (prev.recommended !== undefined && next.recommended !== undefined) {
+    // Clusters new or gone from the post are told above; here those it shows before and after.
+    for (const cluster of next.affected) {
+      if (!prev.affected.includes(cluster) || fleet.explained.has(cluster)) continue;
+      const before = prev.recommended[cluster];
+      const after = next.recommended[cluster];
+      if (before !== after) out.push(`${cluster}: ${after ?? 'no recommendation beyond the fix'} (was ${before ?? 'none'})`);
+    }
+  }
   if (prev.text !== next.text) out.push('advisory text edited upstream');
   return out.length > 0 ? out : ['advisory details updated'];
 }

@@ -15,11 +15,12 @@
  *
  * Heads written by `put`/`replace` (findings inline, no per-channel parts) are read too.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
 import { type AttentionSummary, attentionOf, mergeAttention } from '../notify/attention.ts';
-import { pageJson } from '../notify/routing.ts';
+import { pageBuffer } from '../notify/routing.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../triage/types.ts';
 
 export interface AdvisorySnapshot {
@@ -96,7 +97,13 @@ export interface SnapshotStore {
   listSummaries(): Promise<{ advisory: Advisory; summary: AttentionSummary }[]>;
   /** Every head, without findings. */
   listHeads(): Promise<SnapshotHead[]>;
-  putFleet(fleet: FleetSnapshot): Promise<void>;
+  /**
+   * Store the fleet posture. `advisories`: how many advisories the triage behind it counted. The
+   * set of known advisories only grows, so a posture over fewer than the stored one's (a
+   * re-triage that started before a feed poll added one) is older: it is dropped (false), and
+   * the remediations the posts show never go back to fewer advisories.
+   */
+  putFleet(fleet: FleetSnapshot, options?: { advisories?: number }): Promise<boolean>;
   /** The stored remediation of these clusters (written with the fleet): what advisory messages recommend. */
   getRemediations(clusters: readonly string[]): Promise<Map<string, Remediation>>;
   getFleet(): Promise<FleetSnapshot | null>;
@@ -129,6 +136,39 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Seconds a part stays readable after a newer head stopped naming it. */
 const PART_GRACE_S = 600;
+/** Clusters per slice when the fleet posture is written or remediations read. */
+const FLEET_SLICE = 500;
+/** Seconds a half-written fleet survives a writer that died. */
+const TMP_TTL_S = 600;
+
+/**
+ * The temporary fleet keys over the live ones, unless the live posture counted more advisories.
+ * KEYS: fleet, release data, cluster → remediation id, id → remediation, temporary fleet,
+ * temporary cluster → id, temporary id → remediation, basis, the older cluster → remediation hash.
+ * ARGV: release data JSON, advisories counted ('' = no check), '1' when there are remediations.
+ * RENAME keeps the temporary keys' TTL: PERSIST drops it.
+ */
+const PUT_FLEET = `
+if ARGV[2] ~= '' then
+  local stored = tonumber(redis.call('GET', KEYS[8]) or '-1')
+  if tonumber(ARGV[2]) < stored then
+    redis.call('DEL', KEYS[5], KEYS[6], KEYS[7])
+    return 0
+  end
+  redis.call('SET', KEYS[8], ARGV[2])
+end
+redis.call('RENAME', KEYS[5], KEYS[1])
+redis.call('PERSIST', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[9])
+if ARGV[3] == '1' then
+  redis.call('RENAME', KEYS[6], KEYS[3])
+  redis.call('PERSIST', KEYS[3])
+  redis.call('RENAME', KEYS[7], KEYS[4])
+  redis.call('PERSIST', KEYS[4])
+end
+return 1
+`;
 const UNROUTED = '-';
 
 const REPLACE = `
@@ -158,8 +198,33 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
   const fleetKey = `${prefix}:fleet`;
   // Every post reads the release data; the fleet's postures (megabytes at 10,000 clusters) only a few commands.
   const releaseKey = `${prefix}:fleet-release-data`;
-  /** cluster → its one remediation (JSON), so a message reads only its own clusters'. */
-  const remediationKey = `${prefix}:fleet-remediation`;
+  /**
+   * cluster → the id of its one remediation, id → the remediation (JSON): a message reads only
+   * its own clusters' ids, and each distinct remediation once (look-alike clusters share one; a
+   * channel of 5,000 clusters has a few hundred).
+   */
+  const remediationOfKey = `${prefix}:fleet-remediation-of`;
+  const remediationShapeKey = `${prefix}:fleet-remediation-shape`;
+  /** cluster → remediation JSON, as written before the ids: read when the new keys are absent. */
+  const legacyRemediationKey = `${prefix}:fleet-remediation`;
+  /** How many advisories the stored fleet posture was triaged over (see putFleet). */
+  const fleetBasisKey = `${prefix}:fleet-basis`;
+
+  const readLegacyRemediations = async (clusters: readonly string[]): Promise<Map<string, Remediation>> => {
+    const out = new Map<string, Remediation>();
+    const parsed = new Map<string, Remediation>();
+    for (let i = 0; i < clusters.length; i += FLEET_SLICE) {
+      const names = clusters.slice(i, i + FLEET_SLICE);
+      const raws = await redis.hmget(legacyRemediationKey, ...names);
+      raws.forEach((raw, j) => {
+        if (raw === null) return;
+        let value = parsed.get(raw);
+        if (value === undefined) parsed.set(raw, (value = JSON.parse(raw) as Remediation));
+        out.set(names[j] as string, value);
+      });
+    }
+    return out;
+  };
 
   const readHead = async (id: string): Promise<StoredHead | null> => {
     const raw = await redis.get(keyOf(id));
@@ -217,7 +282,7 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
         for (const [i, page] of cv.pages.entries()) {
           const key = partKey(id, channel, cv.hash, i);
           written.add(key);
-          await redis.set(key, pageJson(page));
+          await redis.set(key, pageBuffer(page));
         }
       }
       let stored = true;
@@ -299,18 +364,72 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
         };
       });
     },
-    async putFleet(fleet) {
-      const fields: string[] = [];
-      for (const c of fleet.clusters) if (c.remediation) fields.push(c.cluster, JSON.stringify(c.remediation));
-      const tx = redis.multi().set(fleetKey, JSON.stringify(fleet)).set(releaseKey, JSON.stringify(fleet.releaseData)).del(remediationKey);
-      if (fields.length > 0) tx.hset(remediationKey, ...fields);
-      await tx.exec();
+    async putFleet(fleet, options = {}) {
+      // 10,000 postures are tens of megabytes of JSON: encoded and sent a slice at a time (each
+      // await lets the event loop run) into temporary keys, then moved over the live ones in one
+      // script, so a reader sees the whole old fleet or the whole new one.
+      const token = randomUUID().slice(0, 8);
+      const tmpFleet = `${fleetKey}:tmp:${token}`;
+      const tmpOf = `${remediationOfKey}:tmp:${token}`;
+      const tmpShape = `${remediationShapeKey}:tmp:${token}`;
+      const { clusters, ...rest } = fleet;
+      const restJson = JSON.stringify(rest);
+      // Look-alike clusters share one remediation object (triage computes one per shape): encode it once.
+      const ids = new Map<Remediation, string>();
+      const byJson = new Map<string, string>();
+      await redis.set(tmpFleet, '{"clusters":[', 'EX', TMP_TTL_S);
+      let remediations = 0;
+      for (let i = 0; i < clusters.length; i += FLEET_SLICE) {
+        const slice = clusters.slice(i, i + FLEET_SLICE);
+        const of: string[] = [];
+        const shapes: string[] = [];
+        for (const c of slice) {
+          if (!c.remediation) continue;
+          let id = ids.get(c.remediation);
+          if (id === undefined) {
+            const json = JSON.stringify(c.remediation);
+            id = byJson.get(json);
+            if (id === undefined) {
+              id = createHash('sha256').update(json).digest('hex').slice(0, 16);
+              byJson.set(json, id);
+              shapes.push(id, json);
+            }
+            ids.set(c.remediation, id);
+          }
+          of.push(c.cluster, id);
+        }
+        const tx = redis.multi().append(tmpFleet, `${i > 0 ? ',' : ''}${slice.map((c) => JSON.stringify(c)).join(',')}`);
+        if (of.length > 0) tx.hset(tmpOf, ...of).expire(tmpOf, TMP_TTL_S);
+        if (shapes.length > 0) tx.hset(tmpShape, ...shapes).expire(tmpShape, TMP_TTL_S);
+        await tx.exec();
+        remediations += of.length / 2;
+      }
+      await redis.append(tmpFleet, restJson === '{}' ? ']}' : `],${restJson.slice(1)}`);
+      const basis = options.advisories === undefined ? '' : String(options.advisories);
+      const res = await redis.eval(PUT_FLEET, 9, fleetKey, releaseKey, remediationOfKey, remediationShapeKey, tmpFleet, tmpOf, tmpShape, fleetBasisKey, legacyRemediationKey,
+        JSON.stringify(fleet.releaseData), basis, remediations > 0 ? '1' : '0');
+      return res === 1;
     },
     async getRemediations(clusters) {
       const out = new Map<string, Remediation>();
       if (clusters.length === 0) return out;
-      const raw = await redis.hmget(remediationKey, ...clusters);
-      raw.forEach((r, i) => { if (r !== null) out.set(clusters[i] as string, JSON.parse(r) as Remediation); });
+      // Ids in slices (one reply for 10,000 clusters is one long decode), then each distinct remediation once.
+      const idOf: (string | null)[] = [];
+      for (let i = 0; i < clusters.length; i += FLEET_SLICE) {
+        for (const id of await redis.hmget(remediationOfKey, ...clusters.slice(i, i + FLEET_SLICE))) idOf.push(id);
+      }
+      if (idOf.every((id) => id === null) && (await redis.exists(remediationOfKey)) === 0) return readLegacyRemediations(clusters);
+      const distinct = [...new Set(idOf.filter((id): id is string => id !== null))];
+      const parsed = new Map<string, Remediation>();
+      for (let i = 0; i < distinct.length; i += FLEET_SLICE) {
+        const ids = distinct.slice(i, i + FLEET_SLICE);
+        const raws = await redis.hmget(remediationShapeKey, ...ids);
+        raws.forEach((raw, j) => { if (raw !== null) parsed.set(ids[j] as string, JSON.parse(raw) as Remediation); });
+      }
+      idOf.forEach((id, i) => {
+        const r = id === null ? undefined : parsed.get(id);
+        if (r !== undefined) out.set(clusters[i] as string, r);
+      });
       return out;
     },
     async getReleaseData() {

@@ -15,7 +15,7 @@ import type { Advisory } from '../../advisory/types.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
 import { yieldToEventLoop } from '../../hub/pipeline.ts';
-import { type Delivery, type PlanMode, type Planner, type PreviousPost, createPlanner } from '../../notify/plan.ts';
+import { type Delivery, type PlanMode, type Planner, type PreviousPost, type PreviousView, createPlanner } from '../../notify/plan.ts';
 import { createRouting } from '../../notify/routing.ts';
 import type { Finding, TriageResult } from '../../triage/types.ts';
 import type { FleetSnapshot, SnapshotStore } from '../../store/advisory-snapshots.ts';
@@ -125,23 +125,36 @@ export function createFeedProcessor(deps: FeedProcessorDeps) {
       log.debug('feed poll: nothing new');
       return { advisories: 0, changed: 0, jobs: 0, backlog };
     }
-    const [previousPosts, heads] = await Promise.all([
-      readPreviousPosts(deps.posts, valid.map((a) => a.id)),
-      deps.snapshots.listHeads().then((hs) => new Map(hs.map((h) => [h.advisory.id, h.hash]))),
-    ]);
-    const mode: PlanMode = backlog ? { kind: 'backlog', known: batch.known ?? valid.length } : { kind: 'feed' };
+    // The known advisories are triaged again beside the new ones: a cluster's one remediation
+    // ("recommended vX, clears all N open advisories", shown in every post) counts every open
+    // advisory, and a new one can change it in the threads of the others.
+    const heads = await deps.snapshots.listHeads();
+    const batchIds = new Set(valid.map((a) => a.id));
+    const others = heads.filter((h) => !batchIds.has(h.advisory.id) && CVE_RE.test(h.advisory.id));
+    const known = new Map<string, PreviousView>(others.map((h) => [h.advisory.id, {
+      hash: h.hash, affected: new Set(h.affected), ...(h.newChannels ? { newChannels: h.newChannels } : {}),
+    }]));
+    const headHash = new Map(heads.map((h) => [h.advisory.id, h.hash]));
+    const previousPosts = await readPreviousPosts(deps.posts, [...valid, ...others.map((h) => h.advisory)].map((a) => a.id));
+    const mode: PlanMode = backlog ? { kind: 'backlog', known: batch.known ?? valid.length } : { kind: 'feed', known };
     const planner = createPlanner(previousPosts, routing, mode);
-    const result = await triageInto(planner, deps.triage, valid);
+    const result = await triageInto(planner, deps.triage, [...valid, ...others.map((h) => h.advisory)]);
+    planner.setRemediations(result.clusters);
     const at = deps.now().toISOString();
-    await deps.snapshots.putFleet(fleetSnapshot(result, at));
+    await deps.snapshots.putFleet(fleetSnapshot(result, at), { advisories: valid.length + others.length });
     const advisories = result.advisories.filter((a) => CVE_RE.test(a.id));
 
     let jobs = 0;
     let changed = 0;
     for (const advisory of advisories) {
       const plan = planner.planAdvisory(advisory);
-      // The view first: a deliver job renders from it. An unchanged one (a repeated batch) is not rewritten.
-      if (heads.get(advisory.id) !== plan.view.hash) {
+      const prev = known.get(advisory.id);
+      if (prev !== undefined) {
+        // A known advisory, as a re-triage stores it: compare-and-set, so a newer view stands.
+        if (plan.changed && !(await deps.snapshots.putView(plan.view, at, prev.hash))) continue;
+        if (plan.changed) changed++;
+      } else if (headHash.get(advisory.id) !== plan.view.hash) {
+        // The view first: a deliver job renders from it. An unchanged one (a repeated batch) is not rewritten.
         changed++;
         await deps.snapshots.putView(plan.view, at);
       }

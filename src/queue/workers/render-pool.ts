@@ -7,7 +7,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type RenderInput, type RenderOutput, renderDelivery } from './render.ts';
+import { type RenderInput, type RenderOutput, packRemediations, renderDelivery } from './render.ts';
 
 export interface RenderPool {
   render(input: RenderInput): Promise<RenderOutput>;
@@ -68,7 +68,8 @@ export function createRenderPool(options: { threads?: number } = {}): RenderPool
       const id = ++seq;
       return new Promise<RenderOutput>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, input });
+        const { remediations, ...rest } = input;
+        slot.worker.postMessage({ id, input: rest, ...(remediations ? { remediations: packRemediations(remediations) } : {}) });
       });
     },
     warm() {

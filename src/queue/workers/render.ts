@@ -35,6 +35,44 @@ export interface RenderOutput {
   quiet: boolean;
 }
 
+/**
+ * Remediations as they cross to a render thread: a structured clone of 5,000 remediation objects
+ * costs the main thread hundreds of milliseconds, while look-alike clusters share a handful of
+ * distinct ones. Each distinct object is encoded once (by identity, else by its JSON) and
+ * clusters refer to it by index.
+ */
+export interface PackedRemediations {
+  clusters: string[];
+  refs: number[];
+  distinct: string[];
+}
+
+export function packRemediations(list: readonly (readonly [string, Remediation])[]): PackedRemediations {
+  const byObject = new Map<Remediation, number>();
+  const byJson = new Map<string, number>();
+  const out: PackedRemediations = { clusters: [], refs: [], distinct: [] };
+  for (const [cluster, r] of list) {
+    let ref = byObject.get(r);
+    if (ref === undefined) {
+      const json = JSON.stringify(r);
+      ref = byJson.get(json);
+      if (ref === undefined) {
+        ref = out.distinct.push(json) - 1;
+        byJson.set(json, ref);
+      }
+      byObject.set(r, ref);
+    }
+    out.clusters.push(cluster);
+    out.refs.push(ref);
+  }
+  return out;
+}
+
+export function unpackRemediations(packed: PackedRemediations): [string, Remediation][] {
+  const distinct = packed.distinct.map((json) => JSON.parse(json) as Remediation);
+  return packed.clusters.map((cluster, i) => [cluster, distinct[packed.refs[i] as number] as Remediation]);
+}
+
 function parseSummary(raw: string | null): MessageSummary | null {
   if (raw === null) return null;
   try {
@@ -45,24 +83,27 @@ function parseSummary(raw: string | null): MessageSummary | null {
 }
 
 /**
- * A summary stored before summaries carried per-component versions, equal to the new one in
- * everything it knows: nothing a reader follows changed.
+ * A summary stored before summaries carried per-component versions or the recommendations
+ * shown, equal to the new one in everything it knows: nothing a reader follows changed.
  */
 function sameAsLegacy(prev: MessageSummary, next: MessageSummary): boolean {
-  if (prev.components !== undefined) return false;
-  const { components: _ignored, ...rest } = next;
-  return JSON.stringify(prev) === JSON.stringify(rest);
+  if (prev.components !== undefined && prev.recommended !== undefined) return false;
+  const known: MessageSummary = { ...next };
+  if (prev.components === undefined) delete known.components;
+  if (prev.recommended === undefined) delete known.recommended;
+  return JSON.stringify(prev) === JSON.stringify(known);
 }
 
 export function renderDelivery(input: RenderInput): RenderOutput {
   const findings: Finding[] = [];
   for (const page of input.pages) for (const f of JSON.parse(page) as Finding[]) findings.push(f);
+  const remediations = input.remediations ? new Map(input.remediations) : undefined;
   const message = advisoryMessage({
     advisory: input.advisory, findings, releaseData: input.releaseData, acknowledged: input.acknowledged,
     ...(input.maxClusterRows ? { maxClusterRows: input.maxClusterRows } : {}),
-    ...(input.remediations ? { remediations: new Map(input.remediations) } : {}),
+    ...(remediations ? { remediations } : {}),
   });
-  const next = summarize(input.advisory, findings);
+  const next = summarize(input.advisory, findings, remediations);
   const summary = JSON.stringify(next);
   const prev = parseSummary(input.previousSummary);
   // No stored summary (a record rebuilt from Slack after Redis lost its data): what the message

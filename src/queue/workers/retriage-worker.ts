@@ -40,8 +40,13 @@ export function createRetriageProcessor(deps: RetriageProcessorDeps) {
     const planner = createPlanner(previousPosts, routing, { kind: 'retriage', previous });
     // Triage runs even with no advisory: it refreshes the fleet posture.
     const result = await triageInto(planner, deps.triage, known.map((s) => s.advisory));
+    planner.setRemediations(result.clusters);
     const at = deps.now().toISOString();
-    await deps.snapshots.putFleet(fleetSnapshot(result, at));
+    // A feed poll that added advisories meanwhile stored a posture (and the remediations the
+    // posts show) over more of them than this run knew: that one stands.
+    if (!(await deps.snapshots.putFleet(fleetSnapshot(result, at), { advisories: known.length }))) {
+      log.info({ advisories: known.length }, 'fleet posture left to a feed poll that counted more advisories');
+    }
 
     let changed = 0;
     let jobs = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Advisory } from '../../../src/advisory/types.ts';
 import { loadConfig } from '../../../src/config/load.ts';
-import { triageFleet } from '../../../src/hub/pipeline.ts';
+import { nextChunk, triageFleet } from '../../../src/hub/pipeline.ts';
 import { advisoriesOf, createWatcherSource, staticSource } from '../../../src/hub/source.ts';
 import { staticInventory } from '../../../src/inventory/static.ts';
 import { loadBundledCalendar } from '../../../src/releases/bundled.ts';
@@ -40,7 +40,8 @@ describe('triageFleet', () => {
 
   it('streams findings chunk by chunk in cluster order, per advisory the same as the whole run', async () => {
     const chunks: Finding[][] = [];
-    const streamed = await triageFleet({ config, advisories, calendar, now, chunkClusters: 4, onFindings: (f) => chunks.push(f) });
+    // A budget no chunk exceeds: the sizes stay at chunkClusters.
+    const streamed = await triageFleet({ config, advisories, calendar, now, chunkClusters: 4, chunkBudgetMs: 60_000, onFindings: (f) => chunks.push(f) });
     expect(streamed.findings).toEqual([]);
     expect(chunks.length).toBe(Math.ceil(37 / 4));
     const perAdvisory = (list: Finding[]) => {
@@ -49,6 +50,42 @@ describe('triageFleet', () => {
       return m;
     };
     expect(perAdvisory(chunks.flat())).toEqual(perAdvisory(whole.findings));
+  });
+
+  it('makes chunks smaller when one takes longer than its budget, with the same result', async () => {
+    // 111 clusters: the fixture fleet three times under other names.
+    const inventories = [0, 1, 2].flatMap((k) => config.clusters.map((c) => ({ ...staticInventory(c, now), cluster: `${c.name}-${k}` })));
+    const once = triage({ advisories, inventories, calendar, now });
+    const sizes: number[] = [];
+    const chunked: Finding[] = [];
+    const r = await triageFleet({
+      config, advisories, calendar, now, inventories, chunkClusters: 60, chunkBudgetMs: 1,
+      onFindings: (f) => {
+        sizes.push(new Set(f.map((x) => x.cluster)).size);
+        chunked.push(...f);
+        // A slow consumer: 3 ms per chunk against a 1 ms budget.
+        const end = performance.now() + 3;
+        while (performance.now() < end) { /* busy */ }
+      },
+    });
+    // 60 at first, then the smallest chunk (20) for the rest.
+    expect(sizes).toEqual([60, 20, 20, 11]);
+    expect(r.clusters).toEqual(once.clusters);
+    const key = (f: Finding) => `${f.advisory}/${f.cluster}/${f.component}`;
+    expect(chunked.map(key).sort()).toEqual(once.findings.map(key).sort());
+  });
+
+  it.each<[number, number, number, number, number]>([
+    // size, spent ms, budget ms, max → next
+    [100, 30, 15, 100, 50],
+    [100, 50, 15, 100, 30],
+    [100, 3000, 15, 100, 20],
+    [20, 5, 15, 100, 60],
+    [50, 1, 15, 100, 100],
+    [100, 0, 15, 100, 100],
+    [3, 100, 15, 3, 3],
+  ])('nextChunk(%i clusters took %i ms, budget %i ms, at most %i) = %i', (size, spent, budget, max, next) => {
+    expect(nextChunk(size, spent, budget, max)).toBe(next);
   });
 
   it('reports a duplicated cluster once, whichever chunks its copies fall in', async () => {
