@@ -91,10 +91,10 @@ export interface SnapshotStore {
   getChannelPages(id: string, channel: string): Promise<ChannelPages | null>;
   list(): Promise<AdvisorySnapshot[]>;
   /**
-   * Every advisory with who it needs attention on, read from the heads alone (two Redis reads
-   * whatever the fleet size): what /k8s advisories and App Home show.
+   * Every advisory with who it needs attention on, from a small hash written with each head (two
+   * Redis reads of a few kilobytes whatever the fleet size): what /k8s advisories and App Home show.
    */
-  listSummaries(): Promise<{ advisory: Advisory; summary: AttentionSummary }[]>;
+  listSummaries(): Promise<AdvisoryListEntry[]>;
   /** Every head, without findings. */
   listHeads(): Promise<SnapshotHead[]>;
   /**
@@ -171,16 +171,32 @@ return 1
 `;
 const UNROUTED = '-';
 
+// KEYS[1] the head, KEYS[2] the summaries hash; ARGV: head, expected hash, new hash, id, summary.
 const REPLACE = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local ok, cur = pcall(cjson.decode, raw)
 if not ok or type(cur) ~= 'table' then return 0 end
-if cur.hash == ARGV[3] then return 1 end
-if cur.hash ~= ARGV[2] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
+if cur.hash ~= ARGV[3] then
+  if cur.hash ~= ARGV[2] then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
 return 1
 `;
+
+/** An advisory as /k8s advisories and App Home list it. */
+export type ListedAdvisory = Pick<Advisory, 'id' | 'title' | 'url' | 'status' | 'severity'>;
+
+export interface AdvisoryListEntry {
+  advisory: ListedAdvisory;
+  summary: AttentionSummary;
+}
+
+function listEntry(advisory: Advisory, summary: AttentionSummary): string {
+  const { id, title, url, status, severity } = advisory;
+  return JSON.stringify({ advisory: { id, title, url, status, severity }, summary } satisfies AdvisoryListEntry);
+}
 
 function affectedOf(findings: readonly Finding[]): string[] {
   const out = new Set<string>();
@@ -196,6 +212,8 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
   const pageKeys = (id: string, channel: string, part: StoredPart) =>
     Array.from({ length: part.pages ?? 1 }, (_, i) => partKey(id, channel, part.hash, i));
   const fleetKey = `${prefix}:fleet`;
+  /** id → AdvisoryListEntry (JSON), written with each head. */
+  const summariesKey = `${prefix}:advisory-summaries`;
   // Every post reads the release data; the fleet's postures (megabytes at 10,000 clusters) only a few commands.
   const releaseKey = `${prefix}:fleet-release-data`;
   /**
@@ -259,10 +277,14 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
 
   return {
     async put(snapshot) {
-      await redis.multi().set(keyOf(snapshot.advisory.id), JSON.stringify(snapshot)).sadd(idsKey, snapshot.advisory.id).exec();
+      const id = snapshot.advisory.id;
+      await redis.multi().set(keyOf(id), JSON.stringify(snapshot)).sadd(idsKey, id)
+        .hset(summariesKey, id, listEntry(snapshot.advisory, attentionOf(snapshot.findings))).exec();
     },
     async replace(snapshot, expected) {
-      const res = await redis.eval(REPLACE, 1, keyOf(snapshot.advisory.id), JSON.stringify(snapshot), expected, snapshot.hash);
+      const id = snapshot.advisory.id;
+      const entry = listEntry(snapshot.advisory, attentionOf(snapshot.findings));
+      const res = await redis.eval(REPLACE, 2, keyOf(id), summariesKey, JSON.stringify(snapshot), expected, snapshot.hash, id, entry);
       return res === 1;
     },
     async putView(view, updatedAt, expected) {
@@ -285,11 +307,12 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
           await redis.set(key, pageBuffer(page));
         }
       }
+      const entry = listEntry(view.advisory, mergeAttention(lists.map(([, cv]) => cv.attention)));
       let stored = true;
       if (expected === undefined) {
-        await redis.multi().set(keyOf(id), JSON.stringify(head)).sadd(idsKey, id).exec();
+        await redis.multi().set(keyOf(id), JSON.stringify(head)).sadd(idsKey, id).hset(summariesKey, id, entry).exec();
       } else {
-        stored = (await redis.eval(REPLACE, 1, keyOf(id), JSON.stringify(head), expected, view.hash)) === 1;
+        stored = (await redis.eval(REPLACE, 2, keyOf(id), summariesKey, JSON.stringify(head), expected, view.hash, id, entry)) === 1;
       }
       if (stored && before?.parts) {
         const stale = Object.entries(before.parts).flatMap(([c, p]) => pageKeys(id, c, p)).filter((k) => !written.has(k));
@@ -330,19 +353,28 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       return out;
     },
     async listSummaries() {
-      const ids = await redis.smembers(idsKey);
-      if (ids.length === 0) return [];
-      const raws = await redis.mget(...ids.map(keyOf));
-      const out: { advisory: Advisory; summary: AttentionSummary }[] = [];
+      const [ids, entries] = await Promise.all([redis.smembers(idsKey), redis.hgetall(summariesKey)]);
+      const out: AdvisoryListEntry[] = [];
+      const missing: string[] = [];
+      for (const id of ids) {
+        const raw = entries[id];
+        if (raw === undefined) missing.push(id);
+        else out.push(JSON.parse(raw) as AdvisoryListEntry);
+      }
+      if (missing.length === 0) return out;
+      // Heads stored before the summaries hash existed: summarise them from the head (and, for an
+      // inline head or parts without a tally, its findings) once, and keep the result.
+      const raws = await redis.mget(...missing.map(keyOf));
       for (const r of raws) {
         if (r === null) continue;
         const head = JSON.parse(r) as StoredHead;
         const parts = head.parts === undefined ? [] : Object.values(head.parts);
         const summary = head.parts !== undefined && parts.every((p) => p.attention !== undefined)
           ? mergeAttention(parts.map((p) => p.attention as AttentionSummary))
-          // An inline head, or one stored before parts carried their summary: decode its findings once.
           : attentionOf((await assemble(head)).findings);
-        out.push({ advisory: head.advisory, summary });
+        const entry = listEntry(head.advisory, summary);
+        await redis.hsetnx(summariesKey, head.advisory.id, entry);
+        out.push(JSON.parse(entry) as AdvisoryListEntry);
       }
       return out;
     },

@@ -55,7 +55,7 @@ describe('advisory summaries', () => {
     await expect(snapshots.get(A)).rejects.toThrow(/missing/);
   });
 
-  it('read heads stored inline, or before parts carried a summary, by decoding their findings', async () => {
+  it('summarise heads stored before the summaries existed (inline, or parts without a tally) from their findings, once', async () => {
     const snapshots = createSnapshotStore({ redis: t.redis, prefix: t.prefix });
     const inline = fleetFindings(A, 20);
     await snapshots.put({ advisory: advisory(A), findings: inline, hash: 'h1', updatedAt: '2026-12-01T00:00:00Z' });
@@ -68,9 +68,25 @@ describe('advisory summaries', () => {
     const head = JSON.parse((await t.redis.get(key)) as string) as { parts: Record<string, { attention?: unknown }> };
     for (const part of Object.values(head.parts)) delete part.attention;
     await t.redis.set(key, JSON.stringify(head));
+    await t.redis.del(`${t.prefix}:advisory-summaries`);
 
-    const got = new Map((await snapshots.listSummaries()).map((s) => [s.advisory.id, s.summary]));
-    expect(got).toEqual(new Map([[A, attentionOf(inline)], [B, attentionOf(older)]]));
+    const want = new Map([[A, attentionOf(inline)], [B, attentionOf(older)]]);
+    expect(new Map((await snapshots.listSummaries()).map((s) => [s.advisory.id, s.summary]))).toEqual(want);
+    // Kept: the next answer reads the summaries alone (the findings may be gone by then).
+    expect(await t.redis.hlen(`${t.prefix}:advisory-summaries`)).toBe(2);
+    await t.redis.del(...await t.redis.keys(`${t.prefix}:advisory:*:part:*`));
+    expect(new Map((await snapshots.listSummaries()).map((s) => [s.advisory.id, s.summary]))).toEqual(want);
+  });
+
+  it('follow a compare-and-set replace, and not a refused one', async () => {
+    const snapshots = createSnapshotStore({ redis: t.redis, prefix: t.prefix });
+    const first = fleetFindings(A, 10);
+    await snapshots.put({ advisory: advisory(A), findings: first, hash: 'h1', updatedAt: '2026-12-01T00:00:00Z' });
+    const none = first.map((f) => ({ ...f, verdict: 'not-affected' as const }));
+    expect(await snapshots.replace({ advisory: advisory(A), findings: none, hash: 'h2', updatedAt: '2026-12-01T00:01:00Z' }, 'stale')).toBe(false);
+    expect((await snapshots.listSummaries())[0]?.summary).toEqual(attentionOf(first));
+    expect(await snapshots.replace({ advisory: advisory(A), findings: none, hash: 'h2', updatedAt: '2026-12-01T00:01:00Z' }, 'h1')).toBe(true);
+    expect((await snapshots.listSummaries())[0]?.summary).toEqual(attentionOf(none));
   });
 
   it('is empty before the first poll', async () => {
