@@ -13,7 +13,7 @@
  */
 import { FeedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { FeedStateChanges, FeedStateStore, KnownEntry } from '../store/feed-state.ts';
+import { type FeedStateChanges, type FeedStateStore, type KnownEntry, isSeedEntry } from '../store/feed-state.ts';
 import type { FeedFetcher } from './fetch.ts';
 import { splitIds } from './ids.ts';
 import { bodyHash, contentHash } from './hash.ts';
@@ -49,6 +49,11 @@ export interface PollResult {
   meta: FeedMeta | null;
   newItems: FeedEntry[];
   changedItems: ChangedFeedEntry[];
+  /**
+   * Known only from Slack after Redis lost its data (a seed entry): neither new nor changed. Their
+   * threads are kept up to date; nothing is posted where they have none (a digest listed them).
+   */
+  recoveredItems: FeedEntry[];
   removedIds: string[];
   warnings: string[];
   /** How many CVE ids the feed holds now (known before plus new, minus removed). */
@@ -94,7 +99,7 @@ export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
     const fetched = await options.fetchFeed(source, { validators });
     if (fetched.notModified) {
       log?.debug('feed not modified');
-      return { source, notModified: true, firstRun, meta: null, newItems: [], changedItems: [], removedIds: [], warnings: [], knownIds: known.size, pending: null };
+      return { source, notModified: true, firstRun, meta: null, newItems: [], changedItems: [], recoveredItems: [], removedIds: [], warnings: [], knownIds: known.size, pending: null };
     }
 
     const parsed = parse(fetched.text, source);
@@ -110,10 +115,15 @@ export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
 
     const newItems: FeedEntry[] = [];
     const changedItems: ChangedFeedEntry[] = [];
+    const recoveredItems: FeedEntry[] = [];
     for (const [id, { item, entry }] of current) {
       const previous = known.get(id);
       if (previous === undefined) {
         newItems.push({ id, item, current: entry });
+        continue;
+      }
+      if (isSeedEntry(previous)) {
+        recoveredItems.push({ id, item, current: entry });
         continue;
       }
       const changes = diff(previous, entry);
@@ -125,12 +135,12 @@ export function createFeedWatcher(options: FeedWatcherOptions): FeedWatcher {
     }
 
     const pending: FeedStateChanges = {
-      upsert: [...newItems, ...changedItems].map((e) => [e.id, e.current] as const),
+      upsert: [...newItems, ...changedItems, ...recoveredItems].map((e) => [e.id, e.current] as const),
       remove: removedIds,
       validators: { source, validators: fetched.validators },
     };
     const knownIds = known.size + newItems.length - removedIds.length;
-    const result: FeedDiff = { source, notModified: false, firstRun, meta: parsed.meta, newItems, changedItems, removedIds, warnings, knownIds, pending };
+    const result: FeedDiff = { source, notModified: false, firstRun, meta: parsed.meta, newItems, changedItems, recoveredItems, removedIds, warnings, knownIds, pending };
 
     log?.info({
       items: parsed.meta.items, ids: current.size, new: newItems.length, changed: changedItems.length,

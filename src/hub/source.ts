@@ -15,6 +15,8 @@ export interface WatcherPollResult {
   firstRun: boolean;
   newItems: { id: string; item: FeedItem }[];
   changedItems: { id: string; item: FeedItem }[];
+  /** Known from Slack alone after Redis lost its data (see FeedDiff.recoveredItems). */
+  recoveredItems?: { id: string; item: FeedItem }[];
 }
 
 export interface WatcherSourceOptions {
@@ -30,7 +32,7 @@ export interface WatcherSourceOptions {
 export async function advisoriesOf(result: WatcherPollResult, parseItem: (item: FeedItem) => Advisory[]): Promise<Advisory[]> {
   const out = new Map<string, Advisory>();
   const parsed = new Map<FeedItem, Advisory[]>();
-  for (const entry of [...result.newItems, ...result.changedItems]) {
+  for (const entry of [...result.newItems, ...result.changedItems, ...(result.recoveredItems ?? [])]) {
     // A combined item is reported once per id: parse it once.
     let list = parsed.get(entry.item);
     if (list === undefined) {
@@ -47,7 +49,10 @@ export function createWatcherSource(options: WatcherSourceOptions): AdvisorySour
   return {
     async poll() {
       const diff = await options.watcher.poll();
-      const batch: SourceBatch = { advisories: await advisoriesOf(diff, options.parseItem), firstRun: diff.firstRun, known: diff.knownIds };
+      const batch: SourceBatch = {
+        advisories: await advisoriesOf(diff, options.parseItem), firstRun: diff.firstRun, known: diff.knownIds,
+        ...(diff.recoveredItems.length > 0 ? { recovered: diff.recoveredItems.map((e) => e.id) } : {}),
+      };
       diffs.set(batch, diff);
       return batch;
     },

@@ -45,6 +45,14 @@ export function digestEntry(advisory: Advisory, clusters: number, unfixed: boole
   };
 }
 
+/** Most ids a digest records in its metadata (space-separated, about 15 bytes each). */
+export const DIGEST_LISTED_MAX = 500;
+
+/** The CVE ids a digest lists, space-separated, for its message metadata (worst first, at most DIGEST_LISTED_MAX). */
+export function digestListedIds(input: DigestInput): string {
+  return [...input.entries].sort(worstFirst).slice(0, DIGEST_LISTED_MAX).map((e) => e.id).join(' ');
+}
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }

@@ -16,6 +16,8 @@
  * - a feed poll triages the known advisories again beside the new ones (a cluster's one
  *   remediation counts every open advisory, and the posts show it): those follow the
  *   re-triage rules, so a changed recommendation updates their threads;
+ * - after Redis lost its data, an advisory known only from Slack (`recovered`: a thread or a
+ *   first-run digest line was found) keeps its threads up to date and is posted nowhere new;
  * - a channel whose thread already shows this exact state (same render hash) gets nothing.
  *
  * `createPlanner` takes findings in chunks (a large fleet is triaged in chunks, yielding between
@@ -58,7 +60,7 @@ export type PlanMode =
    * `known`: advisories triaged again beside the new ones (every open advisory counts in a
    * cluster's one remediation), planned by the `retriage` rules against their stored view.
    */
-  | { kind: 'feed'; known?: ReadonlyMap<string, PreviousView> }
+  | { kind: 'feed'; known?: ReadonlyMap<string, PreviousView>; recovered?: ReadonlySet<string> }
   | { kind: 'backlog'; known: number }
   | { kind: 'retriage'; previous: ReadonlyMap<string, PreviousView> };
 
@@ -196,6 +198,11 @@ export function createPlanner(previousPosts: PreviousPosts, routing: Routing, mo
         return { view: v, changed: true, deliveries };
       }
       const known = mode.kind === 'feed' ? mode.known?.get(advisory.id) : undefined;
+      if (mode.kind === 'feed' && mode.recovered?.has(advisory.id) === true) {
+        // Known from Slack alone after Redis lost its data: keep its threads up to date, post it nowhere new.
+        for (const channel of [...posts.keys()].sort()) push(channel);
+        return { view: v, changed: true, deliveries };
+      }
       if (mode.kind === 'feed' && known === undefined) {
         for (const channel of [...new Set([...relevantChannels(v), ...posts.keys()])].sort()) push(channel);
         return { view: v, changed: true, deliveries };

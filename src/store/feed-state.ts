@@ -23,6 +23,17 @@ export const knownEntrySchema = z.object({
 
 export type KnownEntry = z.infer<typeof knownEntrySchema>;
 
+/**
+ * The entry of an advisory known from Slack alone after Redis lost its data (a recovered thread,
+ * or a line of a first-run digest): known, but what it said then is lost. The next poll treats
+ * it as neither new nor changed (see `isSeedEntry`).
+ */
+export const SEED_ENTRY: KnownEntry = Object.freeze({ hash: '', bodyHash: '', status: null, url: '' });
+
+export function isSeedEntry(e: KnownEntry): boolean {
+  return e.hash === '' && e.bodyHash === '' && e.status === null && e.url === '';
+}
+
 export interface FeedStateChanges {
   /** Entries to write, keyed by CVE id. */
   upsert?: Iterable<readonly [string, KnownEntry]>;

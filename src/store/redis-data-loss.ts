@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
-import type { FeedStateStore, KnownEntry } from './feed-state.ts';
+import { type FeedStateStore, SEED_ENTRY } from './feed-state.ts';
 import { storeKey } from './keys.ts';
 import type { RedisClient } from './redis-connection.ts';
 
@@ -96,9 +96,8 @@ export function createDataLossGuard(options: DataLossGuardOptions): DataLossGuar
   const seedFeedState = async (advisories: string[]) => {
     const known = await options.feedState.getKnown();
     if (known.size > 0) return;
-    const blank: KnownEntry = { hash: '', bodyHash: '', status: null, url: '' };
     const ids = advisories.length > 0 ? advisories : [RECOVERY_SEED_ID];
-    await options.feedState.saveKnown({ upsert: ids.map((id) => [id, blank] as const) });
+    await options.feedState.saveKnown({ upsert: ids.map((id) => [id, SEED_ENTRY] as const) });
   };
 
   /**

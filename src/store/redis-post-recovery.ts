@@ -20,6 +20,7 @@ import { DIGEST_POST_KEY, type PostKey, type PostStore } from './posts.ts';
 const PARENT_MARKER = /^(CVE-\d{4}-\d{4,7})\/([CGD][A-Z0-9]+)\/parent$/;
 const REPLY_MARKER = /^(CVE-\d{4}-\d{4,7})\/([CGD][A-Z0-9]+)\/([A-Za-z0-9._-]+)$/;
 const DIGEST_MARKER = new RegExp(`^${DIGEST_POST_KEY.advisory}/([CGD][A-Z0-9]+)/${DIGEST_POST_KEY.reply}$`);
+const CVE_ID = /^CVE-\d{4}-\d{4,7}$/;
 
 interface SlackMessageShape {
   ts?: string;
@@ -114,6 +115,18 @@ export function parentPostsIn(page: HistoryPage, channel: string): Map<string, {
 }
 
 /** Pure: the ts of this channel's first-run digest in one page of history (the oldest), or null. */
+/** The CVE ids a first-run digest message listed (its metadata `advisories`, space-separated). */
+export function digestAdvisoriesIn(page: HistoryPage, channel: string): string[] {
+  const out: string[] = [];
+  for (const m of page.messages ?? []) {
+    const hit = DIGEST_MARKER.exec(markerOf(m) ?? '');
+    const listed = m.metadata?.event_payload?.advisories;
+    if (!hit || hit[1] !== channel || typeof listed !== 'string') continue;
+    for (const id of listed.split(' ')) if (CVE_ID.test(id)) out.push(id);
+  }
+  return out;
+}
+
 export function digestPostIn(page: HistoryPage, channel: string): string | null {
   let found: string | null = null;
   for (const m of page.messages ?? []) {
@@ -161,6 +174,8 @@ export function acknowledgementIn(page: HistoryPage, advisory: string, channel: 
 interface ChannelFinds {
   parents: Map<string, { advisory: string; ts: string; replies: number }>;
   digest: string | null;
+  /** Advisories the digest listed: known, though posted in no thread. */
+  listed: string[];
   replies: { key: PostKey; ts: string }[];
   acks: { key: PostKey; user: string; at: string }[];
 }
@@ -191,7 +206,7 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
   const failedChannels: string[] = [];
   const perChannel = new Map<string, ChannelFinds>();
   for (const channel of [...new Set(options.channels)]) {
-    const finds: ChannelFinds = { parents: new Map(), digest: null, replies: [], acks: [] };
+    const finds: ChannelFinds = { parents: new Map(), digest: null, listed: [], replies: [], acks: [] };
     try {
       let cursor: string | undefined;
       for (let n = 0; n < maxPages; n++) {
@@ -201,6 +216,7 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
         }
         const digest = digestPostIn(res, channel);
         if (digest !== null && older(digest, finds.digest ?? undefined)) finds.digest = digest;
+        finds.listed.push(...digestAdvisoriesIn(res, channel));
         cursor = res.response_metadata?.next_cursor || undefined;
         if (!cursor) break;
       }
@@ -238,6 +254,7 @@ export async function recoverPostsFromSlack(options: PostRecoveryOptions): Promi
     // Only the first acknowledgement counts (HSETNX): one given meanwhile stays.
     for (const { key, user, at } of finds.acks) if (await options.posts.acknowledge?.(key, user, at)) acknowledgements++;
     if (finds.digest !== null && await options.posts.restore({ ...DIGEST_POST_KEY, channel }, finds.digest)) digests++;
+    for (const id of finds.listed) advisories.add(id);
   }
   return { posts, replies, digests, acknowledgements, advisories: [...advisories].sort(), failedChannels };
 }

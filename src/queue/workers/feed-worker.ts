@@ -30,6 +30,11 @@ export interface SourceBatch {
   firstRun?: boolean;
   /** Advisories the source knows in all (for the first-run digest); default `advisories.length`. */
   known?: number;
+  /**
+   * Ids among `advisories` known from Slack alone after Redis lost its data: their threads are
+   * kept up to date, and they are posted nowhere else (a first-run digest listed them).
+   */
+  recovered?: string[];
 }
 
 /**
@@ -136,7 +141,9 @@ export function createFeedProcessor(deps: FeedProcessorDeps) {
     }]));
     const headHash = new Map(heads.map((h) => [h.advisory.id, h.hash]));
     const previousPosts = await readPreviousPosts(deps.posts, [...valid, ...others.map((h) => h.advisory)].map((a) => a.id));
-    const mode: PlanMode = backlog ? { kind: 'backlog', known: batch.known ?? valid.length } : { kind: 'feed', known };
+    const mode: PlanMode = backlog
+      ? { kind: 'backlog', known: batch.known ?? valid.length }
+      : { kind: 'feed', known, ...(batch.recovered ? { recovered: new Set(batch.recovered) } : {}) };
     const planner = createPlanner(previousPosts, routing, mode);
     const result = await triageInto(planner, deps.triage, [...valid, ...others.map((h) => h.advisory)]);
     planner.setRemediations(result.clusters);

@@ -9,7 +9,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import type { Config } from '../../config/schema.ts';
 import { SlackError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { digestMessage } from '../../notify/digest.ts';
+import { digestListedIds, digestMessage } from '../../notify/digest.ts';
 import { renderHash } from '../../notify/hash.ts';
 import { deliverFrom } from '../../notify/plan.ts';
 import { channelFor, createRouting } from '../../notify/routing.ts';
@@ -232,7 +232,11 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
   };
 
   const digest = async (job: Job, data: Extract<SlackJob, { kind: 'digest' }>, log: Logger): Promise<SlackJobResult> => {
-    const ts = await postOnce(deps, { ...DIGEST_KEY, channel: data.channel }, job.id ?? `digest-${data.channel}`, digestMessage(data.digest));
+    // The ids it lists go into its metadata: after Redis lost its data, recovery reads them back so
+    // these advisories count as known (not posted again as new threads). Bounded well under Slack's payload size.
+    const listed = digestListedIds(data.digest);
+    const ts = await postOnce(deps, { ...DIGEST_KEY, channel: data.channel }, job.id ?? `digest-${data.channel}`, digestMessage(data.digest),
+      listed === '' ? {} : { payload: { advisories: listed } });
     log.info({ channel: data.channel, ts, advisories: data.digest.entries.length }, 'first-run digest posted');
     return 'digest-posted';
   };

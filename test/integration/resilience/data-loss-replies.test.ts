@@ -211,6 +211,14 @@ describe.skipIf(!available)('Redis data loss: replies and digests', () => {
     await waitFor(() => feed.requests.length > polled + 2, 'polls after the recovery', 20_000);
     await quiet('the posts after the recovery to settle');
     expect(digests()).toHaveLength(2);
+    // The advisories the digests listed are known again, not news: no thread for any of them.
+    expect(slack.messages.filter((m) => m.threadTs === null)).toHaveLength(2);
+    expect(duplicateMarkers()).toEqual([]);
+    // An advisory new since then is still news.
+    feed.setBody(feedWith('open'));
+    await waitFor(() => parentsOf(NEW_ID).length === 2, `${NEW_ID} posted in both channels`, 20_000);
+    await quiet('the new advisory to settle');
+    expect(slack.messages.filter((m) => m.threadTs === null)).toHaveLength(4);
     expect(duplicateMarkers()).toEqual([]);
   }, 90_000);
 });

@@ -6,7 +6,7 @@ import type { FeedFetcher, FetchFeedResult } from '../../../src/feed/fetch.ts';
 import type { FeedItem, FeedValidators } from '../../../src/feed/item.ts';
 import { contentHash as defaultContentHash } from '../../../src/feed/hash.ts';
 import { createFeedWatcher, type FeedWatcher, type PollResult } from '../../../src/feed/watcher.ts';
-import { createMemoryFeedStateStore, type FeedStateStore } from '../../../src/store/feed-state.ts';
+import { SEED_ENTRY, createMemoryFeedStateStore, isSeedEntry, type FeedStateStore, type KnownEntry } from '../../../src/store/feed-state.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
 const SRC = 'https://feed.test/index.json';
@@ -122,6 +122,20 @@ describe('createFeedWatcher', () => {
     state.body = feedOf([item('CVE-2031-0001')]) + ' ';
     const r = await committing(createFeedWatcher({ store, fetchFeed: fetcher, source: SRC, hash: () => 'parser-v2' })).poll();
     expect(r.changedItems.map((e) => [e.id, e.changes, e.previous.hash, e.current.hash])).toEqual([['CVE-2031-0001', ['hash'], 'parser-v1', 'parser-v2']]);
+  });
+
+  it('an entry known only from Slack (seeded after Redis lost its data) is recovered, not new nor changed, and then known', async () => {
+    const store = createMemoryFeedStateStore();
+    await store.saveKnown({ upsert: [['CVE-2031-0001', SEED_ENTRY]] });
+    const { state, fetcher } = fakeFetcher(feedOf([item('CVE-2031-0001'), item('CVE-2031-0002')]));
+    const watcher = committing(createFeedWatcher({ store, fetchFeed: fetcher, source: SRC }));
+    const r = await watcher.poll();
+    expect([r.firstRun, r.newItems.map((e) => e.id), r.changedItems.map((e) => e.id), r.recoveredItems.map((e) => e.id)])
+      .toEqual([false, ['CVE-2031-0002'], [], ['CVE-2031-0001']]);
+    expect(isSeedEntry((await store.getKnown()).get('CVE-2031-0001') as KnownEntry)).toBe(false);
+    state.body = `${state.body} `;
+    const again = await watcher.poll();
+    expect([again.newItems.length, again.changedItems.length, again.recoveredItems.length]).toEqual([0, 0, 0]);
   });
 
   it('reports removed ids once, and a later reappearance as new', async () => {

@@ -122,7 +122,7 @@ describe('advisory sources', () => {
     const source = createWatcherSource({
       parseItem: () => [],
       watcher: {
-        poll: async () => ({ source: 's', notModified: true, firstRun: false, meta: null, newItems: [], changedItems: [], removedIds: [], warnings: [], knownIds: 0, pending: null }),
+        poll: async () => ({ source: 's', notModified: true, firstRun: false, meta: null, newItems: [], changedItems: [], recoveredItems: [], removedIds: [], warnings: [], knownIds: 0, pending: null }),
         commit: async () => undefined,
       },
     });

@@ -113,6 +113,19 @@ describe('planDeliveries', () => {
     expect(planDeliveries(new Map(), upgraded, routing, { kind: 'retriage', previous: stored }).deliveries.map((d) => d.channel)).toEqual(['C0PROD']);
   });
 
+  it('after Redis lost its data, an advisory known only from Slack keeps its threads up to date and is posted nowhere new', () => {
+    const recovered: PlanMode = { kind: 'feed', recovered: new Set([A]) };
+    // Listed in a digest only: no thread anywhere, so nothing is posted.
+    expect(planDeliveries(new Map(), triageOf('affected'), routing, recovered).deliveries).toEqual([]);
+    // A thread found in C0STAGE: that one is refreshed, C0PROD (affected, no thread) gets nothing.
+    const plan = planDeliveries(posts([['C0STAGE', posted(null)]]), triageOf('affected'), routing, recovered);
+    expect(plan.deliveries.map((d) => [d.kind, d.channel])).toEqual([['deliver', 'C0STAGE']]);
+    // Another advisory of the same poll is news as ever.
+    const other = advisory('CVE-2099-10003');
+    const both = planDeliveries(new Map(), { advisories: [adv, other], findings: [...triageOf('affected').findings, finding(other.id, 'prod-eu', 'prod')] }, routing, recovered);
+    expect(both.deliveries.map((d) => [d.kind === 'deliver' ? d.advisory : '', d.channel])).toEqual([[other.id, 'C0PROD']]);
+  });
+
   it('an advisory unknown to the store is left to the feed poll', () => {
     expect(planDeliveries(new Map(), triageOf('affected'), routing, { kind: 'retriage', previous: new Map() }).deliveries).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PostKey } from '../../../src/store/posts.ts';
 import {
-  acknowledgementIn, digestPostIn, parentPostsIn, recoverPostsFromSlack, RecoveryIncompleteError, threadRepliesIn, type HistoryPage,
+  acknowledgementIn, digestAdvisoriesIn, digestPostIn, parentPostsIn, recoverPostsFromSlack, RecoveryIncompleteError, threadRepliesIn, type HistoryPage,
 } from '../../../src/store/redis-post-recovery.ts';
 
 const msg = (ts: string, marker?: string, eventType = 'k8s_advisor_post') => ({
@@ -132,6 +132,21 @@ describe('digestPostIn', () => {
     ['two digests: the oldest counts', [msg('300.1', 'first-run-digest/C0PROD/digest'), msg('200.1', 'first-run-digest/C0PROD/digest')], '200.1'],
   ])('%s', (_label, messages, expected) => {
     expect(digestPostIn({ messages }, 'C0PROD')).toBe(expected);
+  });
+});
+
+describe('digestAdvisoriesIn', () => {
+  const digest = (ts: string, channel: string, advisories: unknown) => ({
+    ts, metadata: { event_type: 'k8s_advisor_post', event_payload: { marker: `first-run-digest/${channel}/digest`, advisories } },
+  });
+  it.each<[string, ReturnType<typeof digest>[], string[]]>([
+    ['the ids a digest lists', [digest('1.1', 'C0PROD', 'CVE-2023-2727 CVE-2024-10220')], ['CVE-2023-2727', 'CVE-2024-10220']],
+    ['another channel’s digest', [digest('1.1', 'C0STAGE', 'CVE-2023-2727')], []],
+    ['anything but CVE ids is ignored', [digest('1.1', 'C0PROD', 'CVE-2023-2727 <script> CVE-20-1')], ['CVE-2023-2727']],
+    ['a digest posted before ids were recorded', [digest('1.1', 'C0PROD', undefined)], []],
+    ['not a string', [digest('1.1', 'C0PROD', ['CVE-2023-2727'])], []],
+  ])('%s', (_label, messages, expected) => {
+    expect(digestAdvisoriesIn({ messages }, 'C0PROD')).toEqual(expected);
   });
 });
 
