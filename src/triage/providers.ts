@@ -3,6 +3,12 @@
  * the note tells the operator which provider build carries it.
  */
 import type { ClusterProvider } from '../inventory/types.ts';
+import type { ReleaseCalendar } from '../releases/calendar.ts';
+import { MANAGED_PROVIDERS, type ManagedProvider } from '../releases/schema.ts';
+
+function isManagedProvider(p: ClusterProvider): p is ManagedProvider {
+  return (MANAGED_PROVIDERS as readonly string[]).includes(p);
+}
 
 const LABEL: Partial<Record<ClusterProvider, string>> = {
   eks: 'EKS', gke: 'GKE', aks: 'AKS', k3s: 'k3s', rke2: 'RKE2', openshift: 'OpenShift',
@@ -46,8 +52,13 @@ export function providerTargetNote(provider: ClusterProvider, target: string, on
   }
 }
 
-/** Hosted providers support minors past upstream EOL on their own calendars (e.g. EKS extended support). */
-export function providerEolNote(provider: ClusterProvider, minor: string): string | null {
+/**
+ * Hosted providers support minors past upstream EOL on their own calendars (e.g. EKS extended
+ * support). Null when the provider's own calendar (release data) lists the minor: the cluster's
+ * remediation then says what that calendar says, and "may still support" would contradict it.
+ */
+export function providerEolNote(provider: ClusterProvider, minor: string, calendar?: Pick<ReleaseCalendar, 'hasProviderCalendar' | 'providerRelease'>): string | null {
   if (!HOSTED.includes(provider)) return null;
+  if (calendar && isManagedProvider(provider) && calendar.hasProviderCalendar(provider) && calendar.providerRelease(provider, minor) !== null) return null;
   return `${LABEL[provider]} may still support ${minor} on its own (extended) support calendar; the target follows upstream support`;
 }

@@ -1157,7 +1157,7 @@ function targetNotes(run: Run, ctx: ClusterContext, component: string, e: Target
   const pn = memo(run.providerNotes[onNodes ? 1 : 0], ctx.provider, target, () => providerTargetNote(ctx.provider, target, onNodes));
   if (pn) out.push(pn);
   if (isManaged(ctx.provider) && run.ev.support(minorName(e.minorKey)) === 'no') {
-    const en = memo(run.providerEol, ctx.provider, e.minorKey, () => providerEolNote(ctx.provider, minorName(e.minorKey)));
+    const en = memo(run.providerEol, ctx.provider, e.minorKey, () => providerEolNote(ctx.provider, minorName(e.minorKey), run.calendar));
     if (en) out.push(en);
   }
 }
@@ -1184,7 +1184,7 @@ function posture(ev: Evaluator, calendar: ReleaseCalendar, now: Date, ctx: Clust
     if (s === 'no' && eolDate !== null && eolDate <= today) {
       eol = eolDate;
       notes.push(`${serverMinor} is end-of-life since ${eolDate}`);
-      const pn = providerEolNote(ctx.provider, serverMinor);
+      const pn = providerEolNote(ctx.provider, serverMinor, calendar);
       if (pn) notes.push(pn);
     } else if (s === 'no' && !calendar.minor(serverMinor)) {
       notes.push(`${serverMinor} is not in the release data`);

@@ -102,9 +102,17 @@ describe('managed clusters: upstream target, provider build in a note', () => {
   });
 
   it('a managed cluster past upstream EOL hears about the provider calendar', () => {
-    const f = finding(CVE_2023_2431, { server: 'v1.27.1-eks-036c24b', provider: 'eks' }, DAY.today);
-    expect(f.fixedTarget).toBe('v1.35.0');
-    expect(f.notes).toContain('EKS may still support 1.27 on its own (extended) support calendar; the target follows upstream support');
+    const result = run([CVE_2023_2431], [inventory({ server: 'v1.27.1-eks-036c24b', provider: 'eks' })], DAY.today);
+    const f = result.findings.find((x) => x.component === 'kubelet');
+    expect(f?.fixedTarget).toBe('v1.35.0');
+    // The provider's own calendar lists 1.27: the remediation states it, and no finding note guesses otherwise.
+    expect(f?.notes?.some((n) => /may still support/.test(n))).toBe(false);
+    expect(result.clusters[0]?.remediation?.provider?.note).toMatch(/^EKS .*1\.27/);
+  });
+
+  it('a managed cluster on a minor its provider\'s calendar does not list is told the provider may still support it', () => {
+    const f = finding(CVE_2023_2431, { server: 'v1.19.11', provider: 'aks' }, DAY.today);
+    expect(f.notes).toContain('AKS may still support 1.19 on its own (extended) support calendar; the target follows upstream support');
   });
 
   it('a self-managed cluster gets no provider note', () => {
@@ -315,9 +323,13 @@ describe('cluster posture', () => {
     ['v1.35.2', true, null, []],
     ['v1.34.11', false, '2026-10-27', ['1.34 is end-of-life since 2026-10-27']],
     ['v1.37.1', null, null, ['release data (as of 2026-08-20) does not know 1.37 yet']],
-    ['v1.29.4-eks-036c24b', false, '2025-02-28', ['1.29 is end-of-life since 2025-02-28', 'EKS may still support 1.29 on its own (extended) support calendar; the target follows upstream support']],
+    // EKS's own calendar lists 1.29: the cluster's remediation says what it says (no "may still support").
+    ['v1.29.4-eks-036c24b', false, '2025-02-28', ['1.29 is end-of-life since 2025-02-28']],
+    // AKS's calendar in the release data starts at 1.21: only the generic note can be given.
+    ['v1.19.11', false, '2021-10-28', ['1.19 is end-of-life since 2021-10-28', 'AKS may still support 1.19 on its own (extended) support calendar; the target follows upstream support']],
   ] as const)('%s on 2026-11-22 → supported %s, eol %s', (server, supported, eol, notes) => {
-    const c = run([], [inventory({ server, provider: 'unknown' })], DAY.today).clusters[0];
+    const provider = server.includes('-eks-') ? 'eks' : server === 'v1.19.11' ? 'aks' : 'unknown';
+    const c = run([], [inventory({ server, provider })], DAY.today).clusters[0];
     expect(c).toMatchObject({ supported, eol, notes });
   });
 
