@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runHub } from '../../../src/main.ts';
+import { startRunHub } from './run-hub.ts';
 import { DIGEST_POST_KEY, createPostStore } from '../../../src/store/posts.ts';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../../helpers/fake-slack.ts';
 import { startFeedServer, type FeedServer } from '../../helpers/feed-server.ts';
@@ -81,30 +81,15 @@ clusters:
 }
 
 async function startHubProcess(): Promise<() => Promise<void>> {
-  let stop!: () => void;
-  const stopSignal = new Promise<void>((res) => { stop = res; });
-  let started = false;
-  const done = runHub({
+  const close = await startRunHub({
     configFile: configFile(),
     env: {
       SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: SECRET, PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1',
       SLACK_API_URL: slack.apiUrl, REDIS_URL: server.url, LOG_LEVEL: 'info', K8S_ADVISOR_DATA_CHECK_MS: '200',
     },
-    stopSignal,
-    logDestination: { write: (s: string) => { lines.push(s); } },
-    onStarted: ({ port }) => {
-      eventsUrl = `http://127.0.0.1:${port ?? 0}/slack/events`;
-      started = true;
-    },
+    log: (s) => { lines.push(s); },
+    onPort: (port) => { eventsUrl = `http://127.0.0.1:${port ?? 0}/slack/events`; },
   });
-  await waitFor(() => started, 'the hub to start');
-  let stopped = false;
-  const close = async () => {
-    if (stopped) return;
-    stopped = true;
-    stop();
-    await done;
-  };
   stops.push(close);
   return close;
 }

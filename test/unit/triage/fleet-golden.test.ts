@@ -26,6 +26,7 @@ import { createTriageSession, triage } from '../../../src/triage/triage.ts';
 import type { TriageResult } from '../../../src/triage/types.ts';
 import { ALL_FIXTURE_ADVISORIES, CVE_2023_2727, CVE_2024_10220, CVE_2025_1097, CVE_2025_1767, WINDOWS_ONLY } from '../../fixtures/triage/advisories.ts';
 import { DAY } from '../../fixtures/triage/inventory.ts';
+import { rng } from '../../helpers/rng.ts';
 import { REPO_ROOT } from '../../helpers/shared-data.ts';
 
 const GOLDEN = resolve(REPO_ROOT, 'test/fixtures/triage/fleet-golden.txt');
@@ -45,17 +46,6 @@ const ADVISORIES: Advisory[] = [
   { ...CVE_2024_10220, id: 'CVE-2099-1005', conditions: [gitRepo, WINDOWS_ONLY] },
 ];
 
-/** mulberry32: the same fleet on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BUILDS: Record<string, (v: string) => string> = {
   kubeadm: (v) => `v${v}`,
