@@ -56,7 +56,7 @@ import { type SlackApp, type SlackMode, createSlackApp } from '../slack/app.ts';
 import type { ListenerRegistry } from '../slack/listeners/types.ts';
 import { createAuthorizer } from '../slack/middleware/authz.ts';
 import { createResponder } from '../slack/respond.ts';
-import { type SlackPaceConfig, createSlackPacer } from '../slack/pace.ts';
+import { type SlackPaceConfig, createSlackPacer, pacedWebClient } from '../slack/pace.ts';
 import { createSlackApi, createWebClient, toSlackError } from '../slack/web.ts';
 import { createSnapshotStore } from '../store/advisory-snapshots.ts';
 import { createAuditLog } from '../store/audit.ts';
@@ -221,6 +221,11 @@ export function createHub(options: HubOptions): Hub {
 
   const web = createWebClient({ token: options.slack.botToken, logger: options.logger, ...(options.slack.apiUrl ? { apiUrl: options.slack.apiUrl } : {}) });
   const slackApi = createSlackApi(web);
+  // One pace for every replica and every message: the deliver jobs wait as delayed jobs; the few
+  // other messages (window threads, sign-off, verification progress, thread replies) wait in-process.
+  const pacer = options.pace ? createSlackPacer({ redis: storeRedis, prefix, pace: options.pace }) : undefined;
+  const pacedWeb = pacer ? pacedWebClient(web, { pacer }) : web;
+  const verifySlack = pacer ? createSlackApi(pacedWeb) : slackApi;
   const respond = createResponder(options.slack.apiUrl ? { apiUrl: options.slack.apiUrl } : {});
   const authz = createAuthorizer({
     config: options.config,
@@ -239,14 +244,14 @@ export function createHub(options: HubOptions): Hub {
   const signoffStore = createSignoffStore({ redis: storeRedis, prefix, now });
   const risks = createRiskAcceptanceStore({ redis: storeRedis, prefix });
   const signoff = createSignoffService({
-    config: options.config, store: signoffStore, slack: createSignoffSlack(web), logger: options.logger,
+    config: options.config, store: signoffStore, slack: createSignoffSlack(pacedWeb), logger: options.logger,
     rolesOf: (user) => authz.rolesOf(user), now,
   });
 
   // Issue 11: window threads, reminders and gates (src/queue/workers/window-worker.ts).
   const windowRuntime = options.windows === undefined ? null : createWindowRuntime({
     config: options.config, logger: options.logger, prefix, connection: () => conn(),
-    store: createWindowStore({ redis: storeRedis, prefix }), service: windows, slack: createWindowSlack(web, toSlackError), snapshots,
+    store: createWindowStore({ redis: storeRedis, prefix }), service: windows, slack: createWindowSlack(pacedWeb, toSlackError), snapshots,
     planFor: planFromSnapshots(snapshots, options.config, now), now,
     ...(options.dispatcher ? { verify: (cluster: string) => (options.dispatcher as Verifier).verify(cluster) } : {}),
     ...(options.windows.tickEveryMs === undefined ? {} : { tickEveryMs: options.windows.tickEveryMs }),
@@ -269,7 +274,7 @@ export function createHub(options: HubOptions): Hub {
         signoff, signoffStore, risks,
         postInThread: async (channel, threadTs, message) => {
           try {
-            await web.chat.postMessage({ channel, thread_ts: threadTs, text: message.text, blocks: message.blocks });
+            await pacedWeb.chat.postMessage({ channel, thread_ts: threadTs, text: message.text, blocks: message.blocks });
           } catch (err) {
             throw toSlackError(err, 'chat.postMessage');
           }
@@ -346,14 +351,14 @@ export function createHub(options: HubOptions): Hub {
         renderPool.warm();
         const slackWorker = new Worker(QUEUE_NAMES.slack, createSlackProcessor({
           config: options.config, slack: slackApi, posts, lock, snapshots, logger: options.logger, render: renderPool,
-          ...(options.pace ? { pace: createSlackPacer({ redis: storeRedis, prefix, pace: options.pace }) } : {}),
+          ...(pacer ? { pace: pacer } : {}),
           ...(w.maxClusterRows ? { maxClusterRows: w.maxClusterRows } : {}),
         }), workerOpts(w.slackConcurrency ?? 4));
         const commandWorker = new Worker(QUEUE_NAMES.commands, createCommandProcessor({
           config: options.config, snapshots, respond, logger: options.logger,
           ...(options.dispatcher ? {
             verify: {
-              verifier: options.dispatcher, slack: slackApi, audit, now,
+              verifier: options.dispatcher, slack: verifySlack, audit, now,
               ...(w.verifyUpdateMs !== undefined ? { updateEveryMs: w.verifyUpdateMs } : {}),
             },
           } : {}),

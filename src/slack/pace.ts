@@ -19,6 +19,7 @@
  * Keys sit under the deployment prefix (hash-tagged on a Redis Cluster: the bucket and the
  * reservation are in one slot). 429 handling with Retry-After stays as the backstop.
  */
+import type { webApi } from '@slack/bolt';
 import { SlackError } from '../errors.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
 import { storeKey } from '../store/keys.ts';
@@ -146,4 +147,49 @@ export async function awaitSlot(pacer: SlackPacer | undefined, bucket: PaceBucke
   if (pacer === undefined) return;
   const slot = await pacer.take(bucket, owner);
   if (!slot.ok) throw pacedError(bucket.kind === 'post' ? `chat.postMessage in ${bucket.channel}` : 'chat.update', slot.waitMs);
+}
+
+export interface PacedWebOptions {
+  pacer: SlackPacer;
+  /** Longest a call waits for its slot in-process (default 30 s); longer, it fails with SLACK_PACED (retryable). */
+  maxWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** A fresh owner id per call (default a random one). */
+  ownerId?: () => string;
+}
+
+/**
+ * A WebClient whose chat.postMessage and chat.update take a slot first, waiting for it in-process:
+ * for the few messages outside the deliver queue (window threads and reminders, sign-off requests,
+ * verification progress, replies in a thread), which share the advisory posts' buckets and so the
+ * same per-channel and workspace limits. Every other method is the client's own.
+ */
+export function pacedWebClient(web: webApi.WebClient, options: PacedWebOptions): webApi.WebClient {
+  const maxWaitMs = options.maxWaitMs ?? 30_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const ownerId = options.ownerId ?? (() => `call-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`);
+  const waitFor = async (bucket: PaceBucket) => {
+    const owner = ownerId();
+    let waited = 0;
+    for (;;) {
+      const slot = await options.pacer.take(bucket, owner);
+      if (slot.ok) return;
+      if (waited + slot.waitMs > maxWaitMs) throw pacedError(bucket.kind === 'post' ? `chat.postMessage in ${bucket.channel}` : 'chat.update', slot.waitMs);
+      await sleep(slot.waitMs);
+      waited += slot.waitMs;
+    }
+  };
+  // The client's own chat methods (bound to it) behind the slot; everything else is the client's.
+  const chat = Object.create(web.chat) as webApi.WebClient['chat'];
+  chat.postMessage = async (args) => {
+    await waitFor({ kind: 'post', channel: args.channel });
+    return web.chat.postMessage(args);
+  };
+  chat.update = async (args) => {
+    await waitFor({ kind: 'update' });
+    return web.chat.update(args);
+  };
+  const paced = Object.create(web) as webApi.WebClient;
+  Object.defineProperty(paced, 'chat', { value: chat, enumerable: true });
+  return paced;
 }

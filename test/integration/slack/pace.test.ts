@@ -11,7 +11,7 @@ import { silentLogger } from '../../../src/log.ts';
 import { bullPrefix } from '../../../src/queue/names.ts';
 import { withSlackSemantics } from '../../../src/queue/workers/slack-semantics.ts';
 import { postOnce } from '../../../src/queue/workers/slack-worker.ts';
-import { createSlackPacer, pacedError } from '../../../src/slack/pace.ts';
+import { createSlackPacer, pacedError, pacedWebClient } from '../../../src/slack/pace.ts';
 import { createSlackApi, createWebClient } from '../../../src/slack/web.ts';
 import { storeKey } from '../../../src/store/keys.ts';
 import { createPostStore } from '../../../src/store/posts.ts';
@@ -71,6 +71,42 @@ describe('the pace script', () => {
   it('refuses a key part that is not an id', async () => {
     const pacer = createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1, burst: 1, updatesPerMinute: 50 } });
     await expect(pacer.take({ kind: 'post', channel: 'C0:PROD' }, 'a')).rejects.toThrow(/unsafe pace key part/);
+  });
+});
+
+describe('messages outside the deliver queue (pacedWebClient)', () => {
+  it('share the channel and workspace buckets: each call waits its slot in-process, on Redis\'s schedule', async () => {
+    let clock = 100_000;
+    const pacer = createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1, burst: 1, updatesPerMinute: 60 }, now: () => clock });
+    const waits: number[] = [];
+    // The wait passes on the pacer's clock, not the wall's.
+    const web = pacedWebClient(createWebClient({ token: BOT_TOKEN, apiUrl: fake.apiUrl, logger: silentLogger() }), {
+      pacer, sleep: async (ms) => { waits.push(ms); clock += ms; },
+    });
+    // An advisory delivery took C0PROD's slot just now (same bucket, another owner).
+    expect(await pacer.take({ kind: 'post', channel: 'C0PROD' }, 'deliver-job')).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++) await web.chat.postMessage({ channel: 'C0PROD', text: `reminder ${i}` });
+    await web.chat.postMessage({ channel: 'C0STAGE', text: 'another channel' });
+    expect(waits).toEqual([1000, 1000, 1000]);
+    expect(fake.messages.map((m) => [m.channel, m.text])).toEqual([
+      ['C0PROD', 'reminder 0'], ['C0PROD', 'reminder 1'], ['C0PROD', 'reminder 2'], ['C0STAGE', 'another channel'],
+    ]);
+    // chat.update counts against the workspace bucket (one a second at 60 a minute, burst 3).
+    const ts = fake.messages[0]?.ts as string;
+    for (let i = 0; i < 4; i++) await web.chat.update({ channel: 'C0PROD', ts, text: `edit ${i}` });
+    expect(waits).toEqual([1000, 1000, 1000, 1000]);
+    // Other methods are the client's own.
+    expect((await web.auth.test()).ok).toBe(true);
+  });
+
+  it('a wait longer than allowed fails as SLACK_PACED (retryable), posting nothing', async () => {
+    const pacer = createSlackPacer({ redis: redis.redis, prefix: redis.prefix, pace: { perChannel: 1, burst: 1, updatesPerMinute: 60 }, now: () => 200_000 });
+    const web = pacedWebClient(createWebClient({ token: BOT_TOKEN, apiUrl: fake.apiUrl, logger: silentLogger() }), { pacer, maxWaitMs: 500, sleep: async () => undefined });
+    await web.chat.postMessage({ channel: 'C0PROD', text: 'first' });
+    const err = await web.chat.postMessage({ channel: 'C0PROD', text: 'second' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SlackError);
+    expect(err).toMatchObject({ code: 'SLACK_PACED', retryable: true });
+    expect(fake.messages.map((m) => m.text)).toEqual(['first']);
   });
 });
 
