@@ -27,6 +27,13 @@ export interface AttentionSummary {
 
 const EMPTY: AttentionSummary = Object.freeze({ attention: Object.freeze({ count: 0, names: [] }), unknown: Object.freeze({ count: 0, names: [] }) }) as AttentionSummary;
 
+/** Clusters with a verdict other than not-affected (affected, unfixed or unknown), sorted. */
+export function affectedClusterNames(findings: readonly Finding[]): string[] {
+  const out = new Set<string>();
+  for (const f of findings) if (f.verdict !== 'not-affected') out.add(f.cluster);
+  return [...out].sort();
+}
+
 /** Clusters affected or unfixed with no active risk acceptance (`/k8s accept`), sorted. */
 export function needsAttention(findings: readonly Finding[]): string[] {
   const hit = new Set<string>();

@@ -28,6 +28,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Advisory } from '../advisory/types.ts';
 import { recommendedText } from '../triage/remediation.ts';
+import { affectedClusterNames } from './attention.ts';
 import type { Finding, Remediation } from '../triage/types.ts';
 
 const INSTANT = /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g;
@@ -131,11 +132,7 @@ export function renderHashOf(advisory: Advisory, findingsDigest: string, remedia
  */
 export function renderHash(advisory: Advisory, findings: readonly Finding[], remediations?: ReadonlyMap<string, Remediation>): string {
   const d = createFindingsDigest();
-  const affected = new Set<string>();
-  for (const f of findings) {
-    d.add(f);
-    if (f.verdict !== 'not-affected') affected.add(f.cluster);
-  }
-  const r = remediations === undefined ? null : remediationDigest(advisory.id, [...affected].sort(), remediations);
+  for (const f of findings) d.add(f);
+  const r = remediations === undefined ? null : remediationDigest(advisory.id, affectedClusterNames(findings), remediations);
   return renderHashOf(advisory, d.digest(), r);
 }

@@ -25,7 +25,7 @@
  */
 import type { Advisory } from '../advisory/types.ts';
 import type { ClusterPosture, Finding, Remediation, TriageResult } from '../triage/types.ts';
-import type { AttentionSummary } from './attention.ts';
+import { type AttentionSummary, affectedClusterNames } from './attention.ts';
 import { type DigestEntry, type DigestInput, digestEntry } from './digest.ts';
 import { remediationDigest, renderHash, renderHashOf } from './hash.ts';
 import { type ChannelFindings, type Routing, createFindingRouter } from './routing.ts';
@@ -244,7 +244,5 @@ export function planDeliveries(
 
 /** The clusters a stored view showed as affected, unfixed or unknown. */
 export function affectedClusters(findings: readonly Finding[]): Set<string> {
-  const out = new Set<string>();
-  for (const f of findings) if (f.verdict !== 'not-affected') out.add(f.cluster);
-  return out;
+  return new Set(affectedClusterNames(findings));
 }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Advisory } from '../advisory/types.ts';
 import type { Finding, Remediation, Verdict } from '../triage/types.ts';
+import { affectedClusterNames } from './attention.ts';
 import { shownRemediation } from './hash.ts';
 
 /** One cluster × component as a message showed it. */
@@ -32,7 +33,7 @@ export interface MessageSummary {
 }
 
 export function summarize(advisory: Advisory, findings: readonly Finding[], remediations?: ReadonlyMap<string, Remediation>): MessageSummary {
-  const affected = [...new Set(findings.filter((f) => f.verdict !== 'not-affected').map((f) => f.cluster))].sort();
+  const affected = affectedClusterNames(findings);
   const targets: Record<string, string | null> = {};
   const components: Record<string, ComponentState> = {};
   for (const f of findings) {

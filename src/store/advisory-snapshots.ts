@@ -19,7 +19,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClient as Redis } from './redis-connection.ts';
 import type { Advisory } from '../advisory/types.ts';
 import type { AdvisoryView, ChannelView } from '../notify/plan.ts';
-import { type AttentionSummary, attentionOf, mergeAttention } from '../notify/attention.ts';
+import { type AttentionSummary, affectedClusterNames, attentionOf, mergeAttention } from '../notify/attention.ts';
 import { pageBuffer } from '../notify/routing.ts';
 import type { ClusterPosture, Finding, ReleaseDataInfo, Remediation } from '../triage/types.ts';
 
@@ -196,12 +196,6 @@ export interface AdvisoryListEntry {
 function listEntry(advisory: Advisory, summary: AttentionSummary): string {
   const { id, title, url, status, severity } = advisory;
   return JSON.stringify({ advisory: { id, title, url, status, severity }, summary } satisfies AdvisoryListEntry);
-}
-
-function affectedOf(findings: readonly Finding[]): string[] {
-  const out = new Set<string>();
-  for (const f of findings) if (f.verdict !== 'not-affected') out.add(f.cluster);
-  return [...out].sort();
 }
 
 export function createSnapshotStore(options: { redis: Redis; prefix: string }): SnapshotStore {
@@ -385,7 +379,7 @@ export function createSnapshotStore(options: { redis: Redis; prefix: string }): 
       return raws.filter((r): r is string => r !== null).map((r) => {
         const h = JSON.parse(r) as StoredHead;
         const affected = h.parts === undefined
-          ? affectedOf(h.findings ?? [])
+          ? affectedClusterNames(h.findings ?? [])
           : [...new Set(Object.values(h.parts).flatMap((p) => p.affected))].sort();
         const channels = h.parts === undefined ? undefined
           : Object.fromEntries(Object.entries(h.parts).filter(([c]) => c !== UNROUTED));

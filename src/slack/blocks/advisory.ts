@@ -11,7 +11,7 @@
 import type { Advisory } from '../../advisory/types.ts';
 import { acceptanceText } from '../../signoff/accept.ts';
 import { emergencyWindowButton } from '../../maintenance/emergency.ts';
-import { needsAttention, unknownClusters } from '../../notify/attention.ts';
+import { affectedClusterNames, needsAttention, unknownClusters } from '../../notify/attention.ts';
 import { recommendedText } from '../../triage/remediation.ts';
 import type { ClusterPosture, Exposure, Finding, ReleaseDataInfo, Remediation } from '../../triage/types.ts';
 import { markdownToMrkdwn } from './markdown.ts';
@@ -147,12 +147,8 @@ function clusterRow(cluster: string, list: readonly Finding[], remediation: Reme
   return { cluster, line: `• *${esc(cluster)}* (${esc(env)}): ${parts.join('; ')}${exposure}`, notes };
 }
 
-export function affectedClusterNames(findings: readonly Finding[]): string[] {
-  return [...new Set(findings.filter((f) => f.verdict !== 'not-affected').map((f) => f.cluster))].sort();
-}
-
 // Who needs attention and who is unknown: one definition, shared with the stored summaries.
-export { needsAttention, unknownClusters };
+export { affectedClusterNames, needsAttention, unknownClusters };
 
 function actionsBlock(advisoryId: string): Block {
   const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
