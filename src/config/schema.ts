@@ -168,6 +168,9 @@ const redisSchema = z.strictObject({
   tls: z.boolean().default(false),
 }).refine((r) => !(r.cluster && r.sentinel), 'give either cluster or sentinel, not both');
 
+/** Slack's own limits: one message a second per channel (bursts of 3), chat.update Tier 3. */
+const PACE_DEFAULTS = { perChannel: 1, burst: 3, updatesPerMinute: 50 };
+
 export const configSchema = z.strictObject({
   feed: z.strictObject({
     url: z.string().default(DEFAULT_FEED_URL),
@@ -194,8 +197,8 @@ export const configSchema = z.strictObject({
       burst: z.number().int().min(1).max(20).default(3),
       /** chat.update per minute across the workspace. */
       updatesPerMinute: z.number().positive().max(6000).default(50),
-    }).default({ perChannel: 1, burst: 3, updatesPerMinute: 50 }),
-  }).default({ channels: {}, announceBacklog: false, pace: { perChannel: 1, burst: 3, updatesPerMinute: 50 } }),
+    }).default(PACE_DEFAULTS),
+  }).default({ channels: {}, announceBacklog: false, pace: PACE_DEFAULTS }),
   releases: z.strictObject({
     /** endoflife.date API for the release calendar; the bundled snapshot is the fallback. */
     url: z.string().default('https://endoflife.date/api/v1/products/kubernetes'),

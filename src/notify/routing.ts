@@ -42,7 +42,6 @@ export function createRouting(config: Pick<Config, 'slack' | 'clusters'>): Routi
   };
 }
 
-/** One channel's share of an advisory's findings. */
 /**
  * One channel's share of an advisory's findings, kept encoded: each `add` call's findings are
  * turned into UTF-8 JSON at its end, so the finding objects of a large fleet die young (cheap to

@@ -19,6 +19,7 @@
  * Keys sit under the deployment prefix (hash-tagged on a Redis Cluster: the bucket and the
  * reservation are in one slot). 429 handling with Retry-After stays as the backstop.
  */
+import { randomUUID } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import { SlackError } from '../errors.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
@@ -167,7 +168,7 @@ export interface PacedWebOptions {
 export function pacedWebClient(web: webApi.WebClient, options: PacedWebOptions): webApi.WebClient {
   const maxWaitMs = options.maxWaitMs ?? 30_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const ownerId = options.ownerId ?? (() => `call-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`);
+  const ownerId = options.ownerId ?? (() => `call-${randomUUID()}`);
   const waitFor = async (bucket: PaceBucket) => {
     const owner = ownerId();
     let waited = 0;

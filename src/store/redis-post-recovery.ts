@@ -15,12 +15,12 @@
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
 import { POST_MARKER_EVENT as MARKER_EVENT } from '../slack/web.ts';
+import { isCveId } from '../feed/ids.ts';
 import { DIGEST_POST_KEY, type PostKey, type PostStore } from './posts.ts';
 
 const PARENT_MARKER = /^(CVE-\d{4}-\d{4,7})\/([CGD][A-Z0-9]+)\/parent$/;
 const REPLY_MARKER = /^(CVE-\d{4}-\d{4,7})\/([CGD][A-Z0-9]+)\/([A-Za-z0-9._-]+)$/;
 const DIGEST_MARKER = new RegExp(`^${DIGEST_POST_KEY.advisory}/([CGD][A-Z0-9]+)/${DIGEST_POST_KEY.reply}$`);
-const CVE_ID = /^CVE-\d{4}-\d{4,7}$/;
 
 interface SlackMessageShape {
   ts?: string;
@@ -114,26 +114,24 @@ export function parentPostsIn(page: HistoryPage, channel: string): Map<string, {
   return out;
 }
 
-/** Pure: the ts of this channel's first-run digest in one page of history (the oldest), or null. */
-/** The CVE ids a first-run digest message listed (its metadata `advisories`, space-separated). */
-export function digestAdvisoriesIn(page: HistoryPage, channel: string): string[] {
-  const out: string[] = [];
-  for (const m of page.messages ?? []) {
-    const hit = DIGEST_MARKER.exec(markerOf(m) ?? '');
-    const listed = m.metadata?.event_payload?.advisories;
-    if (!hit || hit[1] !== channel || typeof listed !== 'string') continue;
-    for (const id of listed.split(' ')) if (CVE_ID.test(id)) out.push(id);
-  }
-  return out;
+/** The first-run digest messages of this channel in one page of history. */
+function digestsIn(page: HistoryPage, channel: string): SlackMessageShape[] {
+  return (page.messages ?? []).filter((m) => DIGEST_MARKER.exec(markerOf(m) ?? '')?.[1] === channel);
 }
 
+/** Pure: the ts of this channel's first-run digest in one page of history (the oldest), or null. */
 export function digestPostIn(page: HistoryPage, channel: string): string | null {
   let found: string | null = null;
-  for (const m of page.messages ?? []) {
-    const hit = DIGEST_MARKER.exec(markerOf(m) ?? '');
-    if (hit && hit[1] === channel && typeof m.ts === 'string' && older(m.ts, found ?? undefined)) found = m.ts;
-  }
+  for (const m of digestsIn(page, channel)) if (typeof m.ts === 'string' && older(m.ts, found ?? undefined)) found = m.ts;
   return found;
+}
+
+/** The CVE ids a first-run digest message listed (its metadata `advisories`, space-separated). */
+export function digestAdvisoriesIn(page: HistoryPage, channel: string): string[] {
+  return digestsIn(page, channel).flatMap((m) => {
+    const listed = m.metadata?.event_payload?.advisories;
+    return typeof listed === 'string' ? listed.split(' ').filter(isCveId) : [];
+  });
 }
 
 /**

@@ -14,14 +14,11 @@ export async function withSlackSemantics<T>(job: Job, token: string | undefined,
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof SlackError && err.code === 'SLACK_PACED' && err.retryAfterMs !== undefined) {
-      // Our own pace (src/slack/pace.ts): routine while a backlog drains, so not a warning.
-      logger.debug({ code: err.code, retryAfterMs: err.retryAfterMs }, 'slack call paced; job delayed until its slot');
-      await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
-      throw new DelayedError();
-    }
-    if (err instanceof SlackError && err.code === 'SLACK_RATE_LIMITED' && err.retryAfterMs !== undefined) {
-      logger.warn({ code: err.code, retryAfterMs: err.retryAfterMs }, 'slack rate limited; job delayed by Retry-After');
+    const paced = err instanceof SlackError && err.code === 'SLACK_PACED';
+    if (err instanceof SlackError && (paced || err.code === 'SLACK_RATE_LIMITED') && err.retryAfterMs !== undefined) {
+      // Our own pace (src/slack/pace.ts) is routine while a backlog drains, so not a warning; a 429 is.
+      if (paced) logger.debug({ code: err.code, retryAfterMs: err.retryAfterMs }, 'slack call paced; job delayed until its slot');
+      else logger.warn({ code: err.code, retryAfterMs: err.retryAfterMs }, 'slack rate limited; job delayed by Retry-After');
       await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
       throw new DelayedError();
     }

@@ -27,9 +27,6 @@ import { withSlackSemantics } from './slack-semantics.ts';
 /** Bot scopes the deliver stage needs beyond posting: joining a public channel to read its history when reconciling. */
 export const DELIVERY_BOT_SCOPES = ['channels:join'] as const;
 
-/** The post key of a channel's first-run digest (store/posts.ts, where recovery from Slack finds it too). */
-export const DIGEST_KEY = DIGEST_POST_KEY;
-
 export interface SlackProcessorDeps {
   config: Pick<Config, 'slack' | 'clusters'>;
   slack: SlackApi;
@@ -235,7 +232,7 @@ export function createSlackProcessor(deps: SlackProcessorDeps) {
     // The ids it lists go into its metadata: after Redis lost its data, recovery reads them back so
     // these advisories count as known (not posted again as new threads). Bounded well under Slack's payload size.
     const listed = digestListedIds(data.digest);
-    const ts = await postOnce(deps, { ...DIGEST_KEY, channel: data.channel }, job.id ?? `digest-${data.channel}`, digestMessage(data.digest),
+    const ts = await postOnce(deps, { ...DIGEST_POST_KEY, channel: data.channel }, job.id ?? `digest-${data.channel}`, digestMessage(data.digest),
       listed === '' ? {} : { payload: { advisories: listed } });
     log.info({ channel: data.channel, ts, advisories: data.digest.entries.length }, 'first-run digest posted');
     return 'digest-posted';
