@@ -82,11 +82,8 @@ clusters:
 
 async function startHubProcess(): Promise<() => Promise<void>> {
   const close = await startRunHub({
-    configFile: configFile(),
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: SECRET, PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1',
-      SLACK_API_URL: slack.apiUrl, REDIS_URL: server.url, LOG_LEVEL: 'info', K8S_ADVISOR_DATA_CHECK_MS: '200',
-    },
+    configFile: configFile(), slackApiUrl: slack.apiUrl, redisUrl: server.url,
+    env: { SLACK_SIGNING_SECRET: SECRET, HOST: '127.0.0.1' },
     log: (s) => { lines.push(s); },
     onPort: (port) => { eventsUrl = `http://127.0.0.1:${port ?? 0}/slack/events`; },
   });

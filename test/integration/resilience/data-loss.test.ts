@@ -74,11 +74,7 @@ clusters:
 
 async function startHubProcess(): Promise<() => Promise<void>> {
   const close = await startRunHub({
-    configFile: configFile(),
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0',
-      SLACK_API_URL: slack.apiUrl, REDIS_URL: server.url, LOG_LEVEL: 'info', K8S_ADVISOR_DATA_CHECK_MS: '200',
-    },
+    configFile: configFile(), slackApiUrl: slack.apiUrl, redisUrl: server.url,
     log: (s) => { lines.push(s); },
   });
   stops.push(close);

@@ -8,7 +8,10 @@ import { waitFor } from '../hub/harness.ts';
 
 export interface RunHubOptions {
   configFile: string;
-  env: Record<string, string>;
+  slackApiUrl: string;
+  redisUrl: string;
+  /** Added to (or replacing) the test environment: tokens, ports 0, info logs, a marker check every 200 ms. */
+  env?: Record<string, string>;
   log: (line: string) => void;
   /** Called with the Slack endpoint's port once the hub serves. */
   onPort?: (port: number | null) => void;
@@ -20,7 +23,11 @@ export async function startRunHub(options: RunHubOptions): Promise<() => Promise
   let started = false;
   const done = runHub({
     configFile: options.configFile,
-    env: options.env,
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-test-token-123456', SLACK_SIGNING_SECRET: 'test-signing-secret-abcdef', PORT: '0', HEALTH_PORT: '0',
+      SLACK_API_URL: options.slackApiUrl, REDIS_URL: options.redisUrl, LOG_LEVEL: 'info', K8S_ADVISOR_DATA_CHECK_MS: '200',
+      ...options.env,
+    },
     stopSignal,
     logDestination: { write: (s: string) => { options.log(s); } },
     onStarted: ({ port }) => {
